@@ -1,0 +1,91 @@
+// The base of every command: the global flags (--json, --repo-dir), the one JSON envelope
+// ({"status":0,"result":...} / {"status":N,"error":{code,message,hints}}), and the one place
+// where errors become output and exit codes (ARCHITECTURE.md §4).
+import { Command, Flags, type Interfaces } from '@oclif/core';
+import { AppError, describeError, EXIT_CODES, isAppError } from '../common/errors.js';
+import { LocalCluster } from '../cluster/local-cluster.js';
+import { createTheme, type Theme } from './ui/theme.js';
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({
+      description: 'Print one JSON document on stdout: {"status":0,"result":...} or {"status":N,"error":{...}}.',
+      helpGroup: 'GLOBAL',
+    }),
+    'repo-dir': Flags.string({
+      description: 'Repo dir of the cluster [default: $NEON_REPO_DIR, else ./.neon].',
+      helpGroup: 'GLOBAL',
+    }),
+  };
+
+  protected flags!: BaseFlags<T>;
+  protected args!: BaseArgs<T>;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { args, flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as BaseFlags<T>;
+    this.args = args as BaseArgs<T>;
+  }
+
+  protected get isJson(): boolean {
+    return this.argv.includes('--json');
+  }
+
+  protected cluster(): LocalCluster {
+    return new LocalCluster(this.flags['repo-dir']);
+  }
+
+  /** stderr theme for progress, warnings and hints. */
+  protected get errTheme(): Theme {
+    return createTheme(process.stderr);
+  }
+
+  /** stdout theme for human-readable results. */
+  protected get outTheme(): Theme {
+    return createTheme(process.stdout);
+  }
+
+  /** Prints the result: the JSON envelope with --json, else what `human` writes. */
+  protected output(result: unknown, human: () => void): void {
+    if (this.isJson) process.stdout.write(`${JSON.stringify({ status: 0, result }, null, 2)}\n`);
+    else human();
+  }
+
+  protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
+    const appError = toAppError(error);
+    if (this.isJson) {
+      const body = { status: appError.exitCode, error: { code: appError.code, message: appError.message, hints: appError.hints } };
+      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    } else {
+      const theme = this.errTheme;
+      process.stderr.write(`${theme.error('error:')} ${appError.message}\n`);
+      for (const hint of appError.hints) process.stderr.write(`${theme.dim(`hint: ${hint}`)}\n`);
+    }
+    process.exitCode = appError.exitCode;
+    return Promise.resolve();
+  }
+}
+
+function toAppError(error: Error & { oclif?: { exit?: number } }): AppError {
+  if (isAppError(error)) return error;
+  if (typeof error.oclif?.exit === 'number') {
+    // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors.
+    return new AppError('usage', error.message.replace(/\s+See more help with --help$/, ''), {
+      hints: ['See the command\'s --help.'],
+      exitCode: error.oclif.exit === 0 ? EXIT_CODES.ok : EXIT_CODES.usage,
+    });
+  }
+  return new AppError('internal', `internal error: ${describeError(error)}`, {
+    cause: error,
+    hints: ['This is a bug in neon_local; please report it with the command and its output.'],
+  });
+}

@@ -1,0 +1,32 @@
+// Runs start steps as a concurrent listr2 task list on stderr: the live renderer on a TTY, the
+// simple line renderer otherwise, nothing at all with --json.
+import type { StepRunner } from '../../cluster/cluster-start.js';
+
+export function listrStepRunner(silent: boolean): StepRunner {
+  return async (steps) => {
+    if (steps.length === 0) return;
+    const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
+    const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
+    const renderer = silent ? 'silent' : process.stderr.isTTY ? 'default' : 'simple';
+    const list = new Listr(
+      steps.map((step) => ({
+        title: step.title,
+        task: async (_context: unknown, task: { title: string | undefined }) => {
+          task.title = `${step.title}: ${await step.run()}`;
+        },
+      })),
+      {
+        concurrent: true,
+        exitOnError: false,
+        registerSignalListeners: false,
+        renderer,
+        fallbackRenderer: 'simple',
+        rendererOptions: { logger },
+        fallbackRendererOptions: { logger },
+      },
+    );
+    await list.run();
+    const failure = list.errors[0];
+    if (failure !== undefined) throw failure.error;
+  };
+}

@@ -1,0 +1,69 @@
+// The one place S3 clients are made. Path-style addressing (MinIO and the embedded server have no
+// virtual-host DNS) and checksums only WHEN_REQUIRED (otherwise streamed bodies are stored with
+// aws-chunked framing by non-AWS servers). The SDK is imported lazily: it costs ~150 ms.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { AppError, describeError } from '../common/errors.js';
+
+export interface S3Credentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+}
+
+export interface S3ClientOptions {
+  readonly endpoint: string;
+  readonly region: string;
+  readonly credentials: S3Credentials | undefined;
+  /** Per-request timeout. */
+  readonly requestTimeoutMs?: number;
+  readonly maxAttempts?: number;
+}
+
+export async function createS3Client(options: S3ClientOptions): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  return new S3Client({
+    endpoint: options.endpoint,
+    region: options.region,
+    forcePathStyle: true,
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: options.maxAttempts ?? 3,
+    ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
+    ...(options.requestTimeoutMs === undefined ? {} : { requestHandler: { requestTimeout: options.requestTimeoutMs } }),
+  });
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+}
+
+/** Creates the bucket unless it exists already. */
+export async function ensureBucket(client: S3Client, bucket: string): Promise<void> {
+  const { HeadBucketCommand, CreateBucketCommand } = await import('@aws-sdk/client-s3');
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return;
+  } catch (error) {
+    if (httpStatusOf(error) !== 404) {
+      throw new AppError('unavailable', `could not check bucket ${bucket}: ${describeError(error)}`, { cause: error });
+    }
+  }
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;
+    throw new AppError('unavailable', `could not create bucket ${bucket}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** Ready when the bucket answers HeadBucket with these credentials. */
+export async function checkBucket(client: S3Client, bucket: string): Promise<{ ok: boolean; detail: string }> {
+  const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    return { ok: true, detail: `bucket ${bucket} reachable` };
+  } catch (error) {
+    const status = httpStatusOf(error);
+    return { ok: false, detail: `bucket ${bucket}: ${status === undefined ? describeError(error) : `HTTP ${status}`}` };
+  }
+}

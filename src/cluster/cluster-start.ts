@@ -1,0 +1,112 @@
+// Bringing a set of components up together: check external dependencies and ports first, launch
+// everything in parallel, and if anything fails stop whatever this call started, so a failed
+// start leaves nothing running that was not running before.
+import { AppError, describeError, isAppError } from '../common/errors.js';
+import { Deadline, pollUntil } from '../common/deadline.js';
+import type { Component, ManagedComponent } from './components/component.js';
+import { checkPortsFree, inspectComponent, launchComponent, logTailText } from './lifecycle.js';
+import { removePidFile } from './process/pid-file.js';
+import { stopProcess } from './process/stop-process.js';
+
+export interface StartStep {
+  readonly title: string;
+  /** Resolves with a short note ("ready in 80ms"); rejects with an AppError. */
+  run(): Promise<string>;
+}
+
+/** Runs every step (concurrently) and rejects if any failed. The CLI passes a listr2 runner. */
+export type StepRunner = (steps: readonly StartStep[]) => Promise<void>;
+
+export const runStepsInParallel: StepRunner = async (steps) => {
+  const results = await Promise.allSettled(steps.map((step) => step.run()));
+  const failure = results.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+};
+
+export interface StartReport {
+  readonly started: readonly string[];
+  readonly alreadyRunning: readonly string[];
+}
+
+const EXTERNAL_PROBE_TIMEOUT_MS = 3000;
+const READY_WAIT_POLL_MS = 25;
+
+async function checkExternal(components: readonly Component[]): Promise<void> {
+  for (const component of components) {
+    if (component.managed) continue;
+    const probe = await component.probe(EXTERNAL_PROBE_TIMEOUT_MS);
+    if (!probe.ready) {
+      throw new AppError('unavailable', `${component.description} at ${component.endpoint} is not available: ${probe.detail}`, {
+        hints: ['Check that it is running and reachable, or remove it from the config to let neon_local start its own.'],
+      });
+    }
+  }
+}
+
+async function waitStillStarting(component: ManagedComponent, deadline: Deadline): Promise<string> {
+  const ready = await pollUntil(async () => ((await component.probe(500)).ready ? true : undefined), {
+    timeoutMs: deadline.remainingMs(),
+    intervalMs: READY_WAIT_POLL_MS,
+  });
+  if (ready === undefined) {
+    throw new AppError('timed-out', `${component.name} is running but was not ready in time; last lines of its log:\n${await logTailText(component)}`);
+  }
+  return 'was already starting; now ready';
+}
+
+export async function startComponents(components: readonly Component[], timeoutMs: number, runner: StepRunner): Promise<StartReport> {
+  await checkExternal(components);
+  const managed = components.filter((component): component is ManagedComponent => component.managed);
+  const statuses = await Promise.all(managed.map((component) => inspectComponent(component)));
+  const paused = statuses.filter((status) => status.paused).map((status) => status.name);
+  if (paused.length > 0) {
+    throw new AppError('wrong-state', `${paused.join(', ')} ${paused.length === 1 ? 'is' : 'are'} paused`, {
+      hints: ['Resume it with `neon_local sk resume ID`, or stop it first.'],
+    });
+  }
+  const alreadyRunning = managed.filter((_, index) => statuses[index]?.state === 'ready');
+  const starting = managed.filter((_, index) => statuses[index]?.state === 'not-responding');
+  const toLaunch = managed.filter((_, index) => statuses[index]?.state === 'down');
+  await Promise.all(toLaunch.map((component) => removePidFile(component.paths.pidFile)));
+  await checkPortsFree(toLaunch);
+
+  const deadline = new Deadline(timeoutMs);
+  const spawned = new Map<string, number>();
+  const running: Promise<string>[] = [];
+  const track = (work: () => Promise<string>) => () => {
+    const promise = work();
+    running.push(promise);
+    return promise;
+  };
+  const steps: StartStep[] = [
+    ...toLaunch.map((component) => ({
+      title: `${component.description}`,
+      run: track(async () => {
+        const begunAt = Date.now();
+        await launchComponent(component, deadline, (pid) => spawned.set(component.name, pid));
+        return `ready in ${Date.now() - begunAt}ms`;
+      }),
+    })),
+    ...starting.map((component) => ({ title: `${component.description}`, run: track(() => waitStillStarting(component, deadline)) })),
+  ];
+  try {
+    await runner(steps);
+  } catch (error) {
+    await Promise.allSettled(running);
+    await rollBack(toLaunch, spawned);
+    if (isAppError(error)) throw error;
+    throw new AppError('start-failed', `could not start the cluster: ${describeError(error)}`, { cause: error });
+  }
+  return { started: toLaunch.map((component) => component.name), alreadyRunning: alreadyRunning.map((component) => component.name) };
+}
+
+async function rollBack(launched: readonly ManagedComponent[], spawned: ReadonlyMap<string, number>): Promise<void> {
+  await Promise.all(
+    launched.map(async (component) => {
+      const pid = spawned.get(component.name);
+      if (pid === undefined) return;
+      await stopProcess(pid, 'immediate');
+      await removePidFile(component.paths.pidFile);
+    }),
+  );
+}

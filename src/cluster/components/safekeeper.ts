@@ -1,0 +1,84 @@
+// A safekeeper process (bin/safekeeper.js) with neon's flags. It writes its own pid file; it is
+// ready when GET /v1/status answers with its own id.
+import { join } from 'node:path';
+import type { ClusterConfig, SafekeeperConfig } from '../config.js';
+import { etcdEndpoints, storageEndpoint } from '../config.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import { probeHttp } from '../process/http-probe.js';
+import { LOOPBACK_HOST } from '../process/ports.js';
+import type { RepoLayout } from '../repo-layout.js';
+import { credentialsEnv, storageCredentials } from '../storage-credentials.js';
+import type { ManagedComponent, ReadyProbe } from './component.js';
+
+export const SAFEKEEPER_SCRIPT = join(PACKAGE_ROOT, 'bin', 'safekeeper.js');
+
+/** neon's --remote-storage value: a TOML inline table. */
+export function remoteStorageArg(config: ClusterConfig): string {
+  const storage = config.remoteStorage;
+  const fields: [string, string][] = [
+    ['bucket_name', storage.bucket],
+    ['bucket_region', storage.region],
+    ['endpoint', storageEndpoint(config)],
+    ['prefix_in_bucket', storage.prefix],
+  ];
+  return `{${fields.map(([key, value]) => `${key} = ${JSON.stringify(value)}`).join(', ')}}`;
+}
+
+export function safekeeperArgs(config: ClusterConfig, sk: SafekeeperConfig, dataDir: string): string[] {
+  return [
+    SAFEKEEPER_SCRIPT,
+    '-D',
+    dataDir,
+    '--id',
+    String(sk.id),
+    '--listen-pg',
+    `${LOOPBACK_HOST}:${sk.pgPort}`,
+    '--listen-http',
+    `${LOOPBACK_HOST}:${sk.httpPort}`,
+    '--broker-endpoints',
+    etcdEndpoints(config).join(','),
+    '--broker-etcd-prefix',
+    config.etcd.prefix,
+    '--remote-storage',
+    remoteStorageArg(config),
+    ...(sk.sync ? [] : ['--no-sync']),
+  ];
+}
+
+export async function probeSafekeeperStatus(httpUrl: string, id: number, timeoutMs: number): Promise<ReadyProbe> {
+  const result = await probeHttp(`${httpUrl}/v1/status`, timeoutMs);
+  if (!result.ok) return { ready: false, detail: `/v1/status: ${result.reason}` };
+  try {
+    const answeredId = (JSON.parse(result.body) as { id?: unknown }).id;
+    if (answeredId === id) return { ready: true, detail: `id ${id}` };
+    return { ready: false, detail: `/v1/status answered id ${String(answeredId)}, expected ${id}` };
+  } catch {
+    return { ready: false, detail: '/v1/status answered something that is not JSON' };
+  }
+}
+
+export function safekeeperComponent(config: ClusterConfig, layout: RepoLayout, sk: SafekeeperConfig): ManagedComponent {
+  const paths = layout.safekeeper(sk.id);
+  const endpoint = `http://${LOOPBACK_HOST}:${sk.httpPort}`;
+  return {
+    managed: true,
+    name: `sk${sk.id}`,
+    kind: 'safekeeper',
+    description: `safekeeper ${sk.id}`,
+    ports: { pg: sk.pgPort, http: sk.httpPort },
+    endpoint,
+    paths,
+    identity: { program: 'safekeeper.js', dataDir: paths.dataDir },
+    writesOwnPidFile: true,
+    probe: (timeoutMs) => probeSafekeeperStatus(endpoint, sk.id, timeoutMs),
+    launchSpec: () =>
+      Promise.resolve({
+        command: process.execPath,
+        args: safekeeperArgs(config, sk, paths.dataDir),
+        env: credentialsEnv(storageCredentials(config)),
+        cwd: paths.homeDir,
+        logFile: paths.logFile,
+      }),
+    afterReady: () => Promise.resolve(),
+  };
+}

@@ -1,0 +1,158 @@
+// Start, stop and inspect one component. Knows processes, pid files, ports and readiness; knows
+// nothing about the other components (ordering and rollback live in cluster-start.ts).
+import { mkdir } from 'node:fs/promises';
+import { AppError, describeError } from '../common/errors.js';
+import { Deadline, pollUntil } from '../common/deadline.js';
+import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
+import { readLogTail } from './log-tail.js';
+import { findOwnedPid, removePidFile, writePidFile } from './process/pid-file.js';
+import { findPortHolder, isPortFree } from './process/ports.js';
+import { readProcState, readUptimeMs } from './process/proc-info.js';
+import { spawnDaemon } from './process/spawn-daemon.js';
+import { DEFAULT_STOP_LIMITS, stopProcess, type StopLimits, type StopMode } from './process/stop-process.js';
+
+export const STATUS_PROBE_TIMEOUT_MS = 1000;
+const READY_POLL_INTERVAL_MS = 25;
+const READY_PROBE_TIMEOUT_MS = 500;
+const FAILURE_LOG_LINES = 20;
+const PORT_RELEASE_TIMEOUT_MS = 3000;
+
+export type ComponentState = 'ready' | 'not-responding' | 'down';
+
+export interface ComponentStatus {
+  readonly name: string;
+  readonly kind: Component['kind'];
+  readonly description: string;
+  readonly managed: boolean;
+  readonly endpoint: string;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly pid: number | null;
+  readonly state: ComponentState;
+  readonly paused: boolean;
+  readonly uptimeMs: number | null;
+  readonly detail: string;
+  readonly logFile: string | null;
+}
+
+export async function inspectComponent(component: Component, probeTimeoutMs = STATUS_PROBE_TIMEOUT_MS): Promise<ComponentStatus> {
+  const base = {
+    name: component.name,
+    kind: component.kind,
+    description: component.description,
+    managed: component.managed,
+    endpoint: component.endpoint,
+    ports: component.ports,
+  };
+  if (!component.managed) {
+    const probe = await component.probe(probeTimeoutMs);
+    return { ...base, pid: null, state: probe.ready ? 'ready' : 'not-responding', paused: false, uptimeMs: null, detail: probe.detail, logFile: null };
+  }
+  const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+  const logFile = component.paths.logFile;
+  if (pid === undefined) {
+    return { ...base, pid: null, state: 'down', paused: false, uptimeMs: null, detail: 'not running', logFile };
+  }
+  const paused = (await readProcState(pid)) === 'paused';
+  const probe: ReadyProbe = paused ? { ready: false, detail: 'paused (SIGSTOP): not responding' } : await component.probe(probeTimeoutMs);
+  return {
+    ...base,
+    pid,
+    state: probe.ready ? 'ready' : 'not-responding',
+    paused,
+    uptimeMs: (await readUptimeMs(pid)) ?? null,
+    detail: probe.detail,
+    logFile,
+  };
+}
+
+/** Fails with exit 5 naming every port of these components that something else holds. */
+export async function checkPortsFree(components: readonly ManagedComponent[]): Promise<void> {
+  const conflicts: string[] = [];
+  for (const component of components) {
+    for (const [role, port] of Object.entries(component.ports)) {
+      if (await isPortFree(port)) continue;
+      const holder = await findPortHolder(port);
+      const by = holder === undefined ? 'another process' : `pid ${holder.pid} (${holder.command})`;
+      conflicts.push(`port ${port} (${component.name} ${role}) is in use by ${by}`);
+    }
+  }
+  if (conflicts.length > 0) {
+    throw new AppError('port-in-use', `could not start: ${conflicts.join('; ')}`, {
+      hints: ['Stop the process holding the port, or choose other ports with `neon_local init --force --port-offset N`.'],
+    });
+  }
+}
+
+export async function logTailText(component: ManagedComponent): Promise<string> {
+  const lines = await readLogTail(component.paths.logFile, FAILURE_LOG_LINES);
+  return lines.length === 0 ? '(log is empty)' : lines.join('\n');
+}
+
+/**
+ * Spawns the component and waits until it is ready. `onSpawned` runs as soon as the process
+ * exists, so a caller can stop it even if readiness never comes.
+ */
+export async function launchComponent(component: ManagedComponent, deadline: Deadline, onSpawned: (pid: number) => void): Promise<number> {
+  await mkdir(component.paths.homeDir, { recursive: true });
+  await mkdir(component.paths.dataDir, { recursive: true });
+  const spec = await component.launchSpec();
+  let daemon;
+  try {
+    daemon = await spawnDaemon(spec);
+  } catch (error) {
+    throw new AppError('start-failed', `could not start ${component.name}: ${describeError(error)}`, { cause: error });
+  }
+  onSpawned(daemon.pid);
+  if (!component.writesOwnPidFile) await writePidFile(component.paths.pidFile, daemon.pid);
+  let exitedHow: string | undefined;
+  void daemon.exited.then((how) => (exitedHow = how));
+  const ready = await pollUntil(
+    async () => {
+      if (exitedHow !== undefined) return 'exited' as const;
+      const probe = await component.probe(Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())));
+      return probe.ready ? ('ready' as const) : undefined;
+    },
+    { timeoutMs: deadline.remainingMs(), intervalMs: READY_POLL_INTERVAL_MS },
+  );
+  if (ready === 'exited' || exitedHow !== undefined) {
+    throw new AppError('start-failed', `${component.name} ${exitedHow ?? 'exited'} before it was ready; last lines of ${component.paths.logFile}:\n${await logTailText(component)}`);
+  }
+  if (ready === undefined) {
+    const probe = await component.probe(READY_PROBE_TIMEOUT_MS);
+    throw new AppError('timed-out', `${component.name} was not ready in time (${probe.detail}); last lines of ${component.paths.logFile}:\n${await logTailText(component)}`);
+  }
+  await component.afterReady(Math.max(1000, deadline.remainingMs()));
+  return daemon.pid;
+}
+
+export interface StopReport {
+  readonly name: string;
+  readonly pid: number | null;
+  readonly wasRunning: boolean;
+  readonly stopped: boolean;
+  readonly escalated: boolean;
+  readonly detail: string;
+}
+
+export async function stopComponent(component: ManagedComponent, mode: StopMode, limits: StopLimits = DEFAULT_STOP_LIMITS): Promise<StopReport> {
+  const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+  if (pid === undefined) {
+    // Missing, unreadable or stale (pid reused by another program): never signal it.
+    await removePidFile(component.paths.pidFile);
+    return { name: component.name, pid: null, wasRunning: false, stopped: true, escalated: false, detail: 'not running' };
+  }
+  const outcome = await stopProcess(pid, mode, limits);
+  if (!outcome.stopped) {
+    return { name: component.name, pid, wasRunning: true, stopped: false, escalated: outcome.escalated, detail: `pid ${pid} survived SIGKILL` };
+  }
+  await removePidFile(component.paths.pidFile);
+  const portsFree = await pollUntil(
+    async () => ((await Promise.all(Object.values(component.ports).map((port) => isPortFree(port)))).every(Boolean) ? true : undefined),
+    { timeoutMs: PORT_RELEASE_TIMEOUT_MS, intervalMs: READY_POLL_INTERVAL_MS },
+  );
+  const detail = outcome.escalated ? 'did not stop in time: killed (SIGKILL)' : 'stopped';
+  if (portsFree === undefined) {
+    return { name: component.name, pid, wasRunning: true, stopped: false, escalated: outcome.escalated, detail: `${detail}, but its ports are still in use` };
+  }
+  return { name: component.name, pid, wasRunning: true, stopped: true, escalated: outcome.escalated, detail };
+}

@@ -1,0 +1,209 @@
+// LocalCluster: the control plane's public face, used by the CLI commands and by test setups
+// (`import { LocalCluster } from 'neon-local'`). Every mutating operation holds the repo lock.
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { AppError } from '../common/errors.js';
+import type { NodeId } from '../common/ids.js';
+import { startComponents, runStepsInParallel, type StartReport, type StepRunner } from './cluster-start.js';
+import type { Component, ManagedComponent } from './components/component.js';
+import { etcdComponent } from './components/etcd.js';
+import { safekeeperComponent } from './components/safekeeper.js';
+import { storageComponent } from './components/storage.js';
+import { findSafekeeper, type ClusterConfig } from './config.js';
+import { createConfigText, type InitOptions } from './init.js';
+import { inspectComponent, stopComponent, type ComponentStatus, type StopReport } from './lifecycle.js';
+import { findOwnedPid } from './process/pid-file.js';
+import { stopProcess, type StopMode } from './process/stop-process.js';
+import { clearRepoDir, clusterEnv, inspectRepoDir, loadConfig, withRepoLock, writeEnvFile } from './repo.js';
+import { RepoLayout, resolveRepoDir } from './repo-layout.js';
+
+export const DEFAULT_START_TIMEOUT_MS = 30_000;
+
+export interface StartOptions {
+  readonly timeoutMs?: number;
+  readonly runner?: StepRunner;
+  /** Used when the repo dir has no cluster yet (start auto-inits). */
+  readonly init?: InitOptions;
+}
+
+export interface StartResult extends StartReport {
+  readonly initialized: boolean;
+  readonly components: readonly ComponentStatus[];
+}
+
+export interface ClusterStatus {
+  readonly repoDir: string;
+  readonly ready: boolean;
+  readonly components: readonly ComponentStatus[];
+}
+
+export type SafekeeperSignal = 'kill' | 'pause' | 'resume';
+
+export class LocalCluster {
+  readonly layout: RepoLayout;
+
+  constructor(repoDir?: string) {
+    this.layout = new RepoLayout(resolveRepoDir(repoDir));
+  }
+
+  get repoDir(): string {
+    return this.layout.repoDir;
+  }
+
+  loadConfig(): Promise<ClusterConfig> {
+    return loadConfig(this.layout);
+  }
+
+  /** etcd, storage, then the safekeepers in config order. */
+  components(config: ClusterConfig): Component[] {
+    return [
+      etcdComponent(config, this.layout),
+      storageComponent(config, this.layout),
+      ...config.safekeepers.map((sk) => safekeeperComponent(config, this.layout, sk)),
+    ];
+  }
+
+  private managed(config: ClusterConfig): ManagedComponent[] {
+    return this.components(config).filter((component): component is ManagedComponent => component.managed);
+  }
+
+  async init(options: InitOptions & { force?: boolean } = {}): Promise<ClusterConfig> {
+    return withRepoLock(this.layout, () => this.initLocked(options));
+  }
+
+  private async initLocked(options: InitOptions & { force?: boolean }): Promise<ClusterConfig> {
+    if ((await inspectRepoDir(this.layout)) === 'ours') {
+      if (options.force !== true) {
+        throw new AppError('wrong-state', `${this.repoDir} already holds a neon_local cluster`, {
+          hints: ['Use `neon_local start` to run it, or `neon_local init --force` to replace it (its data is lost).'],
+        });
+      }
+      const running = await this.runningComponents(await this.loadConfig().catch(() => undefined));
+      if (running.length > 0) {
+        throw new AppError('wrong-state', `cannot re-initialise ${this.repoDir}: ${running.join(', ')} still running`, {
+          hints: ['Stop the cluster first with `neon_local stop`.'],
+        });
+      }
+      await clearRepoDir(this.layout);
+    }
+    const { text, config } = await createConfigText(options, new Date());
+    await writeFile(this.layout.configFile, text);
+    await writeEnvFile(this.layout, config);
+    for (const component of this.managed(config)) await mkdir(component.paths.dataDir, { recursive: true });
+    return config;
+  }
+
+  private async runningComponents(config: ClusterConfig | undefined): Promise<string[]> {
+    if (config === undefined) return [];
+    const owned = await Promise.all(this.managed(config).map((c) => findOwnedPid(c.paths.pidFile, c.identity)));
+    return this.managed(config).filter((_, index) => owned[index] !== undefined).map((c) => c.name);
+  }
+
+  async start(options: StartOptions = {}): Promise<StartResult> {
+    return withRepoLock(this.layout, async () => {
+      const initialized = (await inspectRepoDir(this.layout)) !== 'ours';
+      if (initialized) await this.initLocked(options.init ?? {});
+      const config = await this.loadConfig();
+      await writeEnvFile(this.layout, config);
+      const components = this.components(config);
+      const report = await startComponents(components, options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS, options.runner ?? runStepsInParallel);
+      return { initialized, ...report, components: await Promise.all(components.map((c) => inspectComponent(c))) };
+    });
+  }
+
+  /** Stops safekeepers first, then storage, then etcd. Throws (after trying all) if any survived. */
+  async stop(mode: StopMode = 'fast'): Promise<StopReport[]> {
+    return withRepoLock(this.layout, async () => {
+      const managed = this.managed(await this.loadConfig());
+      const reports = await Promise.all(managed.filter((c) => c.kind === 'safekeeper').map((c) => stopComponent(c, mode)));
+      for (const kind of ['storage', 'etcd'] as const) {
+        for (const component of managed.filter((c) => c.kind === kind)) reports.push(await stopComponent(component, mode));
+      }
+      assertAllStopped(reports);
+      return reports;
+    });
+  }
+
+  async status(): Promise<ClusterStatus> {
+    const config = await this.loadConfig();
+    const components = await Promise.all(this.components(config).map((c) => inspectComponent(c)));
+    return { repoDir: this.repoDir, ready: components.every((c) => c.state === 'ready'), components };
+  }
+
+  /** Stops everything and removes the repo dir. Without `force`, refuses while anything runs. */
+  async destroy(options: { force?: boolean } = {}): Promise<StopReport[]> {
+    if ((await inspectRepoDir(this.layout)) !== 'ours') {
+      throw new AppError('not-found', `no neon_local cluster in ${this.repoDir}`);
+    }
+    return withRepoLock(this.layout, async () => {
+      const config = await this.loadConfig();
+      const running = await this.runningComponents(config);
+      if (running.length > 0 && options.force !== true) {
+        throw new AppError('wrong-state', `cannot destroy ${this.repoDir}: ${running.join(', ')} still running`, {
+          hints: ['Stop the cluster first, or pass --force to kill it and remove everything.'],
+        });
+      }
+      const reports = await Promise.all(this.managed(config).map((c) => stopComponent(c, 'immediate')));
+      assertAllStopped(reports);
+      await rm(this.repoDir, { recursive: true, force: true });
+      return reports;
+    });
+  }
+
+  env(config: ClusterConfig): Record<string, string> {
+    return clusterEnv(this.layout, config);
+  }
+
+  private safekeeper(config: ClusterConfig, id: NodeId): ManagedComponent {
+    return safekeeperComponent(config, this.layout, findSafekeeper(config, id));
+  }
+
+  async startSafekeeper(id: NodeId, timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<StartReport> {
+    return withRepoLock(this.layout, async () => {
+      const config = await this.loadConfig();
+      return startComponents([this.safekeeper(config, id)], timeoutMs, runStepsInParallel);
+    });
+  }
+
+  async stopSafekeeper(id: NodeId, mode: StopMode = 'fast'): Promise<StopReport> {
+    return withRepoLock(this.layout, async () => {
+      const report = await stopComponent(this.safekeeper(await this.loadConfig(), id), mode);
+      assertAllStopped([report]);
+      return report;
+    });
+  }
+
+  async restartSafekeeper(id: NodeId, mode: StopMode = 'fast', timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<StartReport> {
+    return withRepoLock(this.layout, async () => {
+      const component = this.safekeeper(await this.loadConfig(), id);
+      assertAllStopped([await stopComponent(component, mode)]);
+      return startComponents([component], timeoutMs, runStepsInParallel);
+    });
+  }
+
+  /** Fault injection: SIGKILL (crash, pid file left behind), SIGSTOP, SIGCONT. */
+  async signalSafekeeper(id: NodeId, action: SafekeeperSignal): Promise<{ pid: number }> {
+    return withRepoLock(this.layout, async () => {
+      const component = this.safekeeper(await this.loadConfig(), id);
+      const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+      if (pid === undefined) {
+        throw new AppError('wrong-state', `safekeeper ${id} is not running`, { hints: [`Start it with \`neon_local sk start ${id}\`.`] });
+      }
+      if (action === 'kill') {
+        const outcome = await stopProcess(pid, 'immediate');
+        if (!outcome.stopped) throw new AppError('stop-failed', `safekeeper ${id} (pid ${pid}) survived SIGKILL`);
+      } else {
+        process.kill(pid, action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
+      }
+      return { pid };
+    });
+  }
+}
+
+function assertAllStopped(reports: readonly StopReport[]): void {
+  const survivors = reports.filter((report) => !report.stopped);
+  if (survivors.length > 0) {
+    throw new AppError('stop-failed', `could not stop ${survivors.map((r) => `${r.name} (${r.detail})`).join(', ')}`, {
+      hints: ['Look at the process with `ps` and the component log with `neon_local logs NAME`.'],
+    });
+  }
+}

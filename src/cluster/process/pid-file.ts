@@ -1,0 +1,53 @@
+// Pid files, and the rule that makes them safe: a pid is ours only if /proc/<pid>/cmdline still
+// names our program and our data dir. A reused pid (an unrelated process) is never trusted and
+// never signalled.
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { readCmdline, readProcState } from './proc-info.js';
+
+export interface ProcessIdentity {
+  /** Basename of the program (e.g. "etcd", "safekeeper.js") that must appear in argv. */
+  readonly program: string;
+  /** Data dir that must appear in argv, alone or as `--flag=<dir>`. */
+  readonly dataDir: string;
+}
+
+export async function readPidFile(path: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const trimmed = text.trim();
+  if (!/^[1-9]\d{0,9}$/.test(trimmed)) return undefined;
+  return Number(trimmed);
+}
+
+export async function writePidFile(path: string, pid: number): Promise<void> {
+  await writeFile(path, `${pid}\n`);
+}
+
+export async function removePidFile(path: string): Promise<void> {
+  await rm(path, { force: true });
+}
+
+export function cmdlineMatches(argv: readonly string[], identity: ProcessIdentity): boolean {
+  const namesProgram = argv.some((arg) => basename(arg) === identity.program);
+  const namesDataDir = argv.some((arg) => arg === identity.dataDir || arg.endsWith(`=${identity.dataDir}`));
+  return namesProgram && namesDataDir;
+}
+
+/** The pid from the pid file if it is a live (or paused) process running our program. */
+export async function findOwnedPid(pidFile: string, identity: ProcessIdentity): Promise<number | undefined> {
+  const pid = await readPidFile(pidFile);
+  if (pid === undefined) return undefined;
+  return (await isOwnedPid(pid, identity)) ? pid : undefined;
+}
+
+export async function isOwnedPid(pid: number, identity: ProcessIdentity): Promise<boolean> {
+  const state = await readProcState(pid);
+  if (state === 'gone' || state === 'zombie') return false;
+  const argv = await readCmdline(pid);
+  return argv !== undefined && cmdlineMatches(argv, identity);
+}

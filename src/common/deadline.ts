@@ -1,0 +1,56 @@
+// Wall-clock deadlines and bounded polling. Every wait in the project goes through here, so no
+// wait is a loop count and every one has an upper bound.
+
+export function sleepMs(durationMs: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, durationMs);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}
+
+export class Deadline {
+  readonly atMs: number;
+
+  constructor(durationMs: number) {
+    this.atMs = Date.now() + durationMs;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.atMs - Date.now());
+  }
+
+  isExpired(): boolean {
+    return Date.now() >= this.atMs;
+  }
+}
+
+export interface PollOptions {
+  timeoutMs: number;
+  intervalMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Calls `probe` until it returns a value other than undefined or the deadline passes.
+ * Returns undefined on timeout; the caller decides what a timeout means.
+ */
+export async function pollUntil<T>(
+  probe: () => Promise<T | undefined>,
+  options: PollOptions,
+): Promise<T | undefined> {
+  const deadline = new Deadline(options.timeoutMs);
+  for (;;) {
+    if (options.signal?.aborted) return undefined;
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (deadline.isExpired()) return undefined;
+    await sleepMs(Math.min(options.intervalMs, deadline.remainingMs()), options.signal);
+  }
+}

@@ -1,0 +1,113 @@
+// The safekeeper's command line (neon's flags), parsed and validated into a frozen config.
+// This file and main.ts are the only places that look at argv.
+import { isAbsolute, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseToml } from 'smol-toml';
+import { AppError, describeError } from '../common/errors.js';
+import { parseNodeId, type NodeId } from '../common/ids.js';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface RemoteStorageSpec {
+  readonly bucketName: string;
+  readonly bucketRegion: string;
+  readonly endpoint: string | undefined;
+  readonly prefixInBucket: string | undefined;
+}
+
+export interface SafekeeperConfig {
+  readonly dataDir: string;
+  /** undefined: take it from the identity file. */
+  readonly id: NodeId | undefined;
+  readonly listenPg: ListenAddress;
+  readonly listenHttp: ListenAddress;
+  readonly brokerEndpoints: readonly string[];
+  readonly brokerEtcdPrefix: string;
+  readonly remoteStorage: RemoteStorageSpec | undefined;
+  readonly noSync: boolean;
+}
+
+export const USAGE = `usage: safekeeper -D DIR [--id N] [--listen-pg HOST:PORT] [--listen-http HOST:PORT]
+                  [--broker-endpoints URL[,URL...]] [--broker-etcd-prefix PREFIX]
+                  [--remote-storage '{bucket_name = "b", bucket_region = "r", endpoint = "http://..."}']
+                  [--no-sync]`;
+
+function usageError(message: string): AppError {
+  return new AppError('usage', message, { hints: [USAGE] });
+}
+
+export function parseListenAddress(text: string, flag: string): ListenAddress {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw usageError(`invalid ${flag} "${text}": expected HOST:PORT`);
+  }
+  return { host: match[1], port };
+}
+
+/** neon's --remote-storage: a TOML inline table with bucket_name + bucket_region (S3 only). */
+export function parseRemoteStorage(text: string): RemoteStorageSpec {
+  let table: Record<string, unknown>;
+  try {
+    table = (parseToml(`remote_storage = ${text}`) as { remote_storage: Record<string, unknown> }).remote_storage;
+  } catch (error) {
+    throw usageError(`invalid --remote-storage: not a TOML inline table: ${describeError(error)}`);
+  }
+  const known = ['bucket_name', 'bucket_region', 'endpoint', 'prefix_in_bucket', 'local_path', 'max_concurrent_syncs', 'max_sync_errors', 'concurrency_limit'];
+  const unknown = Object.keys(table).filter((key) => !known.includes(key));
+  if (unknown.length > 0) throw usageError(`invalid --remote-storage: unknown key ${unknown.join(', ')}`);
+  if ('local_path' in table) throw usageError('invalid --remote-storage: local_path storage is not supported; use an S3 bucket');
+  const text_ = (key: string): string | undefined => {
+    const value = table[key];
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') throw usageError(`invalid --remote-storage: ${key} must be a string`);
+    return value;
+  };
+  const bucketName = text_('bucket_name');
+  const bucketRegion = text_('bucket_region');
+  if (bucketName === undefined) throw usageError("invalid --remote-storage: no 'bucket_name' option");
+  if (bucketRegion === undefined) throw usageError("invalid --remote-storage: 'bucket_region' option is mandatory if 'bucket_name' is given");
+  return { bucketName, bucketRegion, endpoint: text_('endpoint'), prefixInBucket: text_('prefix_in_bucket') };
+}
+
+export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        dir: { type: 'string', short: 'D' },
+        id: { type: 'string' },
+        'listen-pg': { type: 'string', short: 'l' },
+        'listen-http': { type: 'string' },
+        'broker-endpoints': { type: 'string' },
+        'broker-etcd-prefix': { type: 'string' },
+        'remote-storage': { type: 'string' },
+        'no-sync': { type: 'boolean', short: 'n' },
+      },
+    }));
+  } catch (error) {
+    throw usageError(describeError(error));
+  }
+  if (values.dir === undefined) throw usageError('missing -D DIR (the data directory)');
+  const dataDir = isAbsolute(values.dir) ? values.dir : resolve(values.dir);
+  const brokerEndpoints = (values['broker-endpoints'] ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+  for (const url of brokerEndpoints) {
+    if (!/^https?:\/\/[^/\s]+$/.test(url)) throw usageError(`invalid --broker-endpoints entry "${url}": expected http://HOST:PORT`);
+  }
+  return Object.freeze({
+    dataDir,
+    id: values.id === undefined ? undefined : parseNodeId(values.id, '--id'),
+    listenPg: parseListenAddress(values['listen-pg'] ?? '127.0.0.1:5454', '--listen-pg'),
+    listenHttp: parseListenAddress(values['listen-http'] ?? '127.0.0.1:7676', '--listen-http'),
+    brokerEndpoints,
+    brokerEtcdPrefix: values['broker-etcd-prefix'] ?? 'neon',
+    remoteStorage: values['remote-storage'] === undefined ? undefined : parseRemoteStorage(values['remote-storage']),
+    noSync: values['no-sync'] ?? false,
+  });
+}
