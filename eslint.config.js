@@ -32,19 +32,37 @@ export default tseslint.config(
     files: ['**/*.js'],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
       globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly' },
     },
   },
   {
     files: ['test/**/*.ts'],
     rules: {
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [
-        { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
-      ] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', name: ['test', 'it', 'describe', 'suite'], package: 'node:test' },
+          ],
+        },
+      ],
       '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
-  layer(['src/cluster/**', 'src/client/**', 'src/common/**', 'src/postgres/**'], [...cliOnly, '**/cli/**', '**/commands/**'], 'the library layers must not depend on the CLI'),
-  layer(['src/safekeeper/**'], [...cliOnly, '**/cli/**', '**/commands/**', '**/cluster/**'], 'daemons never import CLI or control-plane code'),
-  layer(['src/common/**', 'src/postgres/**'], ['**/cluster/**', '**/client/**', '**/safekeeper/**'], 'common and postgres are the bottom layers'),
+  layer(
+    ['src/cluster/**', 'src/client/**', 'src/common/**', 'src/postgres/**'],
+    [...cliOnly, '**/cli/**', '**/commands/**'],
+    'the library layers must not depend on the CLI',
+  ),
+  layer(
+    ['src/safekeeper/**'],
+    [...cliOnly, '**/cli/**', '**/commands/**', '**/cluster/**'],
+    'daemons never import CLI or control-plane code',
+  ),
+  layer(
+    ['src/common/**', 'src/postgres/**'],
+    ['**/cluster/**', '**/client/**', '**/safekeeper/**'],
+    'common and postgres are the bottom layers',
+  ),
 );

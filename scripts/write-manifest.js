@@ -6,7 +6,16 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const plugin = new Plugin({ root, type: 'core', ignoreManifest: true, errorOnManifestCreate: true, respectNoCacheDefault: true });
+const plugin = new Plugin({
+  root,
+  type: 'core',
+  ignoreManifest: true,
+  errorOnManifestCreate: true,
+  respectNoCacheDefault: true,
+});
 await plugin.load();
-writeFileSync(new URL('../oclif.manifest.json', import.meta.url), `${JSON.stringify(plugin.manifest, null, 2)}\n`);
+writeFileSync(
+  new URL('../oclif.manifest.json', import.meta.url),
+  `${JSON.stringify(plugin.manifest, null, 2)}\n`,
+);
 console.log(`oclif.manifest.json: ${Object.keys(plugin.manifest.commands).length} commands`);

@@ -1,7 +1,12 @@
 // The programmatic API for test setups: `import { LocalCluster } from 'neon-local'`.
 // Re-exports only; nothing here may pull in the CLI (oclif, listr2, chalk).
 export { LocalCluster, DEFAULT_START_TIMEOUT_MS } from './cluster/local-cluster.js';
-export type { StartOptions, StartResult, ClusterStatus, SafekeeperSignal } from './cluster/local-cluster.js';
+export type {
+  StartOptions,
+  StartResult,
+  ClusterStatus,
+  SafekeeperSignal,
+} from './cluster/local-cluster.js';
 export type { InitOptions } from './cluster/init.js';
 export type { ClusterConfig, SafekeeperConfig, RemoteStorageKind } from './cluster/config.js';
 export type { ComponentStatus, StopReport } from './cluster/lifecycle.js';

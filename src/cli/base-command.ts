@@ -6,13 +6,16 @@ import { AppError, describeError, EXIT_CODES, isAppError } from '../common/error
 import { LocalCluster } from '../cluster/local-cluster.js';
 import { createTheme, type Theme } from './ui/theme.js';
 
-export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 export abstract class BaseCommand<T extends typeof Command> extends Command {
   static override baseFlags = {
     json: Flags.boolean({
-      description: 'Print one JSON document on stdout: {"status":0,"result":...} or {"status":N,"error":{...}}.',
+      description:
+        'Print one JSON document on stdout: {"status":0,"result":...} or {"status":N,"error":{...}}.',
       helpGroup: 'GLOBAL',
     }),
     'repo-dir': Flags.string({
@@ -63,7 +66,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
     const appError = toAppError(error);
     if (this.isJson) {
-      const body = { status: appError.exitCode, error: { code: appError.code, message: appError.message, hints: appError.hints } };
+      const body = {
+        status: appError.exitCode,
+        error: { code: appError.code, message: appError.message, hints: appError.hints },
+      };
       process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
     } else {
       const theme = this.errTheme;
@@ -80,7 +86,7 @@ function toAppError(error: Error & { oclif?: { exit?: number } }): AppError {
   if (typeof error.oclif?.exit === 'number') {
     // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors.
     return new AppError('usage', error.message.replace(/\s+See more help with --help$/, ''), {
-      hints: ['See the command\'s --help.'],
+      hints: ["See the command's --help."],
       exitCode: error.oclif.exit === 0 ? EXIT_CODES.ok : EXIT_CODES.usage,
     });
   }

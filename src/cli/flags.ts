@@ -13,7 +13,10 @@ export const stopModeFlag = Flags.string({
   default: 'fast',
 });
 
-export const safekeeperIdArg = Args.string({ description: 'Safekeeper id (see `neon_local sk list`).', required: true });
+export const safekeeperIdArg = Args.string({
+  description: 'Safekeeper id (see `neon_local sk list`).',
+  required: true,
+});
 
 export function timeoutMsFrom(text: string): number {
   return parseDurationMs(text, 'timeout');

@@ -28,7 +28,9 @@ export async function createS3Client(options: S3ClientOptions): Promise<S3Client
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-    ...(options.requestTimeoutMs === undefined ? {} : { requestHandler: { requestTimeout: options.requestTimeoutMs } }),
+    ...(options.requestTimeoutMs === undefined
+      ? {}
+      : { requestHandler: { requestTimeout: options.requestTimeoutMs } }),
   });
 }
 
@@ -44,7 +46,11 @@ export async function ensureBucket(client: S3Client, bucket: string): Promise<vo
     return;
   } catch (error) {
     if (httpStatusOf(error) !== 404) {
-      throw new AppError('unavailable', `could not check bucket ${bucket}: ${describeError(error)}`, { cause: error });
+      throw new AppError(
+        'unavailable',
+        `could not check bucket ${bucket}: ${describeError(error)}`,
+        { cause: error },
+      );
     }
   }
   try {
@@ -52,18 +58,28 @@ export async function ensureBucket(client: S3Client, bucket: string): Promise<vo
   } catch (error) {
     const name = (error as { name?: string }).name;
     if (name === 'BucketAlreadyOwnedByYou' || name === 'BucketAlreadyExists') return;
-    throw new AppError('unavailable', `could not create bucket ${bucket}: ${describeError(error)}`, { cause: error });
+    throw new AppError(
+      'unavailable',
+      `could not create bucket ${bucket}: ${describeError(error)}`,
+      { cause: error },
+    );
   }
 }
 
 /** Ready when the bucket answers HeadBucket with these credentials. */
-export async function checkBucket(client: S3Client, bucket: string): Promise<{ ok: boolean; detail: string }> {
+export async function checkBucket(
+  client: S3Client,
+  bucket: string,
+): Promise<{ ok: boolean; detail: string }> {
   const { HeadBucketCommand } = await import('@aws-sdk/client-s3');
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
     return { ok: true, detail: `bucket ${bucket} reachable` };
   } catch (error) {
     const status = httpStatusOf(error);
-    return { ok: false, detail: `bucket ${bucket}: ${status === undefined ? describeError(error) : `HTTP ${status}`}` };
+    return {
+      ok: false,
+      detail: `bucket ${bucket}: ${status === undefined ? describeError(error) : `HTTP ${status}`}`,
+    };
   }
 }

@@ -36,33 +36,55 @@ async function checkExternal(components: readonly Component[]): Promise<void> {
     if (component.managed) continue;
     const probe = await component.probe(EXTERNAL_PROBE_TIMEOUT_MS);
     if (!probe.ready) {
-      throw new AppError('unavailable', `${component.description} at ${component.endpoint} is not available: ${probe.detail}`, {
-        hints: ['Check that it is running and reachable, or remove it from the config to let neon_local start its own.'],
-      });
+      throw new AppError(
+        'unavailable',
+        `${component.description} at ${component.endpoint} is not available: ${probe.detail}`,
+        {
+          hints: [
+            'Check that it is running and reachable, or remove it from the config to let neon_local start its own.',
+          ],
+        },
+      );
     }
   }
 }
 
 async function waitStillStarting(component: ManagedComponent, deadline: Deadline): Promise<string> {
-  const ready = await pollUntil(async () => ((await component.probe(500)).ready ? true : undefined), {
-    timeoutMs: deadline.remainingMs(),
-    intervalMs: READY_WAIT_POLL_MS,
-  });
+  const ready = await pollUntil(
+    async () => ((await component.probe(500)).ready ? true : undefined),
+    {
+      timeoutMs: deadline.remainingMs(),
+      intervalMs: READY_WAIT_POLL_MS,
+    },
+  );
   if (ready === undefined) {
-    throw new AppError('timed-out', `${component.name} is running but was not ready in time; last lines of its log:\n${await logTailText(component)}`);
+    throw new AppError(
+      'timed-out',
+      `${component.name} is running but was not ready in time; last lines of its log:\n${await logTailText(component)}`,
+    );
   }
   return 'was already starting; now ready';
 }
 
-export async function startComponents(components: readonly Component[], timeoutMs: number, runner: StepRunner): Promise<StartReport> {
+export async function startComponents(
+  components: readonly Component[],
+  timeoutMs: number,
+  runner: StepRunner,
+): Promise<StartReport> {
   await checkExternal(components);
-  const managed = components.filter((component): component is ManagedComponent => component.managed);
+  const managed = components.filter(
+    (component): component is ManagedComponent => component.managed,
+  );
   const statuses = await Promise.all(managed.map((component) => inspectComponent(component)));
   const paused = statuses.filter((status) => status.paused).map((status) => status.name);
   if (paused.length > 0) {
-    throw new AppError('wrong-state', `${paused.join(', ')} ${paused.length === 1 ? 'is' : 'are'} paused`, {
-      hints: ['Resume it with `neon_local sk resume ID`, or stop it first.'],
-    });
+    throw new AppError(
+      'wrong-state',
+      `${paused.join(', ')} ${paused.length === 1 ? 'is' : 'are'} paused`,
+      {
+        hints: ['Resume it with `neon_local sk resume ID`, or stop it first.'],
+      },
+    );
   }
   const alreadyRunning = managed.filter((_, index) => statuses[index]?.state === 'ready');
   const starting = managed.filter((_, index) => statuses[index]?.state === 'not-responding');
@@ -80,14 +102,17 @@ export async function startComponents(components: readonly Component[], timeoutM
   };
   const steps: StartStep[] = [
     ...toLaunch.map((component) => ({
-      title: `${component.description}`,
+      title: component.description,
       run: track(async () => {
         const begunAt = Date.now();
         await launchComponent(component, deadline, (pid) => spawned.set(component.name, pid));
         return `ready in ${Date.now() - begunAt}ms`;
       }),
     })),
-    ...starting.map((component) => ({ title: `${component.description}`, run: track(() => waitStillStarting(component, deadline)) })),
+    ...starting.map((component) => ({
+      title: component.description,
+      run: track(() => waitStillStarting(component, deadline)),
+    })),
   ];
   try {
     await runner(steps);
@@ -95,12 +120,20 @@ export async function startComponents(components: readonly Component[], timeoutM
     await Promise.allSettled(running);
     await rollBack(toLaunch, spawned);
     if (isAppError(error)) throw error;
-    throw new AppError('start-failed', `could not start the cluster: ${describeError(error)}`, { cause: error });
+    throw new AppError('start-failed', `could not start the cluster: ${describeError(error)}`, {
+      cause: error,
+    });
   }
-  return { started: toLaunch.map((component) => component.name), alreadyRunning: alreadyRunning.map((component) => component.name) };
+  return {
+    started: toLaunch.map((component) => component.name),
+    alreadyRunning: alreadyRunning.map((component) => component.name),
+  };
 }
 
-async function rollBack(launched: readonly ManagedComponent[], spawned: ReadonlyMap<string, number>): Promise<void> {
+async function rollBack(
+  launched: readonly ManagedComponent[],
+  spawned: ReadonlyMap<string, number>,
+): Promise<void> {
   await Promise.all(
     launched.map(async (component) => {
       const pid = spawned.get(component.name);

@@ -7,7 +7,9 @@ type TomlValue = unknown;
 type TomlTable = Record<string, TomlValue>;
 
 export function isTable(value: unknown): value is TomlTable {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date)
+  );
 }
 
 export class ConfigReader {
@@ -21,7 +23,9 @@ export class ConfigReader {
 
   fail(key: string, problem: string): never {
     throw new AppError('bad-config', `bad config ${this.source}: ${this.keyOf(key)} ${problem}`, {
-      hints: [`Fix ${this.keyOf(key)} in ${this.source}, or recreate it with \`neon_local init --force\`.`],
+      hints: [
+        `Fix ${this.keyOf(key)} in ${this.source}, or recreate it with \`neon_local init --force\`.`,
+      ],
     });
   }
 
@@ -53,7 +57,12 @@ export class ConfigReader {
     const raw = this.take(key);
     if (raw === undefined && fallback !== undefined) return fallback;
     const value = typeof raw === 'bigint' ? Number(raw) : raw;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < range.min || value > range.max) {
+    if (
+      typeof value !== 'number' ||
+      !Number.isInteger(value) ||
+      value < range.min ||
+      value > range.max
+    ) {
       this.fail(key, `must be an integer from ${range.min} to ${range.max} (got ${describe(raw)})`);
     }
     return value;
@@ -66,7 +75,8 @@ export class ConfigReader {
   boolean(key: string, fallback?: boolean): boolean {
     const value = this.take(key);
     if (value === undefined && fallback !== undefined) return fallback;
-    if (typeof value !== 'boolean') this.fail(key, `must be true or false (got ${describe(value)})`);
+    if (typeof value !== 'boolean')
+      this.fail(key, `must be true or false (got ${describe(value)})`);
     return value;
   }
 
@@ -76,7 +86,7 @@ export class ConfigReader {
     if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
       this.fail(key, `must be an array of strings (got ${describe(value)})`);
     }
-    return value as string[];
+    return value;
   }
 
   subTable(key: string): ConfigReader {
@@ -92,7 +102,7 @@ export class ConfigReader {
     if (!Array.isArray(value) || !value.every(isTable)) {
       this.fail(key, `must be an array of tables ([[${key}]]) (got ${describe(value)})`);
     }
-    return (value as TomlTable[]).map(
+    return value.map(
       (item, index) => new ConfigReader(item, `${this.keyOf(key)}[${index}]`, this.source),
     );
   }
@@ -110,5 +120,7 @@ function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
   if (Array.isArray(value)) return 'an array';
   if (isTable(value)) return 'a table';
-  return String(value);
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')
+    return String(value);
+  return value instanceof Date ? value.toISOString() : typeof value;
 }

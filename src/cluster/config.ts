@@ -55,17 +55,24 @@ const ETCD_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
 export function parseClusterConfig(text: string, source: string): ClusterConfig {
   let document: Record<string, unknown>;
   try {
-    document = parseToml(text) as Record<string, unknown>;
+    document = parseToml(text);
   } catch (error) {
-    throw new AppError('bad-config', `bad config ${source}: not valid TOML: ${describeError(error)}`, {
-      cause: error,
-    });
+    throw new AppError(
+      'bad-config',
+      `bad config ${source}: not valid TOML: ${describeError(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
   const root = new ConfigReader(document, '', source);
   const cluster = root.subTable('cluster');
   const version = cluster.integer('format_version', { min: 1, max: 1_000_000 });
   if (version !== CONFIG_FORMAT_VERSION) {
-    cluster.fail('format_version', `is ${version}, but this neon_local understands ${CONFIG_FORMAT_VERSION}`);
+    cluster.fail(
+      'format_version',
+      `is ${version}, but this neon_local understands ${CONFIG_FORMAT_VERSION}`,
+    );
   }
   cluster.string('created_at', '');
   cluster.finish();
@@ -87,14 +94,19 @@ function readEtcd(table: ConfigReader): EtcdConfig {
     }
   }
   const prefix = table.string('prefix', 'neon');
-  if (!ETCD_PREFIX.test(prefix)) table.fail('prefix', `must be path-like without leading or trailing "/" (got "${prefix}")`);
+  if (!ETCD_PREFIX.test(prefix))
+    table.fail('prefix', `must be path-like without leading or trailing "/" (got "${prefix}")`);
   const etcd: EtcdConfig = {
     binary: table.string('binary', '/usr/bin/etcd'),
     clientPort: table.port('client_port'),
     peerPort: table.port('peer_port'),
     endpoints,
     prefix,
-    quotaBackendBytes: table.integer('quota_backend_bytes', { min: 16 * 1024 * 1024, max: 8 * 1024 ** 3 }, 100 * 1024 * 1024),
+    quotaBackendBytes: table.integer(
+      'quota_backend_bytes',
+      { min: 16 * 1024 * 1024, max: 8 * 1024 ** 3 },
+      100 * 1024 * 1024,
+    ),
   };
   table.finish();
   return etcd;
@@ -113,7 +125,10 @@ function readRemoteStorage(table: ConfigReader): RemoteStorageConfig {
     prefix: table.string('prefix', 'safekeeper-wal'),
   };
   if (!BUCKET_NAME.test(storage.bucket)) {
-    table.fail('bucket', `must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." or "-" (got "${storage.bucket}")`);
+    table.fail(
+      'bucket',
+      `must be a valid S3 bucket name: 3-63 lower-case letters, digits, "." or "-" (got "${storage.bucket}")`,
+    );
   }
   if (storage.endpoint !== '' && !/^https?:\/\/[^/\s]+\/?$/.test(storage.endpoint)) {
     table.fail('endpoint', `must be a URL like http://127.0.0.1:9000 (got "${storage.endpoint}")`);
@@ -143,7 +158,8 @@ function readSafekeeper(table: ConfigReader): SafekeeperConfig {
 }
 
 function checkClusterWide(config: ClusterConfig, root: ConfigReader): void {
-  if (config.safekeepers.length === 0) root.fail('safekeepers', 'must list at least one [[safekeepers]] entry');
+  if (config.safekeepers.length === 0)
+    root.fail('safekeepers', 'must list at least one [[safekeepers]] entry');
   const ids = new Set<number>();
   const ports = new Map<number, string>();
   const claim = (port: number, key: string): void => {
@@ -156,7 +172,8 @@ function checkClusterWide(config: ClusterConfig, root: ConfigReader): void {
     claim(config.etcd.peerPort, 'etcd.peer_port');
   }
   if (config.remoteStorage.kind !== 's3') claim(config.remoteStorage.port, 'remote_storage.port');
-  if (config.remoteStorage.kind === 'minio') claim(config.remoteStorage.consolePort, 'remote_storage.console_port');
+  if (config.remoteStorage.kind === 'minio')
+    claim(config.remoteStorage.consolePort, 'remote_storage.console_port');
   config.safekeepers.forEach((sk, index) => {
     if (ids.has(sk.id)) root.fail(`safekeepers[${index}].id`, `repeats safekeeper id ${sk.id}`);
     ids.add(sk.id);
@@ -178,13 +195,17 @@ export function isEtcdExternal(config: ClusterConfig): boolean {
 }
 
 export function etcdEndpoints(config: ClusterConfig): readonly string[] {
-  return isEtcdExternal(config) ? config.etcd.endpoints : [`http://127.0.0.1:${config.etcd.clientPort}`];
+  return isEtcdExternal(config)
+    ? config.etcd.endpoints
+    : [`http://127.0.0.1:${config.etcd.clientPort}`];
 }
 
 export function storageEndpoint(config: ClusterConfig): string {
   const storage = config.remoteStorage;
   if (storage.kind === 's3') {
-    return storage.endpoint === '' ? `https://s3.${storage.region}.amazonaws.com` : storage.endpoint.replace(/\/$/, '');
+    return storage.endpoint === ''
+      ? `https://s3.${storage.region}.amazonaws.com`
+      : storage.endpoint.replace(/\/$/, '');
   }
   return `http://127.0.0.1:${storage.port}`;
 }

@@ -33,19 +33,30 @@ export interface InitOptions {
   readonly prefix?: string;
 }
 
-async function chooseStorageKind(options: InitOptions): Promise<{ kind: RemoteStorageKind; minioBinary: string }> {
+async function chooseStorageKind(
+  options: InitOptions,
+): Promise<{ kind: RemoteStorageKind; minioBinary: string }> {
   const configured = options.minioBinary ?? '';
-  if (options.remoteStorage === 'minio' || (options.remoteStorage === undefined && configured !== '')) {
+  if (
+    options.remoteStorage === 'minio' ||
+    (options.remoteStorage === undefined && configured !== '')
+  ) {
     const found = await findMinioBinary(configured);
     if (found === undefined) {
-      throw new AppError('unavailable', `no minio binary ${configured === '' ? 'on PATH' : `at ${configured}`}`, {
-        hints: ['Install MinIO, pass --minio-binary PATH, or use --remote-storage embedded.'],
-      });
+      throw new AppError(
+        'unavailable',
+        `no minio binary ${configured === '' ? 'on PATH' : `at ${configured}`}`,
+        {
+          hints: ['Install MinIO, pass --minio-binary PATH, or use --remote-storage embedded.'],
+        },
+      );
     }
     return { kind: 'minio', minioBinary: configured };
   }
   if (options.remoteStorage !== undefined) return { kind: options.remoteStorage, minioBinary: '' };
-  return (await findMinioBinary('')) === undefined ? { kind: 'embedded', minioBinary: '' } : { kind: 'minio', minioBinary: '' };
+  return (await findMinioBinary('')) === undefined
+    ? { kind: 'embedded', minioBinary: '' }
+    : { kind: 'minio', minioBinary: '' };
 }
 
 async function checkEtcdBinary(binary: string): Promise<void> {
@@ -53,15 +64,23 @@ async function checkEtcdBinary(binary: string): Promise<void> {
     await access(binary, constants.X_OK);
   } catch {
     throw new AppError('unavailable', `etcd binary ${binary} is missing or not executable`, {
-      hints: ['Run bin/setup (installs Debian etcd-server), or pass --etcd-binary PATH or --etcd-endpoints URL.'],
+      hints: [
+        'Run bin/setup (installs Debian etcd-server), or pass --etcd-binary PATH or --etcd-endpoints URL.',
+      ],
     });
   }
 }
 
-export async function createConfigText(options: InitOptions, createdAt: Date): Promise<{ text: string; config: ClusterConfig }> {
+export async function createConfigText(
+  options: InitOptions,
+  createdAt: Date,
+): Promise<{ text: string; config: ClusterConfig }> {
   const count = options.safekeeperCount ?? DEFAULT_SAFEKEEPER_COUNT;
   if (!Number.isInteger(count) || count < 1 || count > SAFEKEEPER_COUNT_MAX) {
-    throw new AppError('usage', `invalid safekeeper count ${count}: expected 1 to ${SAFEKEEPER_COUNT_MAX}`);
+    throw new AppError(
+      'usage',
+      `invalid safekeeper count ${count}: expected 1 to ${SAFEKEEPER_COUNT_MAX}`,
+    );
   }
   const offset = options.portOffset ?? 0;
   if (!Number.isInteger(offset) || offset < 0 || offset > 50_000) {

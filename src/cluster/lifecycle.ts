@@ -9,7 +9,12 @@ import { findOwnedPid, removePidFile, writePidFile } from './process/pid-file.js
 import { findPortHolder, isPortFree } from './process/ports.js';
 import { readProcState, readUptimeMs } from './process/proc-info.js';
 import { spawnDaemon } from './process/spawn-daemon.js';
-import { DEFAULT_STOP_LIMITS, stopProcess, type StopLimits, type StopMode } from './process/stop-process.js';
+import {
+  DEFAULT_STOP_LIMITS,
+  stopProcess,
+  type StopLimits,
+  type StopMode,
+} from './process/stop-process.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1000;
 const READY_POLL_INTERVAL_MS = 25;
@@ -34,7 +39,10 @@ export interface ComponentStatus {
   readonly logFile: string | null;
 }
 
-export async function inspectComponent(component: Component, probeTimeoutMs = STATUS_PROBE_TIMEOUT_MS): Promise<ComponentStatus> {
+export async function inspectComponent(
+  component: Component,
+  probeTimeoutMs = STATUS_PROBE_TIMEOUT_MS,
+): Promise<ComponentStatus> {
   const base = {
     name: component.name,
     kind: component.kind,
@@ -45,15 +53,33 @@ export async function inspectComponent(component: Component, probeTimeoutMs = ST
   };
   if (!component.managed) {
     const probe = await component.probe(probeTimeoutMs);
-    return { ...base, pid: null, state: probe.ready ? 'ready' : 'not-responding', paused: false, uptimeMs: null, detail: probe.detail, logFile: null };
+    return {
+      ...base,
+      pid: null,
+      state: probe.ready ? 'ready' : 'not-responding',
+      paused: false,
+      uptimeMs: null,
+      detail: probe.detail,
+      logFile: null,
+    };
   }
   const pid = await findOwnedPid(component.paths.pidFile, component.identity);
   const logFile = component.paths.logFile;
   if (pid === undefined) {
-    return { ...base, pid: null, state: 'down', paused: false, uptimeMs: null, detail: 'not running', logFile };
+    return {
+      ...base,
+      pid: null,
+      state: 'down',
+      paused: false,
+      uptimeMs: null,
+      detail: 'not running',
+      logFile,
+    };
   }
   const paused = (await readProcState(pid)) === 'paused';
-  const probe: ReadyProbe = paused ? { ready: false, detail: 'paused (SIGSTOP): not responding' } : await component.probe(probeTimeoutMs);
+  const probe: ReadyProbe = paused
+    ? { ready: false, detail: 'paused (SIGSTOP): not responding' }
+    : await component.probe(probeTimeoutMs);
   return {
     ...base,
     pid,
@@ -78,7 +104,9 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
   }
   if (conflicts.length > 0) {
     throw new AppError('port-in-use', `could not start: ${conflicts.join('; ')}`, {
-      hints: ['Stop the process holding the port, or choose other ports with `neon_local init --force --port-offset N`.'],
+      hints: [
+        'Stop the process holding the port, or choose other ports with `neon_local init --force --port-offset N`.',
+      ],
     });
   }
 }
@@ -92,7 +120,11 @@ export async function logTailText(component: ManagedComponent): Promise<string> 
  * Spawns the component and waits until it is ready. `onSpawned` runs as soon as the process
  * exists, so a caller can stop it even if readiness never comes.
  */
-export async function launchComponent(component: ManagedComponent, deadline: Deadline, onSpawned: (pid: number) => void): Promise<number> {
+export async function launchComponent(
+  component: ManagedComponent,
+  deadline: Deadline,
+  onSpawned: (pid: number) => void,
+): Promise<number> {
   await mkdir(component.paths.homeDir, { recursive: true });
   await mkdir(component.paths.dataDir, { recursive: true });
   const spec = await component.launchSpec();
@@ -100,7 +132,11 @@ export async function launchComponent(component: ManagedComponent, deadline: Dea
   try {
     daemon = await spawnDaemon(spec);
   } catch (error) {
-    throw new AppError('start-failed', `could not start ${component.name}: ${describeError(error)}`, { cause: error });
+    throw new AppError(
+      'start-failed',
+      `could not start ${component.name}: ${describeError(error)}`,
+      { cause: error },
+    );
   }
   onSpawned(daemon.pid);
   if (!component.writesOwnPidFile) await writePidFile(component.paths.pidFile, daemon.pid);
@@ -109,17 +145,25 @@ export async function launchComponent(component: ManagedComponent, deadline: Dea
   const ready = await pollUntil(
     async () => {
       if (exitedHow !== undefined) return 'exited' as const;
-      const probe = await component.probe(Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())));
+      const probe = await component.probe(
+        Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
+      );
       return probe.ready ? ('ready' as const) : undefined;
     },
     { timeoutMs: deadline.remainingMs(), intervalMs: READY_POLL_INTERVAL_MS },
   );
   if (ready === 'exited' || exitedHow !== undefined) {
-    throw new AppError('start-failed', `${component.name} ${exitedHow ?? 'exited'} before it was ready; last lines of ${component.paths.logFile}:\n${await logTailText(component)}`);
+    throw new AppError(
+      'start-failed',
+      `${component.name} ${exitedHow ?? 'exited'} before it was ready; last lines of ${component.paths.logFile}:\n${await logTailText(component)}`,
+    );
   }
   if (ready === undefined) {
     const probe = await component.probe(READY_PROBE_TIMEOUT_MS);
-    throw new AppError('timed-out', `${component.name} was not ready in time (${probe.detail}); last lines of ${component.paths.logFile}:\n${await logTailText(component)}`);
+    throw new AppError(
+      'timed-out',
+      `${component.name} was not ready in time (${probe.detail}); last lines of ${component.paths.logFile}:\n${await logTailText(component)}`,
+    );
   }
   await component.afterReady(Math.max(1000, deadline.remainingMs()));
   return daemon.pid;
@@ -134,25 +178,62 @@ export interface StopReport {
   readonly detail: string;
 }
 
-export async function stopComponent(component: ManagedComponent, mode: StopMode, limits: StopLimits = DEFAULT_STOP_LIMITS): Promise<StopReport> {
+export async function stopComponent(
+  component: ManagedComponent,
+  mode: StopMode,
+  limits: StopLimits = DEFAULT_STOP_LIMITS,
+): Promise<StopReport> {
   const pid = await findOwnedPid(component.paths.pidFile, component.identity);
   if (pid === undefined) {
     // Missing, unreadable or stale (pid reused by another program): never signal it.
     await removePidFile(component.paths.pidFile);
-    return { name: component.name, pid: null, wasRunning: false, stopped: true, escalated: false, detail: 'not running' };
+    return {
+      name: component.name,
+      pid: null,
+      wasRunning: false,
+      stopped: true,
+      escalated: false,
+      detail: 'not running',
+    };
   }
   const outcome = await stopProcess(pid, mode, limits);
   if (!outcome.stopped) {
-    return { name: component.name, pid, wasRunning: true, stopped: false, escalated: outcome.escalated, detail: `pid ${pid} survived SIGKILL` };
+    return {
+      name: component.name,
+      pid,
+      wasRunning: true,
+      stopped: false,
+      escalated: outcome.escalated,
+      detail: `pid ${pid} survived SIGKILL`,
+    };
   }
   await removePidFile(component.paths.pidFile);
   const portsFree = await pollUntil(
-    async () => ((await Promise.all(Object.values(component.ports).map((port) => isPortFree(port)))).every(Boolean) ? true : undefined),
+    async () =>
+      (await Promise.all(Object.values(component.ports).map((port) => isPortFree(port)))).every(
+        Boolean,
+      )
+        ? true
+        : undefined,
     { timeoutMs: PORT_RELEASE_TIMEOUT_MS, intervalMs: READY_POLL_INTERVAL_MS },
   );
   const detail = outcome.escalated ? 'did not stop in time: killed (SIGKILL)' : 'stopped';
   if (portsFree === undefined) {
-    return { name: component.name, pid, wasRunning: true, stopped: false, escalated: outcome.escalated, detail: `${detail}, but its ports are still in use` };
+    return {
+      name: component.name,
+      pid,
+      wasRunning: true,
+      stopped: false,
+      escalated: outcome.escalated,
+      detail: `${detail}, but its ports are still in use`,
+    };
   }
-  return { name: component.name, pid, wasRunning: true, stopped: true, escalated: outcome.escalated, detail };
+  return {
+    name: component.name,
+    pid,
+    wasRunning: true,
+    stopped: true,
+    escalated: outcome.escalated,
+    detail,
+  };
 }

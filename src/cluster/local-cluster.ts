@@ -3,17 +3,34 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { AppError } from '../common/errors.js';
 import type { NodeId } from '../common/ids.js';
-import { startComponents, runStepsInParallel, type StartReport, type StepRunner } from './cluster-start.js';
+import {
+  startComponents,
+  runStepsInParallel,
+  type StartReport,
+  type StepRunner,
+} from './cluster-start.js';
 import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
 import { safekeeperComponent } from './components/safekeeper.js';
 import { storageComponent } from './components/storage.js';
 import { findSafekeeper, type ClusterConfig } from './config.js';
 import { createConfigText, type InitOptions } from './init.js';
-import { inspectComponent, stopComponent, type ComponentStatus, type StopReport } from './lifecycle.js';
+import {
+  inspectComponent,
+  stopComponent,
+  type ComponentStatus,
+  type StopReport,
+} from './lifecycle.js';
 import { findOwnedPid } from './process/pid-file.js';
 import { stopProcess, type StopMode } from './process/stop-process.js';
-import { clearRepoDir, clusterEnv, inspectRepoDir, loadConfig, withRepoLock, writeEnvFile } from './repo.js';
+import {
+  clearRepoDir,
+  clusterEnv,
+  inspectRepoDir,
+  loadConfig,
+  withRepoLock,
+  writeEnvFile,
+} from './repo.js';
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
@@ -63,7 +80,9 @@ export class LocalCluster {
   }
 
   private managed(config: ClusterConfig): ManagedComponent[] {
-    return this.components(config).filter((component): component is ManagedComponent => component.managed);
+    return this.components(config).filter(
+      (component): component is ManagedComponent => component.managed,
+    );
   }
 
   async init(options: InitOptions & { force?: boolean } = {}): Promise<ClusterConfig> {
@@ -74,28 +93,39 @@ export class LocalCluster {
     if ((await inspectRepoDir(this.layout)) === 'ours') {
       if (options.force !== true) {
         throw new AppError('wrong-state', `${this.repoDir} already holds a neon_local cluster`, {
-          hints: ['Use `neon_local start` to run it, or `neon_local init --force` to replace it (its data is lost).'],
+          hints: [
+            'Use `neon_local start` to run it, or `neon_local init --force` to replace it (its data is lost).',
+          ],
         });
       }
       const running = await this.runningComponents(await this.loadConfig().catch(() => undefined));
       if (running.length > 0) {
-        throw new AppError('wrong-state', `cannot re-initialise ${this.repoDir}: ${running.join(', ')} still running`, {
-          hints: ['Stop the cluster first with `neon_local stop`.'],
-        });
+        throw new AppError(
+          'wrong-state',
+          `cannot re-initialise ${this.repoDir}: ${running.join(', ')} still running`,
+          {
+            hints: ['Stop the cluster first with `neon_local stop`.'],
+          },
+        );
       }
       await clearRepoDir(this.layout);
     }
     const { text, config } = await createConfigText(options, new Date());
     await writeFile(this.layout.configFile, text);
     await writeEnvFile(this.layout, config);
-    for (const component of this.managed(config)) await mkdir(component.paths.dataDir, { recursive: true });
+    for (const component of this.managed(config))
+      await mkdir(component.paths.dataDir, { recursive: true });
     return config;
   }
 
   private async runningComponents(config: ClusterConfig | undefined): Promise<string[]> {
     if (config === undefined) return [];
-    const owned = await Promise.all(this.managed(config).map((c) => findOwnedPid(c.paths.pidFile, c.identity)));
-    return this.managed(config).filter((_, index) => owned[index] !== undefined).map((c) => c.name);
+    const owned = await Promise.all(
+      this.managed(config).map((c) => findOwnedPid(c.paths.pidFile, c.identity)),
+    );
+    return this.managed(config)
+      .filter((_, index) => owned[index] !== undefined)
+      .map((c) => c.name);
   }
 
   async start(options: StartOptions = {}): Promise<StartResult> {
@@ -105,8 +135,16 @@ export class LocalCluster {
       const config = await this.loadConfig();
       await writeEnvFile(this.layout, config);
       const components = this.components(config);
-      const report = await startComponents(components, options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS, options.runner ?? runStepsInParallel);
-      return { initialized, ...report, components: await Promise.all(components.map((c) => inspectComponent(c))) };
+      const report = await startComponents(
+        components,
+        options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+        options.runner ?? runStepsInParallel,
+      );
+      return {
+        initialized,
+        ...report,
+        components: await Promise.all(components.map((c) => inspectComponent(c))),
+      };
     });
   }
 
@@ -114,9 +152,12 @@ export class LocalCluster {
   async stop(mode: StopMode = 'fast'): Promise<StopReport[]> {
     return withRepoLock(this.layout, async () => {
       const managed = this.managed(await this.loadConfig());
-      const reports = await Promise.all(managed.filter((c) => c.kind === 'safekeeper').map((c) => stopComponent(c, mode)));
+      const reports = await Promise.all(
+        managed.filter((c) => c.kind === 'safekeeper').map((c) => stopComponent(c, mode)),
+      );
       for (const kind of ['storage', 'etcd'] as const) {
-        for (const component of managed.filter((c) => c.kind === kind)) reports.push(await stopComponent(component, mode));
+        for (const component of managed.filter((c) => c.kind === kind))
+          reports.push(await stopComponent(component, mode));
       }
       assertAllStopped(reports);
       return reports;
@@ -126,7 +167,11 @@ export class LocalCluster {
   async status(): Promise<ClusterStatus> {
     const config = await this.loadConfig();
     const components = await Promise.all(this.components(config).map((c) => inspectComponent(c)));
-    return { repoDir: this.repoDir, ready: components.every((c) => c.state === 'ready'), components };
+    return {
+      repoDir: this.repoDir,
+      ready: components.every((c) => c.state === 'ready'),
+      components,
+    };
   }
 
   /** Stops everything and removes the repo dir. Without `force`, refuses while anything runs. */
@@ -138,11 +183,17 @@ export class LocalCluster {
       const config = await this.loadConfig();
       const running = await this.runningComponents(config);
       if (running.length > 0 && options.force !== true) {
-        throw new AppError('wrong-state', `cannot destroy ${this.repoDir}: ${running.join(', ')} still running`, {
-          hints: ['Stop the cluster first, or pass --force to kill it and remove everything.'],
-        });
+        throw new AppError(
+          'wrong-state',
+          `cannot destroy ${this.repoDir}: ${running.join(', ')} still running`,
+          {
+            hints: ['Stop the cluster first, or pass --force to kill it and remove everything.'],
+          },
+        );
       }
-      const reports = await Promise.all(this.managed(config).map((c) => stopComponent(c, 'immediate')));
+      const reports = await Promise.all(
+        this.managed(config).map((c) => stopComponent(c, 'immediate')),
+      );
       assertAllStopped(reports);
       await rm(this.repoDir, { recursive: true, force: true });
       return reports;
@@ -172,7 +223,11 @@ export class LocalCluster {
     });
   }
 
-  async restartSafekeeper(id: NodeId, mode: StopMode = 'fast', timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<StartReport> {
+  async restartSafekeeper(
+    id: NodeId,
+    mode: StopMode = 'fast',
+    timeoutMs = DEFAULT_START_TIMEOUT_MS,
+  ): Promise<StartReport> {
     return withRepoLock(this.layout, async () => {
       const component = this.safekeeper(await this.loadConfig(), id);
       assertAllStopped([await stopComponent(component, mode)]);
@@ -186,11 +241,14 @@ export class LocalCluster {
       const component = this.safekeeper(await this.loadConfig(), id);
       const pid = await findOwnedPid(component.paths.pidFile, component.identity);
       if (pid === undefined) {
-        throw new AppError('wrong-state', `safekeeper ${id} is not running`, { hints: [`Start it with \`neon_local sk start ${id}\`.`] });
+        throw new AppError('wrong-state', `safekeeper ${id} is not running`, {
+          hints: [`Start it with \`neon_local sk start ${id}\`.`],
+        });
       }
       if (action === 'kill') {
         const outcome = await stopProcess(pid, 'immediate');
-        if (!outcome.stopped) throw new AppError('stop-failed', `safekeeper ${id} (pid ${pid}) survived SIGKILL`);
+        if (!outcome.stopped)
+          throw new AppError('stop-failed', `safekeeper ${id} (pid ${pid}) survived SIGKILL`);
       } else {
         process.kill(pid, action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
       }
@@ -202,8 +260,12 @@ export class LocalCluster {
 function assertAllStopped(reports: readonly StopReport[]): void {
   const survivors = reports.filter((report) => !report.stopped);
   if (survivors.length > 0) {
-    throw new AppError('stop-failed', `could not stop ${survivors.map((r) => `${r.name} (${r.detail})`).join(', ')}`, {
-      hints: ['Look at the process with `ps` and the component log with `neon_local logs NAME`.'],
-    });
+    throw new AppError(
+      'stop-failed',
+      `could not stop ${survivors.map((r) => `${r.name} (${r.detail})`).join(', ')}`,
+      {
+        hints: ['Look at the process with `ps` and the component log with `neon_local logs NAME`.'],
+      },
+    );
   }
 }

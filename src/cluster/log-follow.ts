@@ -20,7 +20,11 @@ async function sizeOf(path: string): Promise<number | undefined> {
 }
 
 /** Calls onLine for each complete line appended after the call, until the signal aborts. */
-export async function followLogs(files: readonly FollowedFile[], onLine: (name: string, line: string) => void, signal: AbortSignal): Promise<void> {
+export async function followLogs(
+  files: readonly FollowedFile[],
+  onLine: (name: string, line: string) => void,
+  signal: AbortSignal,
+): Promise<void> {
   const offsets = new Map<string, number>();
   const partial = new Map<string, string>();
   for (const file of files) offsets.set(file.path, (await sizeOf(file.path)) ?? 0);

@@ -26,7 +26,8 @@ export async function inspectRepoDir(layout: RepoLayout): Promise<RepoDirState> 
   }
   if (entries.includes('config')) {
     const text = await readFile(layout.configFile, 'utf8');
-    if (!OUR_CONFIG_MARKER.test(text)) throw notOurs(layout, 'its config file is not a neon_local config');
+    if (!OUR_CONFIG_MARKER.test(text))
+      throw notOurs(layout, 'its config file is not a neon_local config');
     return 'ours';
   }
   if (entries.every((entry) => entry === '.lock')) return 'empty';
@@ -34,9 +35,13 @@ export async function inspectRepoDir(layout: RepoLayout): Promise<RepoDirState> 
 }
 
 function notOurs(layout: RepoLayout, why: string): AppError {
-  return new AppError('not-ours', `refusing to use ${layout.repoDir} as a neon_local repo dir: ${why}`, {
-    hints: ['Point --repo-dir (or NEON_REPO_DIR) at an empty or new directory.'],
-  });
+  return new AppError(
+    'not-ours',
+    `refusing to use ${layout.repoDir} as a neon_local repo dir: ${why}`,
+    {
+      hints: ['Point --repo-dir (or NEON_REPO_DIR) at an empty or new directory.'],
+    },
+  );
 }
 
 export async function loadConfig(layout: RepoLayout): Promise<ClusterConfig> {
@@ -53,7 +58,10 @@ export async function loadConfig(layout: RepoLayout): Promise<ClusterConfig> {
 export async function withRepoLock<T>(layout: RepoLayout, action: () => Promise<T>): Promise<T> {
   await inspectRepoDir(layout);
   await mkdir(layout.repoDir, { recursive: true });
-  const lock = await acquireFileLock(layout.lockFile, { waitMs: REPO_LOCK_WAIT_MS, what: `repo dir ${layout.repoDir}` });
+  const lock = await acquireFileLock(layout.lockFile, {
+    waitMs: REPO_LOCK_WAIT_MS,
+    what: `repo dir ${layout.repoDir}`,
+  });
   try {
     return await action();
   } finally {

@@ -15,11 +15,15 @@ export function renderTemplate(template: string, values: Readonly<Record<string,
     used.add(name);
     return value;
   });
-  for (const name of Object.keys(values)) assert(used.has(name), `template value ${name} has no placeholder`);
+  for (const name of Object.keys(values))
+    assert(used.has(name), `template value ${name} has no placeholder`);
   return rendered;
 }
 
-export async function renderTemplateFile(name: string, values: Readonly<Record<string, string>>): Promise<string> {
+export async function renderTemplateFile(
+  name: string,
+  values: Readonly<Record<string, string>>,
+): Promise<string> {
   return renderTemplate(await readFile(join(TEMPLATES_DIR, name), 'utf8'), values);
 }
 

@@ -7,36 +7,67 @@ import { AppError } from '../common/errors.js';
 
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Show (or follow) the logs of one component or of all';
-  static override description = 'COMPONENT is a name from `neon_local status`: etcd, storage, sk1, sk2, ... Without it, every component\'s log is shown, each line prefixed with its name.';
-  static override examples = ['<%= config.bin %> logs sk2 --lines 100', '<%= config.bin %> logs --follow'];
+  static override description =
+    "COMPONENT is a name from `neon_local status`: etcd, storage, sk1, sk2, ... Without it, every component's log is shown, each line prefixed with its name.";
+  static override examples = [
+    '<%= config.bin %> logs sk2 --lines 100',
+    '<%= config.bin %> logs --follow',
+  ];
   static override args = { component: Args.string({ description: 'etcd, storage, sk<ID>' }) };
   static override flags = {
-    lines: Flags.integer({ char: 'n', description: 'How many of the last lines to show.', default: 50, min: 0, max: 1_000_000 }),
-    follow: Flags.boolean({ char: 'f', description: 'Keep printing new lines until interrupted (Ctrl-C).' }),
+    lines: Flags.integer({
+      char: 'n',
+      description: 'How many of the last lines to show.',
+      default: 50,
+      min: 0,
+      max: 1_000_000,
+    }),
+    follow: Flags.boolean({
+      char: 'f',
+      description: 'Keep printing new lines until interrupted (Ctrl-C).',
+    }),
   };
 
   public async run(): Promise<void> {
     const cluster = this.cluster();
-    const managed = cluster.components(await cluster.loadConfig()).filter((c): c is ManagedComponent => c.managed);
+    const managed = cluster
+      .components(await cluster.loadConfig())
+      .filter((c): c is ManagedComponent => c.managed);
     const wanted = this.args.component;
     const selected = wanted === undefined ? managed : managed.filter((c) => c.name === wanted);
     if (selected.length === 0) {
-      throw new AppError('not-found', `no component named "${wanted ?? ''}" with a log in this cluster`, {
-        hints: [`Known components: ${managed.map((c) => c.name).join(', ')}.`],
-      });
+      throw new AppError(
+        'not-found',
+        `no component named "${wanted ?? ''}" with a log in this cluster`,
+        {
+          hints: [`Known components: ${managed.map((c) => c.name).join(', ')}.`],
+        },
+      );
     }
-    const prefix = (name: string): string => (selected.length > 1 ? `${this.outTheme.dim(`[${name}]`)} ` : '');
-    const tails = await Promise.all(selected.map(async (c) => ({ name: c.name, file: c.paths.logFile, lines: await readLogTail(c.paths.logFile, this.flags.lines) })));
+    const prefix = (name: string): string =>
+      selected.length > 1 ? `${this.outTheme.dim(`[${name}]`)} ` : '';
+    const tails = await Promise.all(
+      selected.map(async (c) => ({
+        name: c.name,
+        file: c.paths.logFile,
+        lines: await readLogTail(c.paths.logFile, this.flags.lines),
+      })),
+    );
     if (this.isJson && !this.flags.follow) {
       this.output(tails, () => undefined);
       return;
     }
-    for (const tail of tails) for (const line of tail.lines) this.printLine(tail.name, line, prefix);
+    for (const tail of tails)
+      for (const line of tail.lines) this.printLine(tail.name, line, prefix);
     if (!this.flags.follow) return;
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     process.once('SIGTERM', () => abort.abort());
-    await followLogs(selected.map((c) => ({ name: c.name, path: c.paths.logFile })), (name, line) => this.printLine(name, line, prefix), abort.signal);
+    await followLogs(
+      selected.map((c) => ({ name: c.name, path: c.paths.logFile })),
+      (name, line) => this.printLine(name, line, prefix),
+      abort.signal,
+    );
   }
 
   private printLine(name: string, line: string, prefix: (name: string) => string): void {

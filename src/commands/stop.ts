@@ -3,8 +3,10 @@ import { stopModeFlag } from '../cli/flags.js';
 import type { StopMode } from '../cluster/process/stop-process.js';
 
 export default class Stop extends BaseCommand<typeof Stop> {
-  static override summary = 'Stop every component of the cluster (safekeepers, then storage, then etcd)';
-  static override description = 'Exits non-zero if any process survived. Pid files whose pid now belongs to another program are removed, and that program is never signalled.';
+  static override summary =
+    'Stop every component of the cluster (safekeepers, then storage, then etcd)';
+  static override description =
+    'Exits non-zero if any process survived. Pid files whose pid now belongs to another program are removed, and that program is never signalled.';
   static override examples = ['<%= config.bin %> stop', '<%= config.bin %> stop --mode immediate'];
   static override flags = { mode: stopModeFlag };
 

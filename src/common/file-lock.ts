@@ -41,11 +41,21 @@ export async function acquireFileLock(
     });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', (error) =>
-      reject(new AppError('unavailable', `could not run ${FLOCK_BINARY} to lock ${options.what}`, { cause: error })),
+      reject(
+        new AppError('unavailable', `could not run ${FLOCK_BINARY} to lock ${options.what}`, {
+          cause: error,
+        }),
+      ),
     );
     child.on('exit', (code) => {
       if (code === FLOCK_CONFLICT_EXIT_CODE) resolve(false);
-      else reject(new AppError('internal', `could not lock ${options.what}: ${stderr.trim() || `flock exited with ${code}`}`));
+      else
+        reject(
+          new AppError(
+            'internal',
+            `could not lock ${options.what}: ${stderr.trim() || `flock exited with ${code}`}`,
+          ),
+        );
     });
   });
   if (!acquired) {

@@ -19,7 +19,9 @@ function logRequests(httpServer: Server): void {
     const begunAt = process.hrtime.bigint();
     res.once('finish', () => {
       const elapsedMs = Number(process.hrtime.bigint() - begunAt) / 1e6;
-      process.stdout.write(`${new Date().toISOString()} ${req.method ?? '?'} ${req.url ?? ''} ${res.statusCode} ${elapsedMs.toFixed(1)}ms\n`);
+      process.stdout.write(
+        `${new Date().toISOString()} ${req.method ?? '?'} ${req.url ?? ''} ${res.statusCode} ${elapsedMs.toFixed(1)}ms\n`,
+      );
     });
   });
 }
@@ -41,7 +43,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     fail(`${describeError(error)}\n${USAGE}`, EXIT_CODES.usage);
   }
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) fail(`invalid --port "${values.port ?? ''}"\n${USAGE}`, EXIT_CODES.usage);
+  if (!Number.isInteger(port) || port < 1 || port > 65535)
+    fail(`invalid --port "${values.port ?? ''}"\n${USAGE}`, EXIT_CODES.usage);
   if (values.directory === undefined) fail(`missing --directory\n${USAGE}`, EXIT_CODES.usage);
   await mkdir(values.directory, { recursive: true });
   const { default: S3rver } = await import('s3rver');
@@ -57,9 +60,14 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     const bound = await server.run();
     logRequests(server.httpServer);
-    process.stdout.write(`s3-server: listening on ${bound.address}:${bound.port}, data in ${values.directory}, buckets: ${values.bucket.join(', ')}\n`);
+    process.stdout.write(
+      `s3-server: listening on ${bound.address}:${bound.port}, data in ${values.directory}, buckets: ${values.bucket.join(', ')}\n`,
+    );
   } catch (error) {
-    fail(`could not listen on ${values.address}:${port}: ${describeError(error)}`, EXIT_CODES.internal);
+    fail(
+      `could not listen on ${values.address}:${port}: ${describeError(error)}`,
+      EXIT_CODES.internal,
+    );
   }
   const stop = (signal: string): void => {
     process.stdout.write(`s3-server: ${signal}: shutting down\n`);

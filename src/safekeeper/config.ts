@@ -52,25 +52,49 @@ export function parseListenAddress(text: string, flag: string): ListenAddress {
 export function parseRemoteStorage(text: string): RemoteStorageSpec {
   let table: Record<string, unknown>;
   try {
-    table = (parseToml(`remote_storage = ${text}`) as { remote_storage: Record<string, unknown> }).remote_storage;
+    table = (parseToml(`remote_storage = ${text}`) as { remote_storage: Record<string, unknown> })
+      .remote_storage;
   } catch (error) {
     throw usageError(`invalid --remote-storage: not a TOML inline table: ${describeError(error)}`);
   }
-  const known = ['bucket_name', 'bucket_region', 'endpoint', 'prefix_in_bucket', 'local_path', 'max_concurrent_syncs', 'max_sync_errors', 'concurrency_limit'];
+  const known = [
+    'bucket_name',
+    'bucket_region',
+    'endpoint',
+    'prefix_in_bucket',
+    'local_path',
+    'max_concurrent_syncs',
+    'max_sync_errors',
+    'concurrency_limit',
+  ];
   const unknown = Object.keys(table).filter((key) => !known.includes(key));
-  if (unknown.length > 0) throw usageError(`invalid --remote-storage: unknown key ${unknown.join(', ')}`);
-  if ('local_path' in table) throw usageError('invalid --remote-storage: local_path storage is not supported; use an S3 bucket');
+  if (unknown.length > 0)
+    throw usageError(`invalid --remote-storage: unknown key ${unknown.join(', ')}`);
+  if ('local_path' in table)
+    throw usageError(
+      'invalid --remote-storage: local_path storage is not supported; use an S3 bucket',
+    );
   const text_ = (key: string): string | undefined => {
     const value = table[key];
     if (value === undefined) return undefined;
-    if (typeof value !== 'string') throw usageError(`invalid --remote-storage: ${key} must be a string`);
+    if (typeof value !== 'string')
+      throw usageError(`invalid --remote-storage: ${key} must be a string`);
     return value;
   };
   const bucketName = text_('bucket_name');
   const bucketRegion = text_('bucket_region');
-  if (bucketName === undefined) throw usageError("invalid --remote-storage: no 'bucket_name' option");
-  if (bucketRegion === undefined) throw usageError("invalid --remote-storage: 'bucket_region' option is mandatory if 'bucket_name' is given");
-  return { bucketName, bucketRegion, endpoint: text_('endpoint'), prefixInBucket: text_('prefix_in_bucket') };
+  if (bucketName === undefined)
+    throw usageError("invalid --remote-storage: no 'bucket_name' option");
+  if (bucketRegion === undefined)
+    throw usageError(
+      "invalid --remote-storage: 'bucket_region' option is mandatory if 'bucket_name' is given",
+    );
+  return {
+    bucketName,
+    bucketRegion,
+    endpoint: text_('endpoint'),
+    prefixInBucket: text_('prefix_in_bucket'),
+  };
 }
 
 export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
@@ -96,9 +120,13 @@ export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
   }
   if (values.dir === undefined) throw usageError('missing -D DIR (the data directory)');
   const dataDir = isAbsolute(values.dir) ? values.dir : resolve(values.dir);
-  const brokerEndpoints = (values['broker-endpoints'] ?? '').split(',').map((url) => url.trim()).filter(Boolean);
+  const brokerEndpoints = (values['broker-endpoints'] ?? '')
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
   for (const url of brokerEndpoints) {
-    if (!/^https?:\/\/[^/\s]+$/.test(url)) throw usageError(`invalid --broker-endpoints entry "${url}": expected http://HOST:PORT`);
+    if (!/^https?:\/\/[^/\s]+$/.test(url))
+      throw usageError(`invalid --broker-endpoints entry "${url}": expected http://HOST:PORT`);
   }
   return Object.freeze({
     dataDir,
@@ -107,7 +135,10 @@ export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
     listenHttp: parseListenAddress(values['listen-http'] ?? '127.0.0.1:7676', '--listen-http'),
     brokerEndpoints,
     brokerEtcdPrefix: values['broker-etcd-prefix'] ?? 'neon',
-    remoteStorage: values['remote-storage'] === undefined ? undefined : parseRemoteStorage(values['remote-storage']),
+    remoteStorage:
+      values['remote-storage'] === undefined
+        ? undefined
+        : parseRemoteStorage(values['remote-storage']),
     noSync: values['no-sync'] ?? false,
   });
 }

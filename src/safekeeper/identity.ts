@@ -8,7 +8,11 @@ import { isValidNodeId, type NodeId } from '../common/ids.js';
 
 export const IDENTITY_FILE = 'safekeeper.id';
 
-export async function establishIdentity(dataDir: string, requestedId: NodeId | undefined, sync: boolean): Promise<NodeId> {
+export async function establishIdentity(
+  dataDir: string,
+  requestedId: NodeId | undefined,
+  sync: boolean,
+): Promise<NodeId> {
   const path = join(dataDir, IDENTITY_FILE);
   let stored: string | undefined;
   try {
@@ -18,13 +22,24 @@ export async function establishIdentity(dataDir: string, requestedId: NodeId | u
   }
   if (stored !== undefined) {
     const id = /^\d+$/.test(stored.trim()) ? Number(stored.trim()) : Number.NaN;
-    if (!isValidNodeId(id)) throw new AppError('integrity', `${path} holds "${stored.slice(0, 40)}", not a safekeeper id`);
+    if (!isValidNodeId(id))
+      throw new AppError(
+        'integrity',
+        `${path} holds "${stored.slice(0, 40)}", not a safekeeper id`,
+      );
     if (requestedId !== undefined && requestedId !== id) {
-      throw new AppError('wrong-state', `safekeeper already initialized with id ${id}, can't set ${requestedId}`);
+      throw new AppError(
+        'wrong-state',
+        `safekeeper already initialized with id ${id}, can't set ${requestedId}`,
+      );
     }
     return id;
   }
-  if (requestedId === undefined) throw new AppError('usage', `safekeeper id is not specified and ${path} does not exist: pass --id`);
+  if (requestedId === undefined)
+    throw new AppError(
+      'usage',
+      `safekeeper id is not specified and ${path} does not exist: pass --id`,
+    );
   const handle = await open(path, 'wx');
   try {
     await handle.writeFile(String(requestedId));

@@ -21,7 +21,13 @@ const DRAIN_TIMEOUT_MS = 5000;
 function listen(server: Server, address: ListenAddress, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
-      reject(new AppError('wrong-state', `could not listen on ${address.host}:${address.port} (${what}): ${error.code ?? error.message}`, { cause: error }));
+      reject(
+        new AppError(
+          'wrong-state',
+          `could not listen on ${address.host}:${address.port} (${what}): ${error.code ?? error.message}`,
+          { cause: error },
+        ),
+      );
     };
     server.once('error', onError);
     server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
@@ -44,9 +50,15 @@ interface Running {
   readonly pidFile: string;
 }
 
-async function startServices(config: SafekeeperConfig, log: Logger): Promise<{ running: Running; nodeId: number }> {
+async function startServices(
+  config: SafekeeperConfig,
+  log: Logger,
+): Promise<{ running: Running; nodeId: number }> {
   await mkdir(config.dataDir, { recursive: true });
-  const lock = await acquireFileLock(join(config.dataDir, LOCK_FILE), { waitMs: 0, what: `safekeeper data dir ${config.dataDir}` });
+  const lock = await acquireFileLock(join(config.dataDir, LOCK_FILE), {
+    waitMs: 0,
+    what: `safekeeper data dir ${config.dataDir}`,
+  });
   const nodeId = await establishIdentity(config.dataDir, config.id, !config.noSync);
   const nodeLog = log.child({ node: nodeId });
   const metrics = createMetrics(nodeId);
@@ -62,7 +74,10 @@ async function startServices(config: SafekeeperConfig, log: Logger): Promise<{ r
 async function shutDown(running: Running, log: Logger, reason: string): Promise<void> {
   log.info({ reason }, 'shutting down');
   const drained = Promise.all(running.servers.map(closeServer));
-  await Promise.race([drained, new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref())]);
+  await Promise.race([
+    drained,
+    new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
+  ]);
   await rm(running.pidFile, { force: true });
   await running.lock.release();
   log.info('stopped');
@@ -74,7 +89,9 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     config = parseSafekeeperArgs(argv);
   } catch (error) {
-    process.stderr.write(`safekeeper: ${describeError(error)}\n${isAppError(error) ? error.hints.join('\n') : ''}\n`);
+    process.stderr.write(
+      `safekeeper: ${describeError(error)}\n${isAppError(error) ? error.hints.join('\n') : ''}\n`,
+    );
     process.exit(EXIT_CODES.usage);
   }
   let started;
@@ -82,12 +99,21 @@ export async function main(argv: readonly string[]): Promise<void> {
     started = await startServices(config, log);
   } catch (error) {
     log.error({ err: describeError(error) }, 'could not start safekeeper');
-    process.exit(isAppError(error) && error.code === 'usage' ? EXIT_CODES.usage : EXIT_CODES.internal);
+    process.exit(
+      isAppError(error) && error.code === 'usage' ? EXIT_CODES.usage : EXIT_CODES.internal,
+    );
   }
   const { running, nodeId } = started;
   const nodeLog = log.child({ node: nodeId });
   nodeLog.info(
-    { dataDir: config.dataDir, listenPg: config.listenPg, listenHttp: config.listenHttp, broker: config.brokerEndpoints, remoteStorage: config.remoteStorage?.bucketName ?? null, noSync: config.noSync },
+    {
+      dataDir: config.dataDir,
+      listenPg: config.listenPg,
+      listenHttp: config.listenHttp,
+      broker: config.brokerEndpoints,
+      remoteStorage: config.remoteStorage?.bucketName ?? null,
+      noSync: config.noSync,
+    },
     'safekeeper started',
   );
   let stopping = false;

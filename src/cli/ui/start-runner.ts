@@ -1,12 +1,15 @@
 // Runs start steps as a concurrent listr2 task list on stderr: the live renderer on a TTY, the
 // simple line renderer otherwise, nothing at all with --json.
+import type { ListrDefaultRendererLogLevels, ListrLogLevels } from 'listr2';
 import type { StepRunner } from '../../cluster/cluster-start.js';
 
 export function listrStepRunner(silent: boolean): StepRunner {
   return async (steps) => {
     if (steps.length === 0) return;
     const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
-    const logger = new ListrLogger({ processOutput: new ProcessOutput(process.stderr, process.stderr) });
+    const processOutput = new ProcessOutput(process.stderr, process.stderr);
+    const defaultLogger = new ListrLogger<ListrDefaultRendererLogLevels>({ processOutput });
+    const simpleLogger = new ListrLogger<ListrLogLevels>({ processOutput });
     const renderer = silent ? 'silent' : process.stderr.isTTY ? 'default' : 'simple';
     const list = new Listr(
       steps.map((step) => ({
@@ -21,8 +24,8 @@ export function listrStepRunner(silent: boolean): StepRunner {
         registerSignalListeners: false,
         renderer,
         fallbackRenderer: 'simple',
-        rendererOptions: { logger },
-        fallbackRendererOptions: { logger },
+        rendererOptions: { logger: defaultLogger },
+        fallbackRendererOptions: { logger: simpleLogger },
       },
     );
     await list.run();

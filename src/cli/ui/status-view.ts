@@ -17,7 +17,9 @@ export function renderStatusTable(statuses: readonly ComponentStatus[], theme: T
       status.name,
       stateLabel(status, theme),
       status.managed ? (status.pid === null ? '-' : String(status.pid)) : 'external',
-      Object.entries(status.ports).map(([role, port]) => `${role}=${port}`).join(' ') || status.endpoint,
+      Object.entries(status.ports)
+        .map(([role, port]) => `${role}=${port}`)
+        .join(' ') || status.endpoint,
       status.uptimeMs === null ? '-' : formatDurationMs(status.uptimeMs),
       theme.dim(status.detail),
     ]),

@@ -10,7 +10,10 @@ export interface Theme {
   bold(text: string): string;
 }
 
-export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colorEnabled(
+  stream: NodeJS.WriteStream,
+  env: NodeJS.ProcessEnv = process.env,
+): boolean {
   return stream.isTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 }
 

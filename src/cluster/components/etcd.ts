@@ -47,7 +47,9 @@ export async function probeEtcdHealth(endpoint: string, timeoutMs: number): Prom
   } catch {
     healthy = false;
   }
-  return healthy ? { ready: true, detail: 'healthy' } : { ready: false, detail: `/health answered ${result.body.trim()}` };
+  return healthy
+    ? { ready: true, detail: 'healthy' }
+    : { ready: false, detail: `/health answered ${result.body.trim()}` };
 }
 
 export function etcdComponent(config: ClusterConfig, layout: RepoLayout): Component {
@@ -56,10 +58,21 @@ export function etcdComponent(config: ClusterConfig, layout: RepoLayout): Compon
   const probe = async (timeoutMs: number): Promise<ReadyProbe> => {
     // An external cluster is ready when any endpoint is healthy.
     const results = await Promise.all(endpoints.map((url) => probeEtcdHealth(url, timeoutMs)));
-    return results.find((result) => result.ready) ?? results[0] ?? { ready: false, detail: 'no endpoint' };
+    return (
+      results.find((result) => result.ready) ??
+      results[0] ?? { ready: false, detail: 'no endpoint' }
+    );
   };
   if (isEtcdExternal(config)) {
-    return { managed: false, name: 'etcd', kind: 'etcd', description: 'external etcd', ports: {}, endpoint, probe };
+    return {
+      managed: false,
+      name: 'etcd',
+      kind: 'etcd',
+      description: 'external etcd',
+      ports: {},
+      endpoint,
+      probe,
+    };
   }
   const paths = layout.etcd;
   return {

@@ -24,7 +24,11 @@ export function remoteStorageArg(config: ClusterConfig): string {
   return `{${fields.map(([key, value]) => `${key} = ${JSON.stringify(value)}`).join(', ')}}`;
 }
 
-export function safekeeperArgs(config: ClusterConfig, sk: SafekeeperConfig, dataDir: string): string[] {
+export function safekeeperArgs(
+  config: ClusterConfig,
+  sk: SafekeeperConfig,
+  dataDir: string,
+): string[] {
   return [
     SAFEKEEPER_SCRIPT,
     '-D',
@@ -45,7 +49,11 @@ export function safekeeperArgs(config: ClusterConfig, sk: SafekeeperConfig, data
   ];
 }
 
-export async function probeSafekeeperStatus(httpUrl: string, id: number, timeoutMs: number): Promise<ReadyProbe> {
+export async function probeSafekeeperStatus(
+  httpUrl: string,
+  id: number,
+  timeoutMs: number,
+): Promise<ReadyProbe> {
   const result = await probeHttp(`${httpUrl}/v1/status`, timeoutMs);
   if (!result.ok) return { ready: false, detail: `/v1/status: ${result.reason}` };
   try {
@@ -57,7 +65,11 @@ export async function probeSafekeeperStatus(httpUrl: string, id: number, timeout
   }
 }
 
-export function safekeeperComponent(config: ClusterConfig, layout: RepoLayout, sk: SafekeeperConfig): ManagedComponent {
+export function safekeeperComponent(
+  config: ClusterConfig,
+  layout: RepoLayout,
+  sk: SafekeeperConfig,
+): ManagedComponent {
   const paths = layout.safekeeper(sk.id);
   const endpoint = `http://${LOOPBACK_HOST}:${sk.httpPort}`;
   return {

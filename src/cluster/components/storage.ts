@@ -19,8 +19,17 @@ export const EMBEDDED_S3_SCRIPT = join(PACKAGE_ROOT, 'bin', 's3-server.js');
 export const MINIO_HEALTH_PATH = '/minio/health/live';
 
 /** The MinIO binary: the configured path, else `minio` on PATH; undefined when there is none. */
-export async function findMinioBinary(configured: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
-  const candidates = configured !== '' ? [configured] : (env.PATH ?? '').split(delimiter).filter(Boolean).map((dir) => join(dir, 'minio'));
+export async function findMinioBinary(
+  configured: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<string | undefined> {
+  const candidates =
+    configured !== ''
+      ? [configured]
+      : (env.PATH ?? '')
+          .split(delimiter)
+          .filter(Boolean)
+          .map((dir) => join(dir, 'minio'));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
@@ -67,12 +76,24 @@ function embeddedStorage(config: ClusterConfig, layout: RepoLayout): ManagedComp
     // The server creates the bucket before listening, so an answered HEAD means ready.
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}/${bucket}`, timeoutMs, 'HEAD');
-      return result.ok ? { ready: true, detail: `bucket ${bucket}` } : { ready: false, detail: `HEAD /${bucket}: ${result.reason}` };
+      return result.ok
+        ? { ready: true, detail: `bucket ${bucket}` }
+        : { ready: false, detail: `HEAD /${bucket}: ${result.reason}` };
     },
     launchSpec: () =>
       Promise.resolve({
         command: process.execPath,
-        args: [EMBEDDED_S3_SCRIPT, '--address', LOOPBACK_HOST, '--port', String(port), '--directory', paths.dataDir, '--bucket', bucket],
+        args: [
+          EMBEDDED_S3_SCRIPT,
+          '--address',
+          LOOPBACK_HOST,
+          '--port',
+          String(port),
+          '--directory',
+          paths.dataDir,
+          '--bucket',
+          bucket,
+        ],
         env: {},
         cwd: paths.homeDir,
         logFile: paths.logFile,
@@ -94,22 +115,38 @@ function minioStorage(config: ClusterConfig, layout: RepoLayout): ManagedCompone
     ports: { s3: port, console: consolePort },
     endpoint,
     paths,
-    identity: { program: basename(config.remoteStorage.minioBinary || 'minio'), dataDir: paths.dataDir },
+    identity: {
+      program: basename(config.remoteStorage.minioBinary || 'minio'),
+      dataDir: paths.dataDir,
+    },
     writesOwnPidFile: false,
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}${MINIO_HEALTH_PATH}`, timeoutMs);
-      return result.ok ? { ready: true, detail: 'live' } : { ready: false, detail: `${MINIO_HEALTH_PATH}: ${result.reason}` };
+      return result.ok
+        ? { ready: true, detail: 'live' }
+        : { ready: false, detail: `${MINIO_HEALTH_PATH}: ${result.reason}` };
     },
     launchSpec: async () => {
       const binary = await findMinioBinary(config.remoteStorage.minioBinary);
       if (binary === undefined) {
-        throw new AppError('unavailable', 'no minio binary: remote_storage.kind is "minio" but none is configured or on PATH', {
-          hints: ['Set remote_storage.minio_binary in the config, or use kind = "embedded".'],
-        });
+        throw new AppError(
+          'unavailable',
+          'no minio binary: remote_storage.kind is "minio" but none is configured or on PATH',
+          {
+            hints: ['Set remote_storage.minio_binary in the config, or use kind = "embedded".'],
+          },
+        );
       }
       return {
         command: binary,
-        args: ['server', paths.dataDir, '--address', `${LOOPBACK_HOST}:${port}`, '--console-address', `${LOOPBACK_HOST}:${consolePort}`],
+        args: [
+          'server',
+          paths.dataDir,
+          '--address',
+          `${LOOPBACK_HOST}:${port}`,
+          '--console-address',
+          `${LOOPBACK_HOST}:${consolePort}`,
+        ],
         env: {
           MINIO_ROOT_USER: credentials?.accessKeyId ?? '',
           MINIO_ROOT_PASSWORD: credentials?.secretAccessKey ?? '',
@@ -119,7 +156,12 @@ function minioStorage(config: ClusterConfig, layout: RepoLayout): ManagedCompone
       };
     },
     afterReady: async (timeoutMs) => {
-      const client = await createS3Client({ endpoint, region: config.remoteStorage.region, credentials, requestTimeoutMs: timeoutMs });
+      const client = await createS3Client({
+        endpoint,
+        region: config.remoteStorage.region,
+        credentials,
+        requestTimeoutMs: timeoutMs,
+      });
       try {
         await ensureBucket(client, config.remoteStorage.bucket);
       } finally {

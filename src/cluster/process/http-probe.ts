@@ -3,7 +3,12 @@ import { request } from 'node:http';
 
 export type ProbeResult =
   | { readonly ok: true; readonly status: number; readonly body: string }
-  | { readonly ok: false; readonly status?: number; readonly body?: string; readonly reason: string };
+  | {
+      readonly ok: false;
+      readonly status?: number;
+      readonly body?: string;
+      readonly reason: string;
+    };
 
 const PROBE_BODY_LIMIT_BYTES = 64 * 1024;
 
@@ -26,7 +31,9 @@ export function probeHttp(url: string, timeoutMs: number, method = 'GET'): Promi
       req.destroy();
       resolve({ ok: false, reason: `no answer within ${timeoutMs}ms` });
     });
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ ok: false, reason: error.code ?? error.message }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ ok: false, reason: error.code ?? error.message }),
+    );
     req.end();
   });
 }

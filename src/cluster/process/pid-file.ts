@@ -34,12 +34,17 @@ export async function removePidFile(path: string): Promise<void> {
 
 export function cmdlineMatches(argv: readonly string[], identity: ProcessIdentity): boolean {
   const namesProgram = argv.some((arg) => basename(arg) === identity.program);
-  const namesDataDir = argv.some((arg) => arg === identity.dataDir || arg.endsWith(`=${identity.dataDir}`));
+  const namesDataDir = argv.some(
+    (arg) => arg === identity.dataDir || arg.endsWith(`=${identity.dataDir}`),
+  );
   return namesProgram && namesDataDir;
 }
 
 /** The pid from the pid file if it is a live (or paused) process running our program. */
-export async function findOwnedPid(pidFile: string, identity: ProcessIdentity): Promise<number | undefined> {
+export async function findOwnedPid(
+  pidFile: string,
+  identity: ProcessIdentity,
+): Promise<number | undefined> {
   const pid = await readPidFile(pidFile);
   if (pid === undefined) return undefined;
   return (await isOwnedPid(pid, identity)) ? pid : undefined;

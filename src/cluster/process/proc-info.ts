@@ -50,7 +50,10 @@ export async function readUptimeMs(pid: number): Promise<number | undefined> {
   if (stat === undefined) return undefined;
   try {
     const systemUptimeS = Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
-    return Math.max(0, Math.round((systemUptimeS - stat.startTimeTicks / CLOCK_TICKS_PER_SECOND) * 1000));
+    return Math.max(
+      0,
+      Math.round((systemUptimeS - stat.startTimeTicks / CLOCK_TICKS_PER_SECOND) * 1000),
+    );
   } catch {
     return undefined;
   }

@@ -40,7 +40,11 @@ async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
   return gone === true;
 }
 
-export async function stopProcess(pid: number, mode: StopMode, limits: StopLimits = DEFAULT_STOP_LIMITS): Promise<StopOutcome> {
+export async function stopProcess(
+  pid: number,
+  mode: StopMode,
+  limits: StopLimits = DEFAULT_STOP_LIMITS,
+): Promise<StopOutcome> {
   if (mode === 'fast') {
     signal(pid, 'SIGTERM');
     signal(pid, 'SIGCONT');

@@ -7,6 +7,8 @@ export default class SkList extends BaseCommand<typeof SkList> {
   public async run(): Promise<void> {
     const status = await this.cluster().status();
     const safekeepers = status.components.filter((c) => c.kind === 'safekeeper');
-    this.output(safekeepers, () => process.stdout.write(`${renderStatusTable(safekeepers, this.outTheme)}\n`));
+    this.output(safekeepers, () =>
+      process.stdout.write(`${renderStatusTable(safekeepers, this.outTheme)}\n`),
+    );
   }
 }

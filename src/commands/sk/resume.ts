@@ -8,6 +8,8 @@ export default class SkResume extends BaseCommand<typeof SkResume> {
   public async run(): Promise<void> {
     const id = parseNodeId(this.args.id);
     const { pid } = await this.cluster().signalSafekeeper(id, 'resume');
-    this.output({ id, pid, action: 'resume' }, () => process.stdout.write(`safekeeper ${id} (pid ${pid}) resumed\n`));
+    this.output({ id, pid, action: 'resume' }, () =>
+      process.stdout.write(`safekeeper ${id} (pid ${pid}) resumed\n`),
+    );
   }
 }

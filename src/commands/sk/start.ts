@@ -9,6 +9,12 @@ export default class SkStart extends BaseCommand<typeof SkStart> {
   public async run(): Promise<void> {
     const id = parseNodeId(this.args.id);
     const report = await this.cluster().startSafekeeper(id, timeoutMsFrom(this.flags.timeout));
-    this.output({ id, ...report }, () => process.stdout.write(report.started.length > 0 ? `safekeeper ${id} started\n` : `safekeeper ${id} was already running\n`));
+    this.output({ id, ...report }, () =>
+      process.stdout.write(
+        report.started.length > 0
+          ? `safekeeper ${id} started\n`
+          : `safekeeper ${id} was already running\n`,
+      ),
+    );
   }
 }

@@ -4,7 +4,11 @@
 
 export type ErrorSeverity = 'ERROR' | 'FATAL';
 
-export function encodeErrorResponse(severity: ErrorSeverity, sqlState: string, message: string): Buffer {
+export function encodeErrorResponse(
+  severity: ErrorSeverity,
+  sqlState: string,
+  message: string,
+): Buffer {
   const fields = Buffer.concat(
     (
       [
@@ -13,7 +17,9 @@ export function encodeErrorResponse(severity: ErrorSeverity, sqlState: string, m
         ['C', sqlState],
         ['M', message],
       ] as const
-    ).map(([type, value]) => Buffer.concat([Buffer.from(type, 'ascii'), Buffer.from(value, 'utf8'), Buffer.from([0])])),
+    ).map(([type, value]) =>
+      Buffer.concat([Buffer.from(type, 'ascii'), Buffer.from(value, 'utf8'), Buffer.from([0])]),
+    ),
   );
   const header = Buffer.alloc(5);
   header.write('E', 0, 'ascii');

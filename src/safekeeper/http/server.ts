@@ -22,11 +22,19 @@ interface Route {
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(text),
+  });
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string): void {
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+): void {
   sendJson(res, status, { error: { code, message } });
 }
 
@@ -47,7 +55,11 @@ const ROUTES: readonly Route[] = [
   },
 ];
 
-async function dispatch(req: IncomingMessage, res: ServerResponse, context: HttpContext): Promise<string> {
+async function dispatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  context: HttpContext,
+): Promise<string> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
   const matching = ROUTES.filter((route) => route.path === path);
   const route = matching.find((candidate) => candidate.method === req.method);
@@ -68,12 +80,21 @@ export function createHttpServer(context: HttpContext): Server {
   return createServer((req, res) => {
     dispatch(req, res, context)
       .catch((error: unknown) => {
-        context.log.error({ err: describeError(error), method: req.method, url: req.url }, 'HTTP handler failed');
+        context.log.error(
+          { err: describeError(error), method: req.method, url: req.url },
+          'HTTP handler failed',
+        );
         if (!res.headersSent) sendError(res, 500, 'internal', describeError(error));
         else res.destroy();
         return 'error';
       })
-      .then((route) => context.metrics.httpRequests.inc({ method: req.method ?? '?', route, status: String(res.statusCode) }))
+      .then((route) =>
+        context.metrics.httpRequests.inc({
+          method: req.method ?? '?',
+          route,
+          status: String(res.statusCode),
+        }),
+      )
       .catch(() => undefined);
   });
 }

@@ -3,7 +3,10 @@
 // show at start, and every connection gets a FATAL ErrorResponse saying so, then is closed.
 import { createServer, type Server } from 'node:net';
 import type { Logger } from '../../common/log.js';
-import { encodeErrorResponse, SQLSTATE_FEATURE_NOT_SUPPORTED } from '../../postgres/wire/error-response.js';
+import {
+  encodeErrorResponse,
+  SQLSTATE_FEATURE_NOT_SUPPORTED,
+} from '../../postgres/wire/error-response.js';
 
 const NOT_AVAILABLE_MESSAGE = 'the WAL service of this safekeeper is not implemented yet';
 
