@@ -1,0 +1,56 @@
+// Test clusters: an initialised repo dir in a temp dir, on ports far from the defaults, stopped
+// (immediately) and checked for unexpected ERROR log lines when the test ends.
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { LocalCluster } from '../../src/index.js';
+import { makeTempDir } from './temp-dir.js';
+
+/** An offset that puts every default port (2379..9001) into 12000..60000. */
+export function randomPortOffset(): number {
+  return 10_000 + Math.floor(Math.random() * 40_000);
+}
+
+export interface TestClusterOptions {
+  readonly safekeepers?: number;
+  readonly init?: boolean;
+  readonly extraInit?: Parameters<LocalCluster['init']>[0];
+}
+
+export async function makeTestCluster(t: TestContext, options: TestClusterOptions = {}): Promise<LocalCluster> {
+  const dir = await makeTempDir(t);
+  const cluster = new LocalCluster(join(dir, 'repo'));
+  if (options.init !== false) {
+    await cluster.init({ safekeeperCount: options.safekeepers ?? 3, portOffset: randomPortOffset(), sync: false, ...options.extraInit });
+  }
+  t.after(async () => {
+    await cluster.stop('immediate').catch(() => undefined);
+  });
+  return cluster;
+}
+
+/** Fails if a safekeeper logged at level error (unexpected in a healthy test). */
+export async function assertNoErrorLogs(cluster: LocalCluster): Promise<void> {
+  const config = await cluster.loadConfig();
+  for (const sk of config.safekeepers) {
+    const text = await readFile(cluster.layout.safekeeper(sk.id).logFile, 'utf8').catch(() => '');
+    const errors = text.split('\n').filter((line) => line.includes('"level":"error"'));
+    assert.deepEqual(errors, [], `safekeeper ${sk.id} logged errors`);
+  }
+}
+
+/** Pids of live processes whose argv mentions `needle` (e.g. the repo dir), and `program` if given. */
+export async function pidsMentioning(needle: string, program?: string): Promise<number[]> {
+  const { readdir } = await import('node:fs/promises');
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    const matchesProgram = program === undefined || cmdline.split('\0').some((arg) => arg.endsWith(`/${program}`) || arg === program);
+    if (cmdline.includes(needle) && matchesProgram && state !== 'Z') pids.push(Number(entry));
+  }
+  return pids;
+}
