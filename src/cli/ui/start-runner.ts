@@ -11,11 +11,17 @@ export function listrStepRunner(silent: boolean): StepRunner {
     const defaultLogger = new ListrLogger<ListrDefaultRendererLogLevels>({ processOutput });
     const simpleLogger = new ListrLogger<ListrLogLevels>({ processOutput });
     const renderer = silent ? 'silent' : process.stderr.isTTY ? 'default' : 'simple';
+    const failures: unknown[] = [];
     const list = new Listr(
       steps.map((step) => ({
         title: step.title,
         task: async (_context: unknown, task: { title: string | undefined }) => {
-          task.title = `${step.title}: ${await step.run()}`;
+          try {
+            task.title = `${step.title}: ${await step.run()}`;
+          } catch (error) {
+            failures.push(error);
+            throw error;
+          }
         },
       })),
       {
@@ -29,7 +35,7 @@ export function listrStepRunner(silent: boolean): StepRunner {
       },
     );
     await list.run();
-    const failure = list.errors[0];
-    if (failure !== undefined) throw failure.error;
+    // listr2 does not collect errors unless asked to; the first failure is the one to report.
+    if (failures.length > 0) throw failures[0];
   };
 }
