@@ -19,6 +19,9 @@ export interface S3ClientOptions {
 }
 
 export async function createS3Client(options: S3ClientOptions): Promise<S3Client> {
+  // The SDK warns on every Node 20 process that future releases will need Node 22; the version
+  // we pin runs on Node 20, and the warning would only clutter every command's output.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client } = await import('@aws-sdk/client-s3');
   return new S3Client({
     endpoint: options.endpoint,
