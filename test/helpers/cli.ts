@@ -12,10 +12,18 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-export async function runCli(args: readonly string[], options: { repoDir?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+export async function runCli(
+  args: readonly string[],
+  options: { repoDir?: string; env?: Record<string, string> } = {},
+): Promise<CliResult> {
   const env: Record<string, string | undefined> = { ...options.env, NO_COLOR: '1' };
   if (options.repoDir !== undefined) env.NEON_REPO_DIR = options.repoDir;
-  const result = await execa(process.execPath, [CLI, ...args], { env, reject: false, timeout: CLI_TIMEOUT_MS, stdin: 'ignore' });
+  const result = await execa(process.execPath, [CLI, ...args], {
+    env,
+    reject: false,
+    timeout: CLI_TIMEOUT_MS,
+    stdin: 'ignore',
+  });
   return { exitCode: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -23,13 +31,23 @@ export async function runCli(args: readonly string[], options: { repoDir?: strin
 export async function runCliJson<T = unknown>(
   args: readonly string[],
   options: { repoDir?: string; env?: Record<string, string> } = {},
-): Promise<{ exitCode: number; body: { status: number; result?: T; error?: { code: string; message: string; hints: string[] } }; stderr: string }> {
+): Promise<{
+  exitCode: number;
+  body: { status: number; result?: T; error?: { code: string; message: string; hints: string[] } };
+  stderr: string;
+}> {
   const result = await runCli([...args, '--json'], options);
   let body;
   try {
-    body = JSON.parse(result.stdout) as { status: number; result?: T; error?: { code: string; message: string; hints: string[] } };
+    body = JSON.parse(result.stdout) as {
+      status: number;
+      result?: T;
+      error?: { code: string; message: string; hints: string[] };
+    };
   } catch {
-    throw new Error(`neon_local ${args.join(' ')} --json printed no JSON (exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`);
+    throw new Error(
+      `neon_local ${args.join(' ')} --json printed no JSON (exit ${result.exitCode}):\n${result.stdout}\n${result.stderr}`,
+    );
   }
   return { exitCode: result.exitCode, body, stderr: result.stderr };
 }

@@ -18,11 +18,19 @@ export interface TestClusterOptions {
   readonly extraInit?: Parameters<LocalCluster['init']>[0];
 }
 
-export async function makeTestCluster(t: TestContext, options: TestClusterOptions = {}): Promise<LocalCluster> {
+export async function makeTestCluster(
+  t: TestContext,
+  options: TestClusterOptions = {},
+): Promise<LocalCluster> {
   const dir = await makeTempDir(t);
   const cluster = new LocalCluster(join(dir, 'repo'));
   if (options.init !== false) {
-    await cluster.init({ safekeeperCount: options.safekeepers ?? 3, portOffset: randomPortOffset(), sync: false, ...options.extraInit });
+    await cluster.init({
+      safekeeperCount: options.safekeepers ?? 3,
+      portOffset: randomPortOffset(),
+      sync: false,
+      ...options.extraInit,
+    });
   }
   t.after(async () => {
     await cluster.stop('immediate').catch(() => undefined);
@@ -49,7 +57,9 @@ export async function pidsMentioning(needle: string, program?: string): Promise<
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
     const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
-    const matchesProgram = program === undefined || cmdline.split('\0').some((arg) => arg.endsWith(`/${program}`) || arg === program);
+    const matchesProgram =
+      program === undefined ||
+      cmdline.split('\0').some((arg) => arg.endsWith(`/${program}`) || arg === program);
     if (cmdline.includes(needle) && matchesProgram && state !== 'Z') pids.push(Number(entry));
   }
   return pids;

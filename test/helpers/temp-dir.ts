@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
-export async function makeTempDir(t: TestContext | undefined, prefix = 'neon-local-test-'): Promise<string> {
+export async function makeTempDir(
+  t: TestContext | undefined,
+  prefix = 'neon-local-test-',
+): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   t?.after(() => rm(dir, { recursive: true, force: true }));
   return dir;

@@ -19,118 +19,187 @@ async function allPorts(status: ClusterStatus): Promise<number[]> {
   return Promise.resolve(status.components.flatMap((c) => Object.values(c.ports)));
 }
 
-test('start, use, stop and start again a 3-safekeeper cluster with embedded storage', { timeout: 180_000 }, async (t) => {
-  const cluster = await makeTestCluster(t);
-  const repoDir = cluster.repoDir;
+test(
+  'start, use, stop and start again a 3-safekeeper cluster with embedded storage',
+  { timeout: 180_000 },
+  async (t) => {
+    const cluster = await makeTestCluster(t);
+    const repoDir = cluster.repoDir;
 
-  const started = await runCliJson<{ started: string[] }>(['start'], { repoDir });
-  assert.equal(started.exitCode, 0, started.stderr);
-  assert.deepEqual([...(started.body.result?.started ?? [])].sort(), ['etcd', 'sk1', 'sk2', 'sk3', 'storage']);
+    const started = await runCliJson<{ started: string[] }>(['start'], { repoDir });
+    assert.equal(started.exitCode, 0, started.stderr);
+    assert.deepEqual([...(started.body.result?.started ?? [])].sort(), [
+      'etcd',
+      'sk1',
+      'sk2',
+      'sk3',
+      'storage',
+    ]);
 
-  const { body } = await runCliJson<ClusterStatus>(['status'], { repoDir });
-  const status = body.result!;
-  assert.equal(status.components.length, 5);
-  for (const component of status.components) {
-    assert.equal(component.state, 'ready', `${component.name}: ${component.detail}`);
-    assert.ok(component.pid !== null && component.pid > 0, `${component.name} has a pid`);
-    assert.ok(Object.keys(component.ports).length > 0, `${component.name} has ports`);
-  }
-  const config = await cluster.loadConfig();
-
-  // etcd: a real put/get through the etcd3 client.
-  const etcd = new Etcd3({ hosts: `http://127.0.0.1:${config.etcd.clientPort}` });
-  try {
-    await etcd.put('neon-local-test/key').value('value-1');
-    assert.equal(await etcd.get('neon-local-test/key').string(), 'value-1');
-  } finally {
-    etcd.close();
-  }
-
-  // S3: 16 MiB buffer and a stream body round-trip byte-equal.
-  const s3 = await createS3Client({ endpoint: `http://127.0.0.1:${config.remoteStorage.port}`, region: 'us-east-1', credentials: EMBEDDED_S3_CREDENTIALS });
-  try {
-    const payload = randomBytes(OBJECT_SIZE_BYTES);
-    const bucket = config.remoteStorage.bucket;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'big/object', Body: payload }));
-    const streamed = randomBytes(3 * 1024 * 1024 + 17);
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'big/streamed', Body: Readable.from([streamed.subarray(0, 1000), streamed.subarray(1000)]), ContentLength: streamed.length }));
-    for (const [key, expected] of [['big/object', payload], ['big/streamed', streamed]] as const) {
-      const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-      const bytes = Buffer.from(await got.Body!.transformToByteArray());
-      assert.equal(bytes.length, expected.length, `${key} length`);
-      assert.equal(createHash('sha256').update(bytes).digest('hex'), createHash('sha256').update(expected).digest('hex'), `${key} bytes`);
+    const { body } = await runCliJson<ClusterStatus>(['status'], { repoDir });
+    const status = body.result!;
+    assert.equal(status.components.length, 5);
+    for (const component of status.components) {
+      assert.equal(component.state, 'ready', `${component.name}: ${component.detail}`);
+      assert.ok(component.pid !== null && component.pid > 0, `${component.name} has a pid`);
+      assert.ok(Object.keys(component.ports).length > 0, `${component.name} has ports`);
     }
-  } finally {
-    s3.destroy();
-  }
+    const config = await cluster.loadConfig();
 
-  // Each safekeeper answers /v1/status with its own id.
-  for (const sk of config.safekeepers) {
-    const response = await fetch(`http://127.0.0.1:${sk.httpPort}/v1/status`);
-    assert.deepEqual(await response.json(), { id: sk.id });
-  }
-  await assertNoErrorLogs(cluster);
+    // etcd: a real put/get through the etcd3 client.
+    const etcd = new Etcd3({ hosts: `http://127.0.0.1:${config.etcd.clientPort}` });
+    try {
+      await etcd.put('neon-local-test/key').value('value-1');
+      assert.equal(await etcd.get('neon-local-test/key').string(), 'value-1');
+    } finally {
+      etcd.close();
+    }
 
-  const stopped = await runCli(['stop'], { repoDir });
-  assert.equal(stopped.exitCode, 0, stopped.stderr);
-  assert.deepEqual(await pidsMentioning(repoDir), [], 'no process of the cluster is left');
-  for (const port of await allPorts(status)) assert.ok(await isPortFree(port), `port ${port} is free after stop`);
+    // S3: 16 MiB buffer and a stream body round-trip byte-equal.
+    const s3 = await createS3Client({
+      endpoint: `http://127.0.0.1:${config.remoteStorage.port}`,
+      region: 'us-east-1',
+      credentials: EMBEDDED_S3_CREDENTIALS,
+    });
+    try {
+      const payload = randomBytes(OBJECT_SIZE_BYTES);
+      const bucket = config.remoteStorage.bucket;
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'big/object', Body: payload }));
+      const streamed = randomBytes(3 * 1024 * 1024 + 17);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: 'big/streamed',
+          Body: Readable.from([streamed.subarray(0, 1000), streamed.subarray(1000)]),
+          ContentLength: streamed.length,
+        }),
+      );
+      for (const [key, expected] of [
+        ['big/object', payload],
+        ['big/streamed', streamed],
+      ] as const) {
+        const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const bytes = Buffer.from(await got.Body!.transformToByteArray());
+        assert.equal(bytes.length, expected.length, `${key} length`);
+        assert.equal(
+          createHash('sha256').update(bytes).digest('hex'),
+          createHash('sha256').update(expected).digest('hex'),
+          `${key} bytes`,
+        );
+      }
+    } finally {
+      s3.destroy();
+    }
 
-  const again = await runCli(['start'], { repoDir });
-  assert.equal(again.exitCode, 0, again.stderr);
-  const statusAgain = await cluster.status();
-  assert.ok(statusAgain.ready, JSON.stringify(statusAgain.components.map((c) => [c.name, c.state])));
-  const twice = await runCliJson<{ started: string[]; alreadyRunning: string[] }>(['start'], { repoDir });
-  assert.equal(twice.exitCode, 0);
-  assert.deepEqual(twice.body.result?.started, [], 'a second start starts nothing');
-  assert.equal(twice.body.result?.alreadyRunning.length, 5);
-});
+    // Each safekeeper answers /v1/status with its own id.
+    for (const sk of config.safekeepers) {
+      const response = await fetch(`http://127.0.0.1:${sk.httpPort}/v1/status`);
+      assert.deepEqual(await response.json(), { id: sk.id });
+    }
+    await assertNoErrorLogs(cluster);
 
-test('sk kill, start, pause and resume change exactly one safekeeper', { timeout: 120_000 }, async (t) => {
-  const cluster = await makeTestCluster(t);
-  const repoDir = cluster.repoDir;
-  assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
-  const states = async (): Promise<Record<string, string>> =>
-    Object.fromEntries((await cluster.status()).components.map((c) => [c.name, c.paused ? 'paused' : c.state]));
+    const stopped = await runCli(['stop'], { repoDir });
+    assert.equal(stopped.exitCode, 0, stopped.stderr);
+    assert.deepEqual(await pidsMentioning(repoDir), [], 'no process of the cluster is left');
+    for (const port of await allPorts(status))
+      assert.ok(await isPortFree(port), `port ${port} is free after stop`);
 
-  assert.equal((await runCli(['sk', 'kill', '2'], { repoDir })).exitCode, 0);
-  assert.deepEqual(await states(), { etcd: 'ready', storage: 'ready', sk1: 'ready', sk2: 'down', sk3: 'ready' });
+    const again = await runCli(['start'], { repoDir });
+    assert.equal(again.exitCode, 0, again.stderr);
+    const statusAgain = await cluster.status();
+    assert.ok(
+      statusAgain.ready,
+      JSON.stringify(statusAgain.components.map((c) => [c.name, c.state])),
+    );
+    const twice = await runCliJson<{ started: string[]; alreadyRunning: string[] }>(['start'], {
+      repoDir,
+    });
+    assert.equal(twice.exitCode, 0);
+    assert.deepEqual(twice.body.result?.started, [], 'a second start starts nothing');
+    assert.equal(twice.body.result?.alreadyRunning.length, 5);
+  },
+);
 
-  assert.equal((await runCli(['sk', 'start', '2'], { repoDir })).exitCode, 0);
-  assert.deepEqual(await states(), { etcd: 'ready', storage: 'ready', sk1: 'ready', sk2: 'ready', sk3: 'ready' });
+test(
+  'sk kill, start, pause and resume change exactly one safekeeper',
+  { timeout: 120_000 },
+  async (t) => {
+    const cluster = await makeTestCluster(t);
+    const repoDir = cluster.repoDir;
+    assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
+    const states = async (): Promise<Record<string, string>> =>
+      Object.fromEntries(
+        (await cluster.status()).components.map((c) => [c.name, c.paused ? 'paused' : c.state]),
+      );
 
-  assert.equal((await runCli(['sk', 'pause', '2'], { repoDir })).exitCode, 0);
-  const paused = await runCliJson<ClusterStatus>(['status'], { repoDir });
-  const sk2 = paused.body.result!.components.find((c) => c.name === 'sk2')!;
-  assert.equal(sk2.state, 'not-responding');
-  assert.equal(sk2.paused, true);
-  const text = await runCli(['status'], { repoDir });
-  assert.match(text.stdout, /sk2\s+not responding \(paused\)/);
+    assert.equal((await runCli(['sk', 'kill', '2'], { repoDir })).exitCode, 0);
+    assert.deepEqual(await states(), {
+      etcd: 'ready',
+      storage: 'ready',
+      sk1: 'ready',
+      sk2: 'down',
+      sk3: 'ready',
+    });
 
-  assert.equal((await runCli(['sk', 'resume', '2'], { repoDir })).exitCode, 0);
-  assert.deepEqual(await states(), { etcd: 'ready', storage: 'ready', sk1: 'ready', sk2: 'ready', sk3: 'ready' });
+    assert.equal((await runCli(['sk', 'start', '2'], { repoDir })).exitCode, 0);
+    assert.deepEqual(await states(), {
+      etcd: 'ready',
+      storage: 'ready',
+      sk1: 'ready',
+      sk2: 'ready',
+      sk3: 'ready',
+    });
 
-  // A paused safekeeper must still stop (SIGTERM is delivered once it is continued).
-  assert.equal((await runCli(['sk', 'pause', '3'], { repoDir })).exitCode, 0);
-  assert.equal((await runCli(['stop'], { repoDir })).exitCode, 0);
-  assert.deepEqual(await pidsMentioning(repoDir), []);
-});
+    assert.equal((await runCli(['sk', 'pause', '2'], { repoDir })).exitCode, 0);
+    const paused = await runCliJson<ClusterStatus>(['status'], { repoDir });
+    const sk2 = paused.body.result!.components.find((c) => c.name === 'sk2')!;
+    assert.equal(sk2.state, 'not-responding');
+    assert.equal(sk2.paused, true);
+    const text = await runCli(['status'], { repoDir });
+    assert.match(text.stdout, /sk2\s+not responding \(paused\)/);
 
-test('two concurrent starts on a fresh repo dir end in one running cluster', { timeout: 120_000 }, async (t) => {
-  const cluster = await makeTestCluster(t, { init: false });
-  const repoDir = cluster.repoDir;
-  // Both auto-init; the repo lock makes the second wait and then find everything running.
-  const [first, second] = await Promise.all([runCli(['start'], { repoDir }), runCli(['start'], { repoDir })]);
-  assert.equal(first.exitCode, 0, first.stderr);
-  assert.equal(second.exitCode, 0, second.stderr);
-  const status = await cluster.status();
-  assert.ok(status.ready);
-  // Exactly one process per component.
-  const config = await cluster.loadConfig();
-  assert.equal((await pidsMentioning(cluster.layout.etcd.dataDir, 'etcd')).length, 1, 'one etcd');
-  assert.equal((await pidsMentioning(cluster.layout.storage.dataDir, 's3-server.js')).length, 1, 'one storage server');
-  for (const sk of config.safekeepers) {
-    const pids = await pidsMentioning(cluster.layout.safekeeper(sk.id).dataDir, 'safekeeper.js');
-    assert.equal(pids.length, 1, `one safekeeper ${sk.id}`);
-  }
-});
+    assert.equal((await runCli(['sk', 'resume', '2'], { repoDir })).exitCode, 0);
+    assert.deepEqual(await states(), {
+      etcd: 'ready',
+      storage: 'ready',
+      sk1: 'ready',
+      sk2: 'ready',
+      sk3: 'ready',
+    });
+
+    // A paused safekeeper must still stop (SIGTERM is delivered once it is continued).
+    assert.equal((await runCli(['sk', 'pause', '3'], { repoDir })).exitCode, 0);
+    assert.equal((await runCli(['stop'], { repoDir })).exitCode, 0);
+    assert.deepEqual(await pidsMentioning(repoDir), []);
+  },
+);
+
+test(
+  'two concurrent starts on a fresh repo dir end in one running cluster',
+  { timeout: 120_000 },
+  async (t) => {
+    const cluster = await makeTestCluster(t, { init: false });
+    const repoDir = cluster.repoDir;
+    // Both auto-init; the repo lock makes the second wait and then find everything running.
+    const [first, second] = await Promise.all([
+      runCli(['start'], { repoDir }),
+      runCli(['start'], { repoDir }),
+    ]);
+    assert.equal(first.exitCode, 0, first.stderr);
+    assert.equal(second.exitCode, 0, second.stderr);
+    const status = await cluster.status();
+    assert.ok(status.ready);
+    // Exactly one process per component.
+    const config = await cluster.loadConfig();
+    assert.equal((await pidsMentioning(cluster.layout.etcd.dataDir, 'etcd')).length, 1, 'one etcd');
+    assert.equal(
+      (await pidsMentioning(cluster.layout.storage.dataDir, 's3-server.js')).length,
+      1,
+      'one storage server',
+    );
+    for (const sk of config.safekeepers) {
+      const pids = await pidsMentioning(cluster.layout.safekeeper(sk.id).dataDir, 'safekeeper.js');
+      assert.equal(pids.length, 1, `one safekeeper ${sk.id}`);
+    }
+  },
+);

@@ -17,39 +17,78 @@ interface Invocation {
   requests: string[];
 }
 
-test('storage kind minio: launched with data dir, addresses and root credentials, waited for, bucket created', { timeout: 90_000 }, async (t) => {
-  const repoDir = join(await makeTempDir(t), 'repo');
-  t.after(() => runCli(['stop', '--mode', 'immediate'], { repoDir }));
-  const init = await runCli(['init', '--minio-binary', FIXTURE, '--safekeepers', '1', '--port-offset', String(randomPortOffset()), '--no-sync'], { repoDir });
-  assert.equal(init.exitCode, 0, init.stderr);
-  const env = { MINIO_ROOT_USER: 'test-user', MINIO_ROOT_PASSWORD: 'test-password-1' };
-  const start = await runCli(['start'], { repoDir, env });
-  assert.equal(start.exitCode, 0, start.stderr);
+test(
+  'storage kind minio: launched with data dir, addresses and root credentials, waited for, bucket created',
+  { timeout: 90_000 },
+  async (t) => {
+    const repoDir = join(await makeTempDir(t), 'repo');
+    t.after(() => runCli(['stop', '--mode', 'immediate'], { repoDir }));
+    const init = await runCli(
+      [
+        'init',
+        '--minio-binary',
+        FIXTURE,
+        '--safekeepers',
+        '1',
+        '--port-offset',
+        String(randomPortOffset()),
+        '--no-sync',
+      ],
+      { repoDir },
+    );
+    assert.equal(init.exitCode, 0, init.stderr);
+    const env = { MINIO_ROOT_USER: 'test-user', MINIO_ROOT_PASSWORD: 'test-password-1' };
+    const start = await runCli(['start'], { repoDir, env });
+    assert.equal(start.exitCode, 0, start.stderr);
 
-  const { body } = await runCliJson<ClusterStatus>(['status'], { repoDir, env });
-  const storage = body.result!.components.find((c) => c.name === 'storage')!;
-  assert.equal(storage.description, 'MinIO');
-  assert.equal(storage.state, 'ready');
-  const invocation = JSON.parse(await readFile(join(repoDir, 'storage', 'fixture-minio.json'), 'utf8')) as Invocation;
-  const { s3, console: consolePort } = storage.ports;
-  assert.deepEqual(invocation.argv, ['server', join(repoDir, 'storage', 'data'), '--address', `127.0.0.1:${s3}`, '--console-address', `127.0.0.1:${consolePort}`]);
-  assert.equal(invocation.env.MINIO_ROOT_USER, 'test-user');
-  assert.equal(invocation.env.MINIO_ROOT_PASSWORD, 'test-password-1');
-  assert.equal(invocation.env.NODE_EXTRA_CA_CERTS, undefined, 'children get a minimal environment');
-  assert.ok(invocation.requests.filter((r) => r === 'GET /minio/health/live').length >= 2, 'readiness was polled until live');
-  assert.ok(invocation.requests.includes('PUT /neon-local/'), 'the bucket was created');
+    const { body } = await runCliJson<ClusterStatus>(['status'], { repoDir, env });
+    const storage = body.result!.components.find((c) => c.name === 'storage')!;
+    assert.equal(storage.description, 'MinIO');
+    assert.equal(storage.state, 'ready');
+    const invocation = JSON.parse(
+      await readFile(join(repoDir, 'storage', 'fixture-minio.json'), 'utf8'),
+    ) as Invocation;
+    const { s3, console: consolePort } = storage.ports;
+    assert.deepEqual(invocation.argv, [
+      'server',
+      join(repoDir, 'storage', 'data'),
+      '--address',
+      `127.0.0.1:${s3}`,
+      '--console-address',
+      `127.0.0.1:${consolePort}`,
+    ]);
+    assert.equal(invocation.env.MINIO_ROOT_USER, 'test-user');
+    assert.equal(invocation.env.MINIO_ROOT_PASSWORD, 'test-password-1');
+    assert.equal(
+      invocation.env.NODE_EXTRA_CA_CERTS,
+      undefined,
+      'children get a minimal environment',
+    );
+    assert.ok(
+      invocation.requests.filter((r) => r === 'GET /minio/health/live').length >= 2,
+      'readiness was polled until live',
+    );
+    assert.ok(invocation.requests.includes('PUT /neon-local/'), 'the bucket was created');
 
-  const logText = await readFile(join(repoDir, 'storage', 'storage.log'), 'utf8');
-  assert.doesNotMatch(logText, /test-password-1/, 'credentials never reach the log');
-  assert.doesNotMatch(await readFile(join(repoDir, 'config'), 'utf8'), /test-password-1/);
+    const logText = await readFile(join(repoDir, 'storage', 'storage.log'), 'utf8');
+    assert.doesNotMatch(logText, /test-password-1/, 'credentials never reach the log');
+    assert.doesNotMatch(await readFile(join(repoDir, 'config'), 'utf8'), /test-password-1/);
 
-  assert.equal((await runCli(['stop'], { repoDir })).exitCode, 0);
-  assert.deepEqual(await pidsMentioning(repoDir), []);
-});
+    assert.equal((await runCli(['stop'], { repoDir })).exitCode, 0);
+    assert.deepEqual(await pidsMentioning(repoDir), []);
+  },
+);
 
-test('storage kind minio without a binary: init refuses with exit 6', { timeout: 30_000 }, async (t) => {
-  const repoDir = join(await makeTempDir(t), 'repo');
-  const result = await runCliJson(['init', '--remote-storage', 'minio', '--port-offset', String(randomPortOffset())], { repoDir, env: { PATH: '/usr/bin:/bin' } });
-  assert.equal(result.exitCode, 6);
-  assert.match(result.body.error?.message ?? '', /no minio binary on PATH/);
-});
+test(
+  'storage kind minio without a binary: init refuses with exit 6',
+  { timeout: 30_000 },
+  async (t) => {
+    const repoDir = join(await makeTempDir(t), 'repo');
+    const result = await runCliJson(
+      ['init', '--remote-storage', 'minio', '--port-offset', String(randomPortOffset())],
+      { repoDir, env: { PATH: '/usr/bin:/bin' } },
+    );
+    assert.equal(result.exitCode, 6);
+    assert.match(result.body.error?.message ?? '', /no minio binary on PATH/);
+  },
+);

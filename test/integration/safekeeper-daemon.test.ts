@@ -1,7 +1,8 @@
 // The safekeeper daemon as a real process, started directly with neon's flags: identity file,
 // data dir lock, pid file, JSON logs, HTTP routes, the WAL port, and graceful shutdown.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
@@ -21,11 +22,19 @@ interface Daemon {
 }
 
 function startDaemon(args: readonly string[]): Daemon {
-  const child = spawn(process.execPath, [SAFEKEEPER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
+    process.execPath,
+    [SAFEKEEPER, ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -33,7 +42,7 @@ async function waitStatus(httpPort: number): Promise<unknown> {
   return pollUntil(
     async () => {
       try {
-        return (await (await fetch(`http://127.0.0.1:${httpPort}/v1/status`)).json()) as unknown;
+        return await (await fetch(`http://127.0.0.1:${httpPort}/v1/status`)).json();
       } catch {
         return undefined;
       }
@@ -42,77 +51,143 @@ async function waitStatus(httpPort: number): Promise<unknown> {
   );
 }
 
-test('safekeeper daemon: identity, lock, pid file, HTTP API, WAL port, graceful stop', { timeout: 60_000 }, async (t) => {
-  const dataDir = join(await makeTempDir(t), 'sk7');
-  const httpPort = await findFreePort(30_000 + Math.floor(Math.random() * 20_000), new Set());
-  const pgPort = await findFreePort(httpPort + 1, new Set([httpPort]));
-  const flags = ['-D', dataDir, '--listen-pg', `127.0.0.1:${pgPort}`, '--listen-http', `127.0.0.1:${httpPort}`, '--no-sync'];
-  const first = startDaemon([...flags, '--id', '17']);
-  t.after(() => first.child.kill('SIGKILL'));
-  assert.deepEqual(await waitStatus(httpPort), { id: 17 });
-  assert.equal(await readFile(join(dataDir, 'safekeeper.id'), 'utf8'), '17');
-  assert.equal((await readFile(join(dataDir, 'safekeeper.pid'), 'utf8')).trim(), String(first.child.pid));
+test(
+  'safekeeper daemon: identity, lock, pid file, HTTP API, WAL port, graceful stop',
+  { timeout: 60_000 },
+  async (t) => {
+    const dataDir = join(await makeTempDir(t), 'sk7');
+    const httpPort = await findFreePort(30_000 + Math.floor(Math.random() * 20_000), new Set());
+    const pgPort = await findFreePort(httpPort + 1, new Set([httpPort]));
+    const flags = [
+      '-D',
+      dataDir,
+      '--listen-pg',
+      `127.0.0.1:${pgPort}`,
+      '--listen-http',
+      `127.0.0.1:${httpPort}`,
+      '--no-sync',
+    ];
+    const first = startDaemon([...flags, '--id', '17']);
+    t.after(() => first.child.kill('SIGKILL'));
+    assert.deepEqual(await waitStatus(httpPort), { id: 17 });
+    assert.equal(await readFile(join(dataDir, 'safekeeper.id'), 'utf8'), '17');
+    assert.equal(
+      (await readFile(join(dataDir, 'safekeeper.pid'), 'utf8')).trim(),
+      String(first.child.pid),
+    );
 
-  // A second daemon on the same data dir is refused by the lock (on other ports).
-  const second = startDaemon(['-D', dataDir, '--listen-pg', '127.0.0.1:1', '--listen-http', '127.0.0.1:2', '--no-sync']);
-  assert.equal(await second.exited, 1);
-  assert.match(second.output(), /data dir .* is locked by another process/);
+    // A second daemon on the same data dir is refused by the lock (on other ports).
+    const second = startDaemon([
+      '-D',
+      dataDir,
+      '--listen-pg',
+      '127.0.0.1:1',
+      '--listen-http',
+      '127.0.0.1:2',
+      '--no-sync',
+    ]);
+    assert.equal(await second.exited, 1);
+    assert.match(second.output(), /data dir .* is locked by another process/);
 
-  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-  assert.match(metrics, /safekeeper_http_requests_total\{method="GET",route="\/v1\/status",status="200",node_id="17"\}/);
-  const missing = await fetch(`http://127.0.0.1:${httpPort}/v1/nothing`);
-  assert.equal(missing.status, 404);
-  assert.deepEqual(await missing.json(), { error: { code: 'not-found', message: 'no route GET /v1/nothing' } });
-  const wrongMethod = await fetch(`http://127.0.0.1:${httpPort}/v1/status`, { method: 'DELETE' });
-  assert.equal(wrongMethod.status, 405);
+    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+    assert.match(
+      metrics,
+      /safekeeper_http_requests_total\{method="GET",route="\/v1\/status",status="200",node_id="17"\}/,
+    );
+    const missing = await fetch(`http://127.0.0.1:${httpPort}/v1/nothing`);
+    assert.equal(missing.status, 404);
+    assert.deepEqual(await missing.json(), {
+      error: { code: 'not-found', message: 'no route GET /v1/nothing' },
+    });
+    const wrongMethod = await fetch(`http://127.0.0.1:${httpPort}/v1/status`, { method: 'DELETE' });
+    assert.equal(wrongMethod.status, 405);
 
-  // The WAL port is bound and says plainly that the service is not there yet.
-  const reply = await new Promise<Buffer>((resolve, reject) => {
-    const socket = connect(pgPort, '127.0.0.1');
-    const chunks: Buffer[] = [];
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('end', () => resolve(Buffer.concat(chunks)));
-    socket.on('error', reject);
-  });
-  assert.equal(reply.subarray(0, 1).toString(), 'E');
-  assert.equal(reply.readInt32BE(1), reply.length - 1);
-  assert.match(reply.toString('utf8'), /C0A000\0Mthe WAL service of this safekeeper is not implemented yet\0/);
+    // The WAL port is bound and says plainly that the service is not there yet.
+    const reply = await new Promise<Buffer>((resolve, reject) => {
+      const socket = connect(pgPort, '127.0.0.1');
+      const chunks: Buffer[] = [];
+      socket.on('data', (chunk) => chunks.push(chunk));
+      socket.on('end', () => resolve(Buffer.concat(chunks)));
+      socket.on('error', reject);
+    });
+    assert.equal(reply.subarray(0, 1).toString(), 'E');
+    assert.equal(reply.readInt32BE(1), reply.length - 1);
+    assert.match(
+      reply.toString('utf8'),
+      /C0A000\0Mthe WAL service of this safekeeper is not implemented yet\0/,
+    );
 
-  first.child.kill('SIGTERM');
-  assert.equal(await first.exited, 0);
-  assert.equal(existsSync(join(dataDir, 'safekeeper.pid')), false, 'pid file removed on graceful stop');
-  const lines = first.output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-  assert.ok(lines.every((line) => typeof line.time === 'string' && typeof line.level === 'string' && line.component === 'safekeeper'));
-  assert.deepEqual(lines.map((line) => line.msg).slice(-2), ['shutting down', 'stopped']);
+    first.child.kill('SIGTERM');
+    assert.equal(await first.exited, 0);
+    assert.equal(
+      existsSync(join(dataDir, 'safekeeper.pid')),
+      false,
+      'pid file removed on graceful stop',
+    );
+    const lines = first
+      .output()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(
+      lines.every(
+        (line) =>
+          typeof line.time === 'string' &&
+          typeof line.level === 'string' &&
+          line.component === 'safekeeper',
+      ),
+    );
+    assert.deepEqual(lines.map((line) => line.msg).slice(-2), ['shutting down', 'stopped']);
 
-  // The identity file is authoritative.
-  const renamed = startDaemon([...flags, '--id', '18']);
-  assert.equal(await renamed.exited, 1);
-  assert.match(renamed.output(), /safekeeper already initialized with id 17, can't set 18/);
-  const again = startDaemon(flags);
-  t.after(() => again.child.kill('SIGKILL'));
-  assert.deepEqual(await waitStatus(httpPort), { id: 17 });
-  again.child.kill('SIGINT');
-  assert.equal(await again.exited, 0);
-});
+    // The identity file is authoritative.
+    const renamed = startDaemon([...flags, '--id', '18']);
+    assert.equal(await renamed.exited, 1);
+    assert.match(renamed.output(), /safekeeper already initialized with id 17, can't set 18/);
+    const again = startDaemon(flags);
+    t.after(() => again.child.kill('SIGKILL'));
+    assert.deepEqual(await waitStatus(httpPort), { id: 17 });
+    again.child.kill('SIGINT');
+    assert.equal(await again.exited, 0);
+  },
+);
 
-test('safekeeper daemon: bad flags exit 2 with a clear message and create nothing', { timeout: 30_000 }, async (t) => {
-  const dir = await makeTempDir(t);
-  const cases: [string[], RegExp][] = [
-    [['--id', '1'], /missing -D DIR/],
-    [['-D', join(dir, 'a'), '--id', 'x'], /invalid --id "x"/],
-    [['-D', join(dir, 'b'), '--listen-http', 'localhost'], /invalid --listen-http "localhost": expected HOST:PORT/],
-    [['-D', join(dir, 'c'), '--bogus'], /Unknown option '--bogus'/],
-    [['-D', join(dir, 'd'), '--remote-storage', '{bucket_name = "b"}'], /'bucket_region' option is mandatory/],
-    [['-D', join(dir, 'e'), '--broker-endpoints', 'localhost:2379'], /invalid --broker-endpoints entry/],
-  ];
-  for (const [args, pattern] of cases) {
-    const daemon = startDaemon(args);
-    assert.equal(await daemon.exited, 2, args.join(' '));
-    assert.match(daemon.output(), pattern);
-  }
-  for (const name of ['a', 'b', 'c', 'd', 'e']) assert.equal(existsSync(join(dir, name)), false);
-  const noId = startDaemon(['-D', join(dir, 'f'), '--listen-pg', '127.0.0.1:1', '--listen-http', '127.0.0.1:2']);
-  assert.equal(await noId.exited, 2);
-  assert.match(noId.output(), /safekeeper id is not specified/);
-});
+test(
+  'safekeeper daemon: bad flags exit 2 with a clear message and create nothing',
+  { timeout: 30_000 },
+  async (t) => {
+    const dir = await makeTempDir(t);
+    const cases: [string[], RegExp][] = [
+      [['--id', '1'], /missing -D DIR/],
+      [['-D', join(dir, 'a'), '--id', 'x'], /invalid --id "x"/],
+      [
+        ['-D', join(dir, 'b'), '--listen-http', 'localhost'],
+        /invalid --listen-http "localhost": expected HOST:PORT/,
+      ],
+      [['-D', join(dir, 'c'), '--bogus'], /Unknown option '--bogus'/],
+      [
+        ['-D', join(dir, 'd'), '--remote-storage', '{bucket_name = "b"}'],
+        /'bucket_region' option is mandatory/,
+      ],
+      [
+        ['-D', join(dir, 'e'), '--broker-endpoints', 'localhost:2379'],
+        /invalid --broker-endpoints entry/,
+      ],
+    ];
+    for (const [args, pattern] of cases) {
+      const daemon = startDaemon(args);
+      assert.equal(await daemon.exited, 2, args.join(' '));
+      assert.match(daemon.output(), pattern);
+    }
+    for (const name of ['a', 'b', 'c', 'd', 'e']) assert.equal(existsSync(join(dir, name)), false);
+    const noId = startDaemon([
+      '-D',
+      join(dir, 'f'),
+      '--listen-pg',
+      '127.0.0.1:1',
+      '--listen-http',
+      '127.0.0.1:2',
+    ]);
+    assert.equal(await noId.exited, 2);
+    assert.match(noId.output(), /safekeeper id is not specified/);
+  },
+);

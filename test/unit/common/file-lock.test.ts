@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { acquireFileLock } from '../../../src/common/file-lock.js';
+import { AppError } from '../../../src/common/errors.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+test('a held lock refuses a second holder until released', async (t) => {
+  const path = join(await makeTempDir(t), '.lock');
+  const first = await acquireFileLock(path, { waitMs: 0, what: 'test dir' });
+  await assert.rejects(
+    acquireFileLock(path, { waitMs: 0, what: 'test dir' }),
+    (error: unknown) =>
+      error instanceof AppError && /test dir is locked by another process/.test(error.message),
+  );
+  await assert.rejects(acquireFileLock(path, { waitMs: 150, what: 'test dir' }), AppError);
+  const waiting = acquireFileLock(path, { waitMs: 5000, what: 'test dir' });
+  await first.release();
+  const second = await waiting;
+  await second.release();
+  await second.release(); // idempotent
+});
+
+test('the lock dies with its holder process', async (t) => {
+  const path = join(await makeTempDir(t), '.lock');
+  const script = `import('${new URL('../../../src/common/file-lock.js', import.meta.url).href}').then(async (m) => { await m.acquireFileLock(${JSON.stringify(path)}, { waitMs: 0, what: 'x' }); console.log('held'); setInterval(() => {}, 1000); });`;
+  const holder = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve) =>
+    holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve()),
+  );
+  await assert.rejects(acquireFileLock(path, { waitMs: 0, what: 'x' }), AppError);
+  holder.kill('SIGKILL');
+  const lock = await acquireFileLock(path, { waitMs: 5000, what: 'x' });
+  await lock.release();
+});
