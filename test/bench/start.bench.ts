@@ -1,0 +1,58 @@
+// `neon_local start` (etcd, embedded S3, 3 safekeepers) to all-ready, against etcd alone started
+// with the same flags to a healthy /health, alternately in the same run. Both restart on an
+// existing data dir after a first warm-up start. Target: at most 2x.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { etcdArgs, probeEtcdHealth } from '../../src/cluster/components/etcd.js';
+import { stopProcess } from '../../src/cluster/process/stop-process.js';
+import { pollUntil } from '../../src/common/deadline.js';
+import { LocalCluster } from '../../src/index.js';
+import { CLI } from '../helpers/cli.js';
+import { randomPortOffset } from '../helpers/cluster.js';
+import { median, report, round, timeCommandMs } from './bench-helpers.js';
+
+const RUNS = 7;
+
+async function timeEtcdAloneMs(cluster: LocalCluster, dataDir: string): Promise<number> {
+  const config = await cluster.loadConfig();
+  const begunAt = process.hrtime.bigint();
+  const child = spawn(config.etcd.binary, etcdArgs(config, dataDir), { stdio: 'ignore' });
+  const ready = await pollUntil(async () => ((await probeEtcdHealth(`http://127.0.0.1:${config.etcd.clientPort}`, 500)).ready ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
+  const elapsedMs = Number(process.hrtime.bigint() - begunAt) / 1e6;
+  await stopProcess(child.pid!, 'fast');
+  if (ready !== true) throw new Error('etcd alone did not become healthy');
+  return elapsedMs;
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-'));
+const cluster = new LocalCluster(join(dir, 'repo'));
+try {
+  await cluster.init({ safekeeperCount: 3, portOffset: randomPortOffset(), sync: true, remoteStorage: 'embedded' });
+  const env: NodeJS.ProcessEnv = { ...process.env, NEON_REPO_DIR: cluster.repoDir };
+  const etcdDataDir = join(dir, 'etcd-alone');
+  await mkdir(etcdDataDir);
+  await timeEtcdAloneMs(cluster, etcdDataDir);
+  timeCommandMs(process.execPath, [CLI, 'start', '--json'], env);
+  await cluster.stop();
+  const startMs: number[] = [];
+  const etcdMs: number[] = [];
+  for (let index = 0; index < RUNS; index++) {
+    etcdMs.push(await timeEtcdAloneMs(cluster, etcdDataDir));
+    startMs.push(timeCommandMs(process.execPath, [CLI, 'start', '--json'], env));
+    await cluster.stop();
+  }
+  report({
+    benchmark: 'start (etcd + embedded S3 + 3 safekeepers) to all-ready',
+    runs: RUNS,
+    subjectMedianMs: round(median(startMs)),
+    baseline: 'etcd alone (same flags) to /health',
+    baselineMedianMs: round(median(etcdMs)),
+    targetRatio: 2,
+    notes: { nodeExtraCaCerts: env.NODE_EXTRA_CA_CERTS !== undefined, node: process.version },
+  });
+} finally {
+  await cluster.stop('immediate').catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+}
