@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // The embedded S3-compatible server (see src/s3-server/main.ts).
-import { main } from '../dist/src/s3-server/main.js';
+import module from 'node:module';
+
+// Node >= 22.1 caches compiled code between runs; Node 20 has no such cache.
+module.enableCompileCache?.();
+const { main } = await import('../dist/src/s3-server/main.js');
 
 await main(process.argv.slice(2));

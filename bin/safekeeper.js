@@ -1,5 +1,9 @@
 #!/usr/bin/env node
 // The safekeeper daemon (see src/safekeeper/main.ts).
-import { main } from '../dist/src/safekeeper/main.js';
+import module from 'node:module';
+
+// Node >= 22.1 caches compiled code between runs; Node 20 has no such cache.
+module.enableCompileCache?.();
+const { main } = await import('../dist/src/safekeeper/main.js');
 
 await main(process.argv.slice(2));

@@ -1,11 +1,18 @@
 // Shared pieces of the benchmarks: timing a command many times, medians, and the JSON report.
 import { spawnSync } from 'node:child_process';
 
-export function timeCommandMs(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
+export function timeCommandMs(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const begunAt = process.hrtime.bigint();
   const result = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const elapsedMs = Number(process.hrtime.bigint() - begunAt) / 1e6;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`);
+  if (result.status !== 0)
+    throw new Error(
+      `${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`,
+    );
   return elapsedMs;
 }
 

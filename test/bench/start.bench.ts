@@ -19,7 +19,13 @@ async function timeEtcdAloneMs(cluster: LocalCluster, dataDir: string): Promise<
   const config = await cluster.loadConfig();
   const begunAt = process.hrtime.bigint();
   const child = spawn(config.etcd.binary, etcdArgs(config, dataDir), { stdio: 'ignore' });
-  const ready = await pollUntil(async () => ((await probeEtcdHealth(`http://127.0.0.1:${config.etcd.clientPort}`, 500)).ready ? true : undefined), { timeoutMs: 10_000, intervalMs: 5 });
+  const ready = await pollUntil(
+    async () =>
+      (await probeEtcdHealth(`http://127.0.0.1:${config.etcd.clientPort}`, 500)).ready
+        ? true
+        : undefined,
+    { timeoutMs: 10_000, intervalMs: 5 },
+  );
   const elapsedMs = Number(process.hrtime.bigint() - begunAt) / 1e6;
   await stopProcess(child.pid!, 'fast');
   if (ready !== true) throw new Error('etcd alone did not become healthy');
@@ -29,7 +35,12 @@ async function timeEtcdAloneMs(cluster: LocalCluster, dataDir: string): Promise<
 const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-'));
 const cluster = new LocalCluster(join(dir, 'repo'));
 try {
-  await cluster.init({ safekeeperCount: 3, portOffset: randomPortOffset(), sync: true, remoteStorage: 'embedded' });
+  await cluster.init({
+    safekeeperCount: 3,
+    portOffset: randomPortOffset(),
+    sync: true,
+    remoteStorage: 'embedded',
+  });
   const env: NodeJS.ProcessEnv = { ...process.env, NEON_REPO_DIR: cluster.repoDir };
   const etcdDataDir = join(dir, 'etcd-alone');
   await mkdir(etcdDataDir);

@@ -15,7 +15,12 @@ const WARMUPS = 3;
 const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-'));
 const cluster = new LocalCluster(join(dir, 'repo'));
 try {
-  await cluster.init({ safekeeperCount: 3, portOffset: randomPortOffset(), sync: false, remoteStorage: 'embedded' });
+  await cluster.init({
+    safekeeperCount: 3,
+    portOffset: randomPortOffset(),
+    sync: false,
+    remoteStorage: 'embedded',
+  });
   await cluster.start();
   const env: NodeJS.ProcessEnv = { ...process.env, NEON_REPO_DIR: cluster.repoDir };
   const subject = (): number => timeCommandMs(process.execPath, [CLI, 'status', '--json'], env);

@@ -1,7 +1,7 @@
 // Test clusters: an initialised repo dir in a temp dir, on ports far from the defaults, stopped
 // (immediately) and checked for unexpected ERROR log lines when the test ends.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { LocalCluster } from '../../src/index.js';
@@ -22,8 +22,14 @@ export async function makeTestCluster(
   t: TestContext,
   options: TestClusterOptions = {},
 ): Promise<LocalCluster> {
-  const dir = await makeTempDir(t);
+  // One hook, in this order: stop the cluster, then remove its directory (a removed config
+  // would leave the processes running).
+  const dir = await makeTempDir(undefined);
   const cluster = new LocalCluster(join(dir, 'repo'));
+  t.after(async () => {
+    await cluster.stop('immediate').catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  });
   if (options.init !== false) {
     await cluster.init({
       safekeeperCount: options.safekeepers ?? 3,
@@ -32,9 +38,6 @@ export async function makeTestCluster(
       ...options.extraInit,
     });
   }
-  t.after(async () => {
-    await cluster.stop('immediate').catch(() => undefined);
-  });
   return cluster;
 }
 

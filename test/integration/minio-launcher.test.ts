@@ -1,7 +1,7 @@
 // The MinIO launch path, exercised with the fixture executable test/fixtures/minio: its
 // command line, environment, readiness wait, bucket creation and stop.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ClusterStatus } from '../../src/index.js';
@@ -21,8 +21,12 @@ test(
   'storage kind minio: launched with data dir, addresses and root credentials, waited for, bucket created',
   { timeout: 90_000 },
   async (t) => {
-    const repoDir = join(await makeTempDir(t), 'repo');
-    t.after(() => runCli(['stop', '--mode', 'immediate'], { repoDir }));
+    const dir = await makeTempDir(undefined);
+    const repoDir = join(dir, 'repo');
+    t.after(async () => {
+      await runCli(['stop', '--mode', 'immediate'], { repoDir });
+      await rm(dir, { recursive: true, force: true });
+    });
     const init = await runCli(
       [
         'init',
