@@ -86,7 +86,7 @@ export class LocalCluster {
   }
 
   async init(options: InitOptions & { force?: boolean } = {}): Promise<ClusterConfig> {
-    return withRepoLock(this.layout, () => this.initLocked(options));
+    return withRepoLock(this.layout, () => this.initLocked(options), { createDir: true });
   }
 
   private async initLocked(options: InitOptions & { force?: boolean }): Promise<ClusterConfig> {
@@ -129,23 +129,27 @@ export class LocalCluster {
   }
 
   async start(options: StartOptions = {}): Promise<StartResult> {
-    return withRepoLock(this.layout, async () => {
-      const initialized = (await inspectRepoDir(this.layout)) !== 'ours';
-      if (initialized) await this.initLocked(options.init ?? {});
-      const config = await this.loadConfig();
-      await writeEnvFile(this.layout, config);
-      const components = this.components(config);
-      const report = await startComponents(
-        components,
-        options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
-        options.runner ?? runStepsInParallel,
-      );
-      return {
-        initialized,
-        ...report,
-        components: await Promise.all(components.map((c) => inspectComponent(c))),
-      };
-    });
+    return withRepoLock(
+      this.layout,
+      async () => {
+        const initialized = (await inspectRepoDir(this.layout)) !== 'ours';
+        if (initialized) await this.initLocked(options.init ?? {});
+        const config = await this.loadConfig();
+        await writeEnvFile(this.layout, config);
+        const components = this.components(config);
+        const report = await startComponents(
+          components,
+          options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+          options.runner ?? runStepsInParallel,
+        );
+        return {
+          initialized,
+          ...report,
+          components: await Promise.all(components.map((c) => inspectComponent(c))),
+        };
+      },
+      { createDir: true },
+    );
   }
 
   /** Stops safekeepers first, then storage, then etcd. Throws (after trying all) if any survived. */

@@ -54,10 +54,21 @@ export async function loadConfig(layout: RepoLayout): Promise<ClusterConfig> {
   return parseClusterConfig(await readFile(layout.configFile, 'utf8'), layout.configFile);
 }
 
-/** Runs `action` holding the repo lock; waits for other holders up to REPO_LOCK_WAIT_MS. */
-export async function withRepoLock<T>(layout: RepoLayout, action: () => Promise<T>): Promise<T> {
-  await inspectRepoDir(layout);
-  await mkdir(layout.repoDir, { recursive: true });
+/**
+ * Runs `action` holding the repo lock; waits for other holders up to REPO_LOCK_WAIT_MS. Only
+ * commands that create a cluster (init, start) may create the repo dir; the others fail with
+ * not-found instead of leaving an empty directory behind.
+ */
+export async function withRepoLock<T>(
+  layout: RepoLayout,
+  action: () => Promise<T>,
+  options: { createDir?: boolean } = {},
+): Promise<T> {
+  const state = await inspectRepoDir(layout);
+  if (state === 'missing') {
+    if (options.createDir !== true) await loadConfig(layout); // throws the not-found error
+    await mkdir(layout.repoDir, { recursive: true });
+  }
   const lock = await acquireFileLock(layout.lockFile, {
     waitMs: REPO_LOCK_WAIT_MS,
     what: `repo dir ${layout.repoDir}`,

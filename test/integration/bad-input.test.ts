@@ -1,5 +1,6 @@
 // Bad input gets a clear error and the right exit code, and touches nothing.
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -114,7 +115,21 @@ test(
   async (t) => {
     const dir = await makeTempDir(t);
     const repoDir = join(dir, 'repo');
-    assert.equal((await runCli(['status'], { repoDir })).exitCode, 4);
+    for (const command of [
+      ['status'],
+      ['stop'],
+      ['sk', 'kill', '1'],
+      ['logs'],
+      ['env'],
+      ['destroy'],
+    ]) {
+      assert.equal((await runCli(command, { repoDir })).exitCode, 4, command.join(' '));
+    }
+    assert.equal(
+      existsSync(repoDir),
+      false,
+      'commands that only read or stop never create the repo dir',
+    );
     assert.equal((await runCli(['init', '--port-offset', '20000'], { repoDir })).exitCode, 0);
     const again = await runCliJson(['init'], { repoDir });
     assert.equal(again.exitCode, 5);
