@@ -83,6 +83,45 @@ async function shutDown(running: Running, log: Logger, reason: string): Promise<
   log.info('stopped');
 }
 
+/**
+ * Signal handling from the first moment: a SIGTERM/SIGINT that arrives while the daemon is still
+ * starting (readiness can be answered before the last listener is bound) is remembered and acted
+ * on as soon as start-up finishes, so every stop is a graceful one.
+ */
+class ShutdownController {
+  private requested: { reason: string; exitCode: number } | undefined;
+  private running: { running: Running; log: Logger } | undefined;
+  private stopping = false;
+
+  install(log: Logger): void {
+    process.on('SIGTERM', () => this.request('SIGTERM', 0));
+    process.on('SIGINT', () => this.request('SIGINT', 0));
+    process.on('SIGQUIT', () => {
+      log.info('SIGQUIT: immediate shutdown');
+      process.exit(0);
+    });
+  }
+
+  request(reason: string, exitCode: number): void {
+    this.requested ??= { reason, exitCode };
+    this.maybeStop();
+  }
+
+  attach(running: Running, log: Logger): void {
+    this.running = { running, log };
+    this.maybeStop();
+  }
+
+  private maybeStop(): void {
+    if (this.stopping || this.requested === undefined || this.running === undefined) return;
+    this.stopping = true;
+    const { reason, exitCode } = this.requested;
+    void shutDown(this.running.running, this.running.log, reason).finally(() =>
+      process.exit(exitCode),
+    );
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
   const log = createDaemonLogger('safekeeper');
   let config: SafekeeperConfig;
@@ -94,6 +133,8 @@ export async function main(argv: readonly string[]): Promise<void> {
     );
     process.exit(EXIT_CODES.usage);
   }
+  const shutdown = new ShutdownController();
+  shutdown.install(log);
   let started;
   try {
     started = await startServices(config, log);
@@ -116,23 +157,12 @@ export async function main(argv: readonly string[]): Promise<void> {
     },
     'safekeeper started',
   );
-  let stopping = false;
-  const stop = (reason: string, exitCode: number): void => {
-    if (stopping) return;
-    stopping = true;
-    void shutDown(running, nodeLog, reason).finally(() => process.exit(exitCode));
-  };
-  process.on('SIGTERM', () => stop('SIGTERM', 0));
-  process.on('SIGINT', () => stop('SIGINT', 0));
-  process.on('SIGQUIT', () => {
-    nodeLog.info('SIGQUIT: immediate shutdown');
-    process.exit(0);
-  });
   // Supervision: a main service that fails after start-up takes the process down loudly.
   for (const server of running.servers) {
     server.on('error', (error) => {
       nodeLog.error({ err: describeError(error) }, 'a main service failed');
-      stop('service failure', EXIT_CODES.internal);
+      shutdown.request('service failure', EXIT_CODES.internal);
     });
   }
+  shutdown.attach(running, nodeLog);
 }
