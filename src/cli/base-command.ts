@@ -47,14 +47,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return new LocalCluster(this.flags['repo-dir']);
   }
 
-  /** stderr theme for progress, warnings and hints. */
+  private themes: { out?: Theme; err?: Theme } = {};
+
+  /** stderr theme for progress, warnings and hints (made once per command). */
   protected get errTheme(): Theme {
-    return createTheme(process.stderr);
+    return (this.themes.err ??= createTheme(process.stderr));
   }
 
-  /** stdout theme for human-readable results. */
+  /** stdout theme for human-readable results (made once per command). */
   protected get outTheme(): Theme {
-    return createTheme(process.stdout);
+    return (this.themes.out ??= createTheme(process.stdout));
   }
 
   /** Prints the result: the JSON envelope with --json, else what `human` writes. */

@@ -37,6 +37,19 @@ export async function createS3Client(options: S3ClientOptions): Promise<S3Client
   });
 }
 
+/** Runs `action` with a fresh client and always releases the client's sockets afterwards. */
+export async function withS3Client<T>(
+  options: S3ClientOptions,
+  action: (client: S3Client) => Promise<T>,
+): Promise<T> {
+  const client = await createS3Client(options);
+  try {
+    return await action(client);
+  } finally {
+    client.destroy();
+  }
+}
+
 function httpStatusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }

@@ -2,9 +2,9 @@
 // everything in parallel, and if anything fails stop whatever this call started, so a failed
 // start leaves nothing running that was not running before.
 import { AppError, describeError, isAppError } from '../common/errors.js';
-import { Deadline, pollUntil } from '../common/deadline.js';
+import { Deadline } from '../common/deadline.js';
 import type { Component, ManagedComponent } from './components/component.js';
-import { checkPortsFree, inspectComponent, launchComponent, logTailText } from './lifecycle.js';
+import { checkPortsFree, inspectComponent, launchComponent, waitReady } from './lifecycle.js';
 import { removePidFile } from './process/pid-file.js';
 import { stopProcess } from './process/stop-process.js';
 
@@ -29,7 +29,6 @@ export interface StartReport {
 }
 
 const EXTERNAL_PROBE_TIMEOUT_MS = 3000;
-const READY_WAIT_POLL_MS = 25;
 
 async function checkExternal(components: readonly Component[]): Promise<void> {
   for (const component of components) {
@@ -50,19 +49,7 @@ async function checkExternal(components: readonly Component[]): Promise<void> {
 }
 
 async function waitStillStarting(component: ManagedComponent, deadline: Deadline): Promise<string> {
-  const ready = await pollUntil(
-    async () => ((await component.probe(500)).ready ? true : undefined),
-    {
-      timeoutMs: deadline.remainingMs(),
-      intervalMs: READY_WAIT_POLL_MS,
-    },
-  );
-  if (ready === undefined) {
-    throw new AppError(
-      'timed-out',
-      `${component.name} is running but was not ready in time; last lines of its log:\n${await logTailText(component)}`,
-    );
-  }
+  await waitReady(component, deadline);
   return 'was already starting; now ready';
 }
 

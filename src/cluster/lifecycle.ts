@@ -117,6 +117,43 @@ export async function logTailText(component: ManagedComponent): Promise<string> 
 }
 
 /**
+ * Polls the component's readiness probe until it answers, the deadline passes, or `hasExited`
+ * reports that the process is gone. The error carries the last probe's answer and the tail of the
+ * component's log.
+ */
+export async function waitReady(
+  component: ManagedComponent,
+  deadline: Deadline,
+  hasExited: () => string | undefined = () => undefined,
+): Promise<void> {
+  let lastDetail = 'not probed yet';
+  const outcome = await pollUntil(
+    async () => {
+      if (hasExited() !== undefined) return 'exited' as const;
+      const probe = await component.probe(
+        Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
+      );
+      lastDetail = probe.detail;
+      return probe.ready ? ('ready' as const) : undefined;
+    },
+    { timeoutMs: deadline.remainingMs(), intervalMs: READY_POLL_INTERVAL_MS },
+  );
+  if (outcome === 'ready') return;
+  const logTail = `last lines of ${component.paths.logFile}:\n${await logTailText(component)}`;
+  const exitedHow = hasExited();
+  if (exitedHow !== undefined) {
+    throw new AppError(
+      'start-failed',
+      `${component.name} ${exitedHow} before it was ready; ${logTail}`,
+    );
+  }
+  throw new AppError(
+    'timed-out',
+    `${component.name} was not ready in time (${lastDetail}); ${logTail}`,
+  );
+}
+
+/**
  * Spawns the component and waits until it is ready. `onSpawned` runs as soon as the process
  * exists, so a caller can stop it even if readiness never comes.
  */
@@ -142,29 +179,7 @@ export async function launchComponent(
   if (!component.writesOwnPidFile) await writePidFile(component.paths.pidFile, daemon.pid);
   let exitedHow: string | undefined;
   void daemon.exited.then((how) => (exitedHow = how));
-  const ready = await pollUntil(
-    async () => {
-      if (exitedHow !== undefined) return 'exited' as const;
-      const probe = await component.probe(
-        Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
-      );
-      return probe.ready ? ('ready' as const) : undefined;
-    },
-    { timeoutMs: deadline.remainingMs(), intervalMs: READY_POLL_INTERVAL_MS },
-  );
-  if (ready === 'exited' || exitedHow !== undefined) {
-    throw new AppError(
-      'start-failed',
-      `${component.name} ${exitedHow ?? 'exited'} before it was ready; last lines of ${component.paths.logFile}:\n${await logTailText(component)}`,
-    );
-  }
-  if (ready === undefined) {
-    const probe = await component.probe(READY_PROBE_TIMEOUT_MS);
-    throw new AppError(
-      'timed-out',
-      `${component.name} was not ready in time (${probe.detail}); last lines of ${component.paths.logFile}:\n${await logTailText(component)}`,
-    );
-  }
+  await waitReady(component, deadline, () => exitedHow);
   await component.afterReady(Math.max(1000, deadline.remainingMs()));
   return daemon.pid;
 }
@@ -184,29 +199,21 @@ export async function stopComponent(
   limits: StopLimits = DEFAULT_STOP_LIMITS,
 ): Promise<StopReport> {
   const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+  const report = (stopped: boolean, escalated: boolean, detail: string): StopReport => ({
+    name: component.name,
+    pid: pid ?? null,
+    wasRunning: pid !== undefined,
+    stopped,
+    escalated,
+    detail,
+  });
   if (pid === undefined) {
     // Missing, unreadable or stale (pid reused by another program): never signal it.
     await removePidFile(component.paths.pidFile);
-    return {
-      name: component.name,
-      pid: null,
-      wasRunning: false,
-      stopped: true,
-      escalated: false,
-      detail: 'not running',
-    };
+    return report(true, false, 'not running');
   }
   const outcome = await stopProcess(pid, mode, limits);
-  if (!outcome.stopped) {
-    return {
-      name: component.name,
-      pid,
-      wasRunning: true,
-      stopped: false,
-      escalated: outcome.escalated,
-      detail: `pid ${pid} survived SIGKILL`,
-    };
-  }
+  if (!outcome.stopped) return report(false, outcome.escalated, `pid ${pid} survived SIGKILL`);
   await removePidFile(component.paths.pidFile);
   const portsFree = await pollUntil(
     async () =>
@@ -219,21 +226,7 @@ export async function stopComponent(
   );
   const detail = outcome.escalated ? 'did not stop in time: killed (SIGKILL)' : 'stopped';
   if (portsFree === undefined) {
-    return {
-      name: component.name,
-      pid,
-      wasRunning: true,
-      stopped: false,
-      escalated: outcome.escalated,
-      detail: `${detail}, but its ports are still in use`,
-    };
+    return report(false, outcome.escalated, `${detail}, but its ports are still in use`);
   }
-  return {
-    name: component.name,
-    pid,
-    wasRunning: true,
-    stopped: true,
-    escalated: outcome.escalated,
-    detail,
-  };
+  return report(true, outcome.escalated, detail);
 }

@@ -120,12 +120,9 @@ export class LocalCluster {
 
   private async runningComponents(config: ClusterConfig | undefined): Promise<string[]> {
     if (config === undefined) return [];
-    const owned = await Promise.all(
-      this.managed(config).map((c) => findOwnedPid(c.paths.pidFile, c.identity)),
-    );
-    return this.managed(config)
-      .filter((_, index) => owned[index] !== undefined)
-      .map((c) => c.name);
+    const managed = this.managed(config);
+    const owned = await Promise.all(managed.map((c) => findOwnedPid(c.paths.pidFile, c.identity)));
+    return managed.filter((_, index) => owned[index] !== undefined).map((c) => c.name);
   }
 
   async start(options: StartOptions = {}): Promise<StartResult> {
@@ -180,9 +177,6 @@ export class LocalCluster {
 
   /** Stops everything and removes the repo dir. Without `force`, refuses while anything runs. */
   async destroy(options: { force?: boolean } = {}): Promise<StopReport[]> {
-    if ((await inspectRepoDir(this.layout)) !== 'ours') {
-      throw new AppError('not-found', `no neon_local cluster in ${this.repoDir}`);
-    }
     return withRepoLock(this.layout, async () => {
       const config = await this.loadConfig();
       const running = await this.runningComponents(config);

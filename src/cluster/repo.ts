@@ -44,13 +44,14 @@ function notOurs(layout: RepoLayout, why: string): AppError {
   );
 }
 
+function noCluster(layout: RepoLayout): AppError {
+  return new AppError('not-found', `no neon_local cluster in ${layout.repoDir}`, {
+    hints: ['Create one with `neon_local init` (or just `neon_local start`).'],
+  });
+}
+
 export async function loadConfig(layout: RepoLayout): Promise<ClusterConfig> {
-  const state = await inspectRepoDir(layout);
-  if (state !== 'ours') {
-    throw new AppError('not-found', `no neon_local cluster in ${layout.repoDir}`, {
-      hints: ['Create one with `neon_local init` (or just `neon_local start`).'],
-    });
-  }
+  if ((await inspectRepoDir(layout)) !== 'ours') throw noCluster(layout);
   return parseClusterConfig(await readFile(layout.configFile, 'utf8'), layout.configFile);
 }
 
@@ -64,9 +65,8 @@ export async function withRepoLock<T>(
   action: () => Promise<T>,
   options: { createDir?: boolean } = {},
 ): Promise<T> {
-  const state = await inspectRepoDir(layout);
-  if (state === 'missing') {
-    if (options.createDir !== true) await loadConfig(layout); // throws the not-found error
+  if ((await inspectRepoDir(layout)) === 'missing') {
+    if (options.createDir !== true) throw noCluster(layout);
     await mkdir(layout.repoDir, { recursive: true });
   }
   const lock = await acquireFileLock(layout.lockFile, {

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
-import type { RemoteStorageKind } from '../cluster/config.js';
+import { REMOTE_STORAGE_KINDS } from '../cluster/config.js';
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Create a cluster spec in the repo dir (ports, safekeepers, storage)';
@@ -17,10 +17,10 @@ export default class Init extends BaseCommand<typeof Init> {
       min: 1,
       max: 32,
     }),
-    'remote-storage': Flags.string({
+    'remote-storage': Flags.option({
       description: 'embedded (s3rver), minio (a MinIO binary) or s3 (an external endpoint).',
-      options: ['embedded', 'minio', 's3'],
-    }),
+      options: REMOTE_STORAGE_KINDS,
+    })(),
     'port-offset': Flags.integer({
       description: 'Added to every default port.',
       default: 0,
@@ -54,9 +54,7 @@ export default class Init extends BaseCommand<typeof Init> {
     const flags = this.flags;
     const config = await cluster.init({
       safekeeperCount: flags.safekeepers,
-      ...(flags['remote-storage'] === undefined
-        ? {}
-        : { remoteStorage: flags['remote-storage'] as RemoteStorageKind }),
+      ...(flags['remote-storage'] === undefined ? {} : { remoteStorage: flags['remote-storage'] }),
       portOffset: flags['port-offset'],
       sync: !flags['no-sync'],
       etcdBinary: flags['etcd-binary'],

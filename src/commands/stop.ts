@@ -1,6 +1,5 @@
 import { BaseCommand } from '../cli/base-command.js';
 import { stopModeFlag } from '../cli/flags.js';
-import type { StopMode } from '../cluster/process/stop-process.js';
 
 export default class Stop extends BaseCommand<typeof Stop> {
   static override summary =
@@ -11,7 +10,7 @@ export default class Stop extends BaseCommand<typeof Stop> {
   static override flags = { mode: stopModeFlag };
 
   public async run(): Promise<void> {
-    const reports = await this.cluster().stop(this.flags.mode as StopMode);
+    const reports = await this.cluster().stop(this.flags.mode);
     this.output(reports, () => {
       for (const report of reports) process.stdout.write(`${report.name}: ${report.detail}\n`);
     });

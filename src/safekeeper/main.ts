@@ -64,10 +64,17 @@ async function startServices(
   const metrics = createMetrics(nodeId);
   const http = createHttpServer({ nodeId, metrics, log: nodeLog });
   const walService = createWalServiceListener(nodeLog);
-  await listen(http, config.listenHttp, 'HTTP');
+  // HTTP comes last: /v1/status is the readiness probe, so an answer must mean that the WAL
+  // port is bound and the pid file (which the control plane signals through) is written.
   await listen(walService, config.listenPg, 'WAL service');
   const pidFile = join(config.dataDir, PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`);
+  try {
+    await listen(http, config.listenHttp, 'HTTP');
+  } catch (error) {
+    await rm(pidFile, { force: true });
+    throw error;
+  }
   return { running: { servers: [http, walService], lock, pidFile }, nodeId };
 }
 
@@ -85,8 +92,8 @@ async function shutDown(running: Running, log: Logger, reason: string): Promise<
 
 /**
  * Signal handling from the first moment: a SIGTERM/SIGINT that arrives while the daemon is still
- * starting (readiness can be answered before the last listener is bound) is remembered and acted
- * on as soon as start-up finishes, so every stop is a graceful one.
+ * starting (taking its lock, binding its ports) is remembered and acted on as soon as start-up
+ * finishes, so every stop is a graceful one that releases the lock and removes the pid file.
  */
 class ShutdownController {
   private requested: { reason: string; exitCode: number } | undefined;

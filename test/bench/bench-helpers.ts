@@ -1,5 +1,10 @@
 // Shared pieces of the benchmarks: timing a command many times, medians, and the JSON report.
 import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalCluster } from '../../src/index.js';
+import { randomPortOffset } from '../helpers/cluster.js';
 
 export function timeCommandMs(
   command: string,
@@ -43,4 +48,37 @@ export function report(comparison: Omit<Comparison, 'ratio' | 'meetsTarget'>): C
   const full = { ...comparison, ratio, meetsTarget: ratio <= comparison.targetRatio };
   process.stdout.write(`${JSON.stringify(full)}\n`);
   return full;
+}
+
+export interface BenchCluster {
+  readonly cluster: LocalCluster;
+  /** The benchmark's scratch dir (the repo dir is `<dir>/repo`). */
+  readonly dir: string;
+  /** The caller's environment plus NEON_REPO_DIR, for timing CLI invocations. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** An initialised 3-safekeeper cluster with embedded storage in a scratch dir, always cleaned up. */
+export async function withBenchCluster(
+  sync: boolean,
+  action: (bench: BenchCluster) => Promise<void>,
+): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-'));
+  const cluster = new LocalCluster(join(dir, 'repo'));
+  try {
+    await cluster.init({
+      safekeeperCount: 3,
+      portOffset: randomPortOffset(),
+      sync,
+      remoteStorage: 'embedded',
+    });
+    await action({ cluster, dir, env: { ...process.env, NEON_REPO_DIR: cluster.repoDir } });
+  } finally {
+    await cluster.stop('immediate').catch(() => undefined);
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+export function environmentNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return { nodeExtraCaCerts: env.NODE_EXTRA_CA_CERTS !== undefined, node: process.version };
 }

@@ -2,16 +2,21 @@
 // with the same flags to a healthy /health, alternately in the same run. Both restart on an
 // existing data dir after a first warm-up start. Target: at most 2x.
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { etcdArgs, probeEtcdHealth } from '../../src/cluster/components/etcd.js';
 import { stopProcess } from '../../src/cluster/process/stop-process.js';
 import { pollUntil } from '../../src/common/deadline.js';
-import { LocalCluster } from '../../src/index.js';
+import type { LocalCluster } from '../../src/index.js';
 import { CLI } from '../helpers/cli.js';
-import { randomPortOffset } from '../helpers/cluster.js';
-import { median, report, round, timeCommandMs } from './bench-helpers.js';
+import {
+  environmentNotes,
+  median,
+  report,
+  round,
+  timeCommandMs,
+  withBenchCluster,
+} from './bench-helpers.js';
 
 const RUNS = 7;
 
@@ -32,16 +37,7 @@ async function timeEtcdAloneMs(cluster: LocalCluster, dataDir: string): Promise<
   return elapsedMs;
 }
 
-const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-'));
-const cluster = new LocalCluster(join(dir, 'repo'));
-try {
-  await cluster.init({
-    safekeeperCount: 3,
-    portOffset: randomPortOffset(),
-    sync: true,
-    remoteStorage: 'embedded',
-  });
-  const env: NodeJS.ProcessEnv = { ...process.env, NEON_REPO_DIR: cluster.repoDir };
+await withBenchCluster(true, async ({ cluster, dir, env }) => {
   const etcdDataDir = join(dir, 'etcd-alone');
   await mkdir(etcdDataDir);
   await timeEtcdAloneMs(cluster, etcdDataDir);
@@ -61,9 +57,6 @@ try {
     baseline: 'etcd alone (same flags) to /health',
     baselineMedianMs: round(median(etcdMs)),
     targetRatio: 2,
-    notes: { nodeExtraCaCerts: env.NODE_EXTRA_CA_CERTS !== undefined, node: process.version },
+    notes: environmentNotes(env),
   });
-} finally {
-  await cluster.stop('immediate').catch(() => undefined);
-  await rm(dir, { recursive: true, force: true });
-}
+});

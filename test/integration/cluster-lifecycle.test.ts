@@ -15,9 +15,11 @@ import { assertNoErrorLogs, makeTestCluster, pidsMentioning } from '../helpers/c
 
 const OBJECT_SIZE_BYTES = 16 * 1024 * 1024;
 
-async function allPorts(status: ClusterStatus): Promise<number[]> {
-  return Promise.resolve(status.components.flatMap((c) => Object.values(c.ports)));
+function allPorts(status: ClusterStatus): number[] {
+  return status.components.flatMap((c) => Object.values(c.ports));
 }
+
+const ALL_READY = { etcd: 'ready', storage: 'ready', sk1: 'ready', sk2: 'ready', sk3: 'ready' };
 
 test(
   'start, use, stop and start again a 3-safekeeper cluster with embedded storage',
@@ -101,7 +103,7 @@ test(
     const stopped = await runCli(['stop'], { repoDir });
     assert.equal(stopped.exitCode, 0, stopped.stderr);
     assert.deepEqual(await pidsMentioning(repoDir), [], 'no process of the cluster is left');
-    for (const port of await allPorts(status))
+    for (const port of allPorts(status))
       assert.ok(await isPortFree(port), `port ${port} is free after stop`);
 
     const again = await runCli(['start'], { repoDir });
@@ -142,13 +144,7 @@ test(
     });
 
     assert.equal((await runCli(['sk', 'start', '2'], { repoDir })).exitCode, 0);
-    assert.deepEqual(await states(), {
-      etcd: 'ready',
-      storage: 'ready',
-      sk1: 'ready',
-      sk2: 'ready',
-      sk3: 'ready',
-    });
+    assert.deepEqual(await states(), ALL_READY);
 
     assert.equal((await runCli(['sk', 'pause', '2'], { repoDir })).exitCode, 0);
     const paused = await runCliJson<ClusterStatus>(['status'], { repoDir });
@@ -159,13 +155,7 @@ test(
     assert.match(text.stdout, /sk2\s+not responding \(paused\)/);
 
     assert.equal((await runCli(['sk', 'resume', '2'], { repoDir })).exitCode, 0);
-    assert.deepEqual(await states(), {
-      etcd: 'ready',
-      storage: 'ready',
-      sk1: 'ready',
-      sk2: 'ready',
-      sk3: 'ready',
-    });
+    assert.deepEqual(await states(), ALL_READY);
 
     // A paused safekeeper must still stop (SIGTERM is delivered once it is continued).
     assert.equal((await runCli(['sk', 'pause', '3'], { repoDir })).exitCode, 0);

@@ -10,7 +10,7 @@ import { findFreePort } from '../../src/cluster/process/ports.js';
 import { pollUntil } from '../../src/common/deadline.js';
 import type { ClusterStatus } from '../../src/index.js';
 import { PROJECT_ROOT, runCli, runCliJson } from '../helpers/cli.js';
-import { pidsMentioning, randomPortOffset } from '../helpers/cluster.js';
+import { makeTestCluster, pidsMentioning, randomPortOffset } from '../helpers/cluster.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 async function waitHttp(url: string): Promise<void> {
@@ -26,8 +26,8 @@ test(
   'external etcd and S3 are checked, not started, and survive stop',
   { timeout: 90_000 },
   async (t) => {
-    const dir = await makeTempDir(undefined);
-    const repoDir = join(dir, 'repo');
+    const { repoDir } = await makeTestCluster(t, { init: false });
+    const dir = await makeTempDir(undefined); // the external etcd's and S3's own data
     const etcdClientPort = await findFreePort(
       20_000 + Math.floor(Math.random() * 20_000),
       new Set(),
@@ -56,7 +56,6 @@ test(
       { stdio: 'ignore' },
     );
     t.after(async () => {
-      await runCli(['stop', '--mode', 'immediate'], { repoDir });
       etcd.kill('SIGKILL');
       s3.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });

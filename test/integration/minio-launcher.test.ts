@@ -1,12 +1,12 @@
 // The MinIO launch path, exercised with the fixture executable test/fixtures/minio: its
 // command line, environment, readiness wait, bucket creation and stop.
 import assert from 'node:assert/strict';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ClusterStatus } from '../../src/index.js';
 import { PROJECT_ROOT, runCli, runCliJson } from '../helpers/cli.js';
-import { pidsMentioning, randomPortOffset } from '../helpers/cluster.js';
+import { makeTestCluster, pidsMentioning, randomPortOffset } from '../helpers/cluster.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const FIXTURE = join(PROJECT_ROOT, 'test', 'fixtures', 'minio');
@@ -21,12 +21,7 @@ test(
   'storage kind minio: launched with data dir, addresses and root credentials, waited for, bucket created',
   { timeout: 90_000 },
   async (t) => {
-    const dir = await makeTempDir(undefined);
-    const repoDir = join(dir, 'repo');
-    t.after(async () => {
-      await runCli(['stop', '--mode', 'immediate'], { repoDir });
-      await rm(dir, { recursive: true, force: true });
-    });
+    const { repoDir } = await makeTestCluster(t, { init: false });
     const init = await runCli(
       [
         'init',

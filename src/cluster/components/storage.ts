@@ -4,7 +4,7 @@
 // MinIO.
 import { access, constants } from 'node:fs/promises';
 import { basename, delimiter, join } from 'node:path';
-import { checkBucket, createS3Client, ensureBucket } from '../../client/s3-client.js';
+import { checkBucket, ensureBucket, withS3Client } from '../../client/s3-client.js';
 import { AppError } from '../../common/errors.js';
 import type { ClusterConfig } from '../config.js';
 import { storageEndpoint } from '../config.js';
@@ -43,19 +43,17 @@ export async function findMinioBinary(
 
 function bucketProbe(config: ClusterConfig) {
   return async (timeoutMs: number): Promise<ReadyProbe> => {
-    const client = await createS3Client({
+    const options = {
       endpoint: storageEndpoint(config),
       region: config.remoteStorage.region,
       credentials: storageCredentials(config),
       requestTimeoutMs: timeoutMs,
       maxAttempts: 1,
-    });
-    try {
-      const result = await checkBucket(client, config.remoteStorage.bucket);
-      return { ready: result.ok, detail: result.detail };
-    } finally {
-      client.destroy();
-    }
+    };
+    const result = await withS3Client(options, (client) =>
+      checkBucket(client, config.remoteStorage.bucket),
+    );
+    return { ready: result.ok, detail: result.detail };
   };
 }
 
@@ -155,19 +153,11 @@ function minioStorage(config: ClusterConfig, layout: RepoLayout): ManagedCompone
         logFile: paths.logFile,
       };
     },
-    afterReady: async (timeoutMs) => {
-      const client = await createS3Client({
-        endpoint,
-        region: config.remoteStorage.region,
-        credentials,
-        requestTimeoutMs: timeoutMs,
-      });
-      try {
-        await ensureBucket(client, config.remoteStorage.bucket);
-      } finally {
-        client.destroy();
-      }
-    },
+    afterReady: (timeoutMs) =>
+      withS3Client(
+        { endpoint, region: config.remoteStorage.region, credentials, requestTimeoutMs: timeoutMs },
+        (client) => ensureBucket(client, config.remoteStorage.bucket),
+      ),
   };
 }
 

@@ -3,8 +3,8 @@
 import { pollUntil } from '../../common/deadline.js';
 import { readProcState } from './proc-info.js';
 
-export type StopMode = 'fast' | 'immediate';
-export const STOP_MODES: readonly StopMode[] = ['fast', 'immediate'];
+export const STOP_MODES = ['fast', 'immediate'] as const;
+export type StopMode = (typeof STOP_MODES)[number];
 
 export interface StopLimits {
   /** How long a graceful stop may take before SIGKILL. */

@@ -6,7 +6,6 @@ import {
   timeoutFlag,
   timeoutMsFrom,
 } from '../../cli/flags.js';
-import type { StopMode } from '../../cluster/process/stop-process.js';
 
 export default class SkRestart extends BaseCommand<typeof SkRestart> {
   static override summary = 'Stop one safekeeper, start it again and wait until it is ready';
@@ -20,7 +19,7 @@ export default class SkRestart extends BaseCommand<typeof SkRestart> {
     const id = parseNodeId(this.args.id);
     const report = await this.cluster().restartSafekeeper(
       id,
-      this.flags.mode as StopMode,
+      this.flags.mode,
       timeoutMsFrom(this.flags.timeout),
     );
     this.output({ id, ...report }, () => process.stdout.write(`safekeeper ${id} restarted\n`));

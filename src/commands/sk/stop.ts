@@ -1,6 +1,5 @@
 import { BaseCommand } from '../../cli/base-command.js';
 import { parseNodeId, safekeeperIdArg, stopModeFlag } from '../../cli/flags.js';
-import type { StopMode } from '../../cluster/process/stop-process.js';
 
 export default class SkStop extends BaseCommand<typeof SkStop> {
   static override summary = 'Stop one safekeeper';
@@ -9,7 +8,7 @@ export default class SkStop extends BaseCommand<typeof SkStop> {
 
   public async run(): Promise<void> {
     const id = parseNodeId(this.args.id);
-    const report = await this.cluster().stopSafekeeper(id, this.flags.mode as StopMode);
+    const report = await this.cluster().stopSafekeeper(id, this.flags.mode);
     this.output(report, () => process.stdout.write(`safekeeper ${id}: ${report.detail}\n`));
   }
 }
