@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseToml } from 'smol-toml';
 import { AppError, describeError } from '../common/errors.js';
 import { parseNodeId, type NodeId } from '../common/ids.js';
+import { parseDurationMs } from '../common/units.js';
 
 export interface ListenAddress {
   readonly host: string;
@@ -28,12 +29,22 @@ export interface SafekeeperConfig {
   readonly brokerEtcdPrefix: string;
   readonly remoteStorage: RemoteStorageSpec | undefined;
   readonly noSync: boolean;
+  /** Opportunistic control-file persist interval (neon's 300 s CF_SAVE_INTERVAL). */
+  readonly controlFileSaveIntervalMs: number;
 }
+
+/** What the command line asks for: run the daemon, or print a control file and exit. */
+export type SafekeeperCommand =
+  | { readonly kind: 'run'; readonly config: SafekeeperConfig }
+  | { readonly kind: 'dump-control-file'; readonly path: string };
+
+export const DEFAULT_CONTROL_FILE_SAVE_INTERVAL_MS = 300_000;
 
 export const USAGE = `usage: safekeeper -D DIR [--id N] [--listen-pg HOST:PORT] [--listen-http HOST:PORT]
                   [--broker-endpoints URL[,URL...]] [--broker-etcd-prefix PREFIX]
                   [--remote-storage '{bucket_name = "b", bucket_region = "r", endpoint = "http://..."}']
-                  [--no-sync]`;
+                  [--no-sync] [--control-file-save-interval 300s]
+       safekeeper --dump-control-file PATH`;
 
 function usageError(message: string): AppError {
   return new AppError('usage', message, { hints: [USAGE] });
@@ -97,6 +108,36 @@ export function parseRemoteStorage(text: string): RemoteStorageSpec {
   };
 }
 
+const OPTIONS = {
+  dir: { type: 'string', short: 'D' },
+  id: { type: 'string' },
+  'listen-pg': { type: 'string', short: 'l' },
+  'listen-http': { type: 'string' },
+  'broker-endpoints': { type: 'string' },
+  'broker-etcd-prefix': { type: 'string' },
+  'remote-storage': { type: 'string' },
+  'no-sync': { type: 'boolean', short: 'n' },
+  'control-file-save-interval': { type: 'string' },
+} as const;
+
+export function parseSafekeeperCommand(argv: readonly string[]): SafekeeperCommand {
+  const dumpIndex = argv.indexOf('--dump-control-file');
+  if (dumpIndex !== -1) {
+    const path = argv[dumpIndex + 1];
+    if (path === undefined || path.startsWith('-') || argv.length !== 2)
+      throw usageError('--dump-control-file takes one PATH and no other flags');
+    return { kind: 'dump-control-file', path };
+  }
+  return { kind: 'run', config: parseSafekeeperArgs(argv) };
+}
+
+function parseSaveInterval(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_CONTROL_FILE_SAVE_INTERVAL_MS;
+  const intervalMs = parseDurationMs(text, '--control-file-save-interval');
+  if (intervalMs < 1) throw usageError('--control-file-save-interval must be at least 1ms');
+  return intervalMs;
+}
+
 export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
   let values;
   try {
@@ -104,16 +145,7 @@ export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
       args: [...argv],
       strict: true,
       allowPositionals: false,
-      options: {
-        dir: { type: 'string', short: 'D' },
-        id: { type: 'string' },
-        'listen-pg': { type: 'string', short: 'l' },
-        'listen-http': { type: 'string' },
-        'broker-endpoints': { type: 'string' },
-        'broker-etcd-prefix': { type: 'string' },
-        'remote-storage': { type: 'string' },
-        'no-sync': { type: 'boolean', short: 'n' },
-      },
+      options: OPTIONS,
     }));
   } catch (error) {
     throw usageError(describeError(error));
@@ -140,5 +172,6 @@ export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
         ? undefined
         : parseRemoteStorage(values['remote-storage']),
     noSync: values['no-sync'] ?? false,
+    controlFileSaveIntervalMs: parseSaveInterval(values['control-file-save-interval']),
   });
 }

@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { AppError, describeError, EXIT_CODES, isAppError } from '../common/errors.js';
 import { acquireFileLock, type FileLock } from '../common/file-lock.js';
 import { createDaemonLogger, type Logger } from '../common/log.js';
-import { parseSafekeeperArgs, type ListenAddress, type SafekeeperConfig } from './config.js';
+import { parseSafekeeperCommand, type ListenAddress, type SafekeeperConfig } from './config.js';
+import { formatControlFileDump } from './control-file/control-file-dump.js';
+import { readControlFile } from './control-file/control-file-store.js';
 import { createHttpServer } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { establishIdentity } from './identity.js';
@@ -129,17 +131,34 @@ class ShutdownController {
   }
 }
 
+function exitWithError(error: unknown, fallbackExitCode: number): never {
+  process.stderr.write(
+    `safekeeper: ${describeError(error)}\n${isAppError(error) ? error.hints.join('\n') : ''}\n`,
+  );
+  process.exit(isAppError(error) ? error.exitCode : fallbackExitCode);
+}
+
+/** `--dump-control-file PATH`: print the decoded state as one JSON line (exit 8 if corrupt). */
+async function dumpControlFile(path: string): Promise<never> {
+  try {
+    const { state } = await readControlFile(path);
+    process.stdout.write(`${formatControlFileDump(state)}\n`);
+  } catch (error) {
+    exitWithError(error, EXIT_CODES.internal);
+  }
+  process.exit(EXIT_CODES.ok);
+}
+
 export async function main(argv: readonly string[]): Promise<void> {
-  const log = createDaemonLogger('safekeeper');
   let config: SafekeeperConfig;
   try {
-    config = parseSafekeeperArgs(argv);
+    const command = parseSafekeeperCommand(argv);
+    if (command.kind === 'dump-control-file') return await dumpControlFile(command.path);
+    config = command.config;
   } catch (error) {
-    process.stderr.write(
-      `safekeeper: ${describeError(error)}\n${isAppError(error) ? error.hints.join('\n') : ''}\n`,
-    );
-    process.exit(EXIT_CODES.usage);
+    exitWithError(error, EXIT_CODES.usage);
   }
+  const log = createDaemonLogger('safekeeper');
   const shutdown = new ShutdownController();
   shutdown.install(log);
   let started;

@@ -35,6 +35,7 @@ test('neon flags parse into the daemon config', () => {
       prefixInBucket: 'w',
     },
     noSync: true,
+    controlFileSaveIntervalMs: 300_000,
   });
 });
 

@@ -1,0 +1,185 @@
+import assert from 'node:assert/strict';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { AppError } from '../../../src/common/errors.js';
+import { parseTenantId, parseTimelineId } from '../../../src/common/hex-id.js';
+import { crc32c } from '../../../src/postgres/crc32c.js';
+import {
+  CONTROL_FILE_VERSION,
+  decodeControlFile,
+  encodeControlFile,
+  encodeControlFileVersion4,
+} from '../../../src/safekeeper/control-file/control-file-codec.js';
+import { formatControlFileDump } from '../../../src/safekeeper/control-file/control-file-dump.js';
+import {
+  CONTROL_FILE_NAME,
+  ControlFileStore,
+  readControlFile,
+} from '../../../src/safekeeper/control-file/control-file-store.js';
+import {
+  initialSafekeeperState,
+  type SafekeeperState,
+} from '../../../src/safekeeper/control-file/safekeeper-state.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const TENANT = parseTenantId('de200bd42b49cc1814412c7e592dd6e9');
+const TIMELINE = parseTimelineId('0123456789abcdef0123456789abcdef');
+
+const busyState: SafekeeperState = {
+  ...initialSafekeeperState(TENANT, TIMELINE),
+  acceptorState: {
+    term: 7n,
+    termHistory: [
+      { term: 2n, lsn: 0x1000000n },
+      { term: 5n, lsn: 0x16b9188n },
+      { term: 7n, lsn: 0xffff_ffff_feff_ffffn },
+    ],
+  },
+  server: { pgVersion: 150004, systemId: 0xfedc_ba98_7654_3210n, walSegSize: 16 * 1024 * 1024 },
+  proposerUuid: 'a1b2c3d4e5f60718293a4b5c6d7e8f90',
+  timelineStartLsn: 0x1000000n,
+  localStartLsn: 0x1000000n,
+  commitLsn: 0x3abcdefn,
+  backupLsn: 0x2000000n,
+  peerHorizonLsn: 0x3000000n,
+  remoteConsistentLsn: 0x2800000n,
+  peers: [
+    { nodeId: 2n, backupLsn: 1n, term: 3n, flushLsn: 4n, commitLsn: 5n },
+    { nodeId: 12n, backupLsn: 6n, term: 7n, flushLsn: 8n, commitLsn: 9n },
+  ],
+};
+
+function isIntegrityError(pattern: RegExp) {
+  return (error: unknown): boolean =>
+    error instanceof AppError &&
+    error.code === 'integrity' &&
+    error.exitCode === 8 &&
+    pattern.test(error.message);
+}
+
+test('control file round-trips every persisted field', () => {
+  for (const state of [initialSafekeeperState(TENANT, TIMELINE), busyState]) {
+    const decoded = decodeControlFile(encodeControlFile(state));
+    assert.equal(decoded.version, CONTROL_FILE_VERSION);
+    assert.deepEqual(decoded.state, state);
+  }
+});
+
+test('a fresh state is 220 bytes and each term-history entry adds 16', () => {
+  const fresh = initialSafekeeperState(TENANT, TIMELINE);
+  assert.equal(encodeControlFile(fresh).length, 220);
+  const withHistory = {
+    ...fresh,
+    acceptorState: { term: 2n, termHistory: [{ term: 2n, lsn: 8n }] },
+  };
+  assert.equal(encodeControlFile(withHistory).length, 236);
+  const bytes = encodeControlFile(fresh);
+  assert.equal(bytes.readUInt32LE(0), 0xcafeceef);
+  assert.equal(bytes.readUInt32LE(4), 5);
+  assert.equal(bytes.readUInt32LE(216), crc32c(bytes.subarray(0, 216)));
+});
+
+test('a flipped bit anywhere in the control file is refused with the integrity error', () => {
+  const bytes = encodeControlFile(busyState);
+  for (let offset = 0; offset < bytes.length; offset++) {
+    for (const bit of [0x01, 0x80]) {
+      const corrupt = Buffer.from(bytes);
+      corrupt[offset] = (corrupt[offset] ?? 0) ^ bit;
+      assert.throws(
+        () => decodeControlFile(corrupt),
+        isIntegrityError(/checksum mismatch/),
+        `byte ${offset} bit ${bit}`,
+      );
+    }
+  }
+});
+
+test('a truncated or extended control file is refused with the integrity error', () => {
+  const bytes = encodeControlFile(busyState);
+  for (let length = 0; length < bytes.length; length++)
+    assert.throws(
+      () => decodeControlFile(bytes.subarray(0, length)),
+      isIntegrityError(/truncated|checksum mismatch/),
+      `length ${length}`,
+    );
+  assert.throws(
+    () => decodeControlFile(Buffer.concat([bytes, Buffer.alloc(1)])),
+    isIntegrityError(/checksum mismatch/),
+  );
+});
+
+/** Re-seals a modified file with a valid CRC, to reach the checks behind the checksum. */
+function reseal(bytes: Buffer): Buffer {
+  const copy = Buffer.from(bytes);
+  copy.writeUInt32LE(crc32c(copy.subarray(0, copy.length - 4)), copy.length - 4);
+  return copy;
+}
+
+test('magic, version and body structure are checked behind a valid checksum', () => {
+  const bytes = encodeControlFile(busyState);
+  const badMagic = Buffer.from(bytes);
+  badMagic.writeUInt32LE(0xcafecee0, 0);
+  assert.throws(
+    () => decodeControlFile(reseal(badMagic)),
+    isIntegrityError(/bad control file magic/),
+  );
+  const badVersion = Buffer.from(bytes);
+  badVersion.writeUInt32LE(9, 4);
+  assert.throws(
+    () => decodeControlFile(reseal(badVersion)),
+    isIntegrityError(/unsupported safekeeper control file version 9/),
+  );
+  const hugeCount = Buffer.from(bytes);
+  hugeCount.writeBigUInt64LE(1n << 40n, 8 + 80 + 8);
+  assert.throws(() => decodeControlFile(reseal(hugeCount)), isIntegrityError(/count .* exceeds/));
+  const badId = Buffer.from(bytes);
+  badId.write('G', 8 + 8, 'latin1');
+  assert.throws(() => decodeControlFile(reseal(badId)), isIntegrityError(/tenant_id .* malformed/));
+});
+
+test('a version 4 control file is upgraded on load and rewritten as version 5', async (t) => {
+  const dir = await makeTempDir(t);
+  await writeFile(join(dir, CONTROL_FILE_NAME), encodeControlFileVersion4(busyState, 0x2500000n));
+  const { store, upgradedFromVersion } = await ControlFileStore.load(dir, { noSync: false });
+  assert.equal(upgradedFromVersion, 4);
+  assert.deepEqual(store.state, {
+    ...busyState,
+    timelineStartLsn: 0n,
+    localStartLsn: 0n,
+    backupLsn: 0n,
+    peers: [],
+  });
+  const onDisk = await readFile(join(dir, CONTROL_FILE_NAME));
+  assert.equal(onDisk.readUInt32LE(4), CONTROL_FILE_VERSION);
+  assert.deepEqual((await readControlFile(join(dir, CONTROL_FILE_NAME))).state, store.state);
+});
+
+test('persist replaces the file atomically and leaves no temp file', async (t) => {
+  const dir = await makeTempDir(t);
+  const store = await ControlFileStore.create(dir, initialSafekeeperState(TENANT, TIMELINE), {
+    noSync: false,
+  });
+  const before = store.msSinceLastPersist();
+  await store.persist(busyState);
+  assert.ok(store.msSinceLastPersist() <= before + 1000);
+  assert.deepEqual(await readdir(dir), [CONTROL_FILE_NAME]);
+  assert.deepEqual((await readControlFile(join(dir, CONTROL_FILE_NAME))).state, busyState);
+  assert.deepEqual(store.state, busyState);
+  await assert.rejects(
+    store.persist({ ...busyState, server: { ...busyState.server, walSegSize: 12345 } }),
+    /invalid wal_seg_size/,
+  );
+  assert.deepEqual((await readControlFile(join(dir, CONTROL_FILE_NAME))).state, busyState);
+});
+
+test('the dump prints ids as hex and u64 values exactly', () => {
+  const dump = formatControlFileDump(busyState);
+  assert.match(dump, /"term_history":\[\{"term":2,"lsn":16777216\}/);
+  assert.match(dump, /"lsn":18446744073692774399\}/);
+  assert.match(dump, /"peers":\[\[2,\{"backup_lsn":1,"term":3,"flush_lsn":4,"commit_lsn":5\}\]/);
+  assert.match(dump, /"system_id":18364758544493064720/);
+  const parsed = JSON.parse(dump) as Record<string, unknown>;
+  assert.equal(parsed.tenant_id, TENANT);
+  assert.equal(parsed.commit_lsn, 0x3abcdef);
+});
