@@ -15,6 +15,8 @@ import { createHttpServer } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { establishIdentity } from './identity.js';
 import { createWalServiceListener } from './pg-wire/wal-service-listener.js';
+import { startPeriodicPersist } from './timeline/periodic-persist.js';
+import { TimelineRegistry } from './timeline/timeline-registry.js';
 
 export const PID_FILE = 'safekeeper.pid';
 export const LOCK_FILE = 'safekeeper.lock';
@@ -48,6 +50,8 @@ function closeServer(server: Server): Promise<void> {
 
 interface Running {
   readonly servers: readonly Server[];
+  readonly timelines: TimelineRegistry;
+  readonly stopLoops: () => Promise<void>;
   readonly lock: FileLock;
   readonly pidFile: string;
 }
@@ -64,7 +68,18 @@ async function startServices(
   const nodeId = await establishIdentity(config.dataDir, config.id, !config.noSync);
   const nodeLog = log.child({ node: nodeId });
   const metrics = createMetrics(nodeId);
-  const http = createHttpServer({ nodeId, metrics, log: nodeLog });
+  const timelines = new TimelineRegistry({
+    dataDir: config.dataDir,
+    noSync: config.noSync,
+    controlFileSaveIntervalMs: config.controlFileSaveIntervalMs,
+    log: nodeLog,
+    observerFor: (tenantId, timelineId) => metrics.observerFor(tenantId, timelineId),
+    onDeleted: (tenantId, timelineId) => metrics.forgetTimeline(tenantId, timelineId),
+  });
+  const { loaded, broken } = await timelines.loadAll();
+  nodeLog.info({ loaded, broken }, 'timelines loaded');
+  metrics.watchTimelines(timelines);
+  const http = createHttpServer({ nodeId, metrics, timelines, log: nodeLog });
   const walService = createWalServiceListener(nodeLog);
   // HTTP comes last: /v1/status is the readiness probe, so an answer must mean that the WAL
   // port is bound and the pid file (which the control plane signals through) is written.
@@ -77,7 +92,11 @@ async function startServices(
     await rm(pidFile, { force: true });
     throw error;
   }
-  return { running: { servers: [http, walService], lock, pidFile }, nodeId };
+  const stopLoops = startPeriodicPersist(timelines, config.controlFileSaveIntervalMs, nodeLog);
+  return {
+    running: { servers: [http, walService], timelines, stopLoops, lock, pidFile },
+    nodeId,
+  };
 }
 
 async function shutDown(running: Running, log: Logger, reason: string): Promise<void> {
@@ -87,6 +106,8 @@ async function shutDown(running: Running, log: Logger, reason: string): Promise<
     drained,
     new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),
   ]);
+  await running.stopLoops();
+  await running.timelines.closeAll();
   await rm(running.pidFile, { force: true });
   await running.lock.release();
   log.info('stopped');

@@ -1,21 +1,120 @@
-// The safekeeper's Prometheus registry: process metrics under the safekeeper_ prefix and the
-// HTTP request counter. Timeline metrics join it with the storage engine.
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+// The safekeeper's Prometheus registry: process metrics under the safekeeper_ prefix, the HTTP
+// request counter, and per-timeline metrics labelled tenant_id/timeline_id: flush and commit LSN
+// gauges (read from the timelines at scrape time), WAL bytes written, and write, flush and
+// control-file persist durations.
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { TenantId, TimelineId } from '../../common/hex-id.js';
+import type { Timeline, TimelineObserver } from '../timeline/timeline.js';
+import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+
+type TimelineLabel = 'tenant_id' | 'timeline_id';
+const TIMELINE_LABELS = ['tenant_id', 'timeline_id'] as const;
+const DISK_SECONDS_BUCKETS = [
+  0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5,
+];
 
 export interface SafekeeperMetrics {
   readonly registry: Registry;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  observerFor(tenantId: TenantId, timelineId: TimelineId): TimelineObserver;
+  forgetTimeline(tenantId: TenantId, timelineId: TimelineId): void;
+  /** The LSN gauges read these timelines at every scrape. */
+  watchTimelines(timelines: TimelineRegistry): void;
+}
+
+/** A gauge per timeline whose value is read from the timelines at scrape time. */
+function lsnGauge(
+  registry: Registry,
+  name: string,
+  help: string,
+  read: (timeline: Timeline) => bigint,
+  source: () => TimelineRegistry | undefined,
+): Gauge<TimelineLabel> {
+  return new Gauge({
+    name,
+    help,
+    labelNames: TIMELINE_LABELS,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const timeline of source()?.loadedTimelines() ?? []) {
+        const { tenantId, timelineId } = timeline.state;
+        this.set({ tenant_id: tenantId, timeline_id: timelineId }, Number(read(timeline)));
+      }
+    },
+  });
 }
 
 export function createMetrics(nodeId: number): SafekeeperMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node_id: String(nodeId) });
   collectDefaultMetrics({ register: registry, prefix: 'safekeeper_' });
+  let timelines: TimelineRegistry | undefined;
+  const source = (): TimelineRegistry | undefined => timelines;
+  lsnGauge(
+    registry,
+    'safekeeper_flush_lsn',
+    'End of the last complete WAL record flushed to disk',
+    (timeline) => timeline.flushLsn,
+    source,
+  );
+  lsnGauge(
+    registry,
+    'safekeeper_commit_lsn',
+    'End of WAL acknowledged by a quorum and present here',
+    (timeline) => timeline.inmemLsns.commitLsn,
+    source,
+  );
+  const writtenBytes = new Counter({
+    name: 'safekeeper_write_wal_bytes_total',
+    help: 'WAL bytes written to segment files',
+    labelNames: TIMELINE_LABELS,
+    registers: [registry],
+  });
+  const histogram = (name: string, help: string): Histogram<TimelineLabel> =>
+    new Histogram({
+      name,
+      help,
+      labelNames: TIMELINE_LABELS,
+      buckets: DISK_SECONDS_BUCKETS,
+      registers: [registry],
+    });
+  const writeSeconds = histogram(
+    'safekeeper_write_wal_seconds',
+    'Time to write one WAL message to disk',
+  );
+  const flushSeconds = histogram('safekeeper_flush_wal_seconds', 'Time to fdatasync WAL');
+  const persistSeconds = histogram(
+    'safekeeper_persist_control_file_seconds',
+    'Time to persist a control file atomically',
+  );
   const httpRequests = new Counter({
     name: 'safekeeper_http_requests_total',
     help: 'HTTP admin API requests by route and status',
     labelNames: ['method', 'route', 'status'] as const,
     registers: [registry],
   });
-  return { registry, httpRequests };
+  return {
+    registry,
+    httpRequests,
+    observerFor(tenantId, timelineId) {
+      const labels = { tenant_id: tenantId, timeline_id: timelineId };
+      return {
+        observeWriteSeconds: (seconds, bytes) => {
+          writeSeconds.observe(labels, seconds);
+          writtenBytes.inc(labels, bytes);
+        },
+        observeFlushSeconds: (seconds) => flushSeconds.observe(labels, seconds),
+        observePersistSeconds: (seconds) => persistSeconds.observe(labels, seconds),
+      };
+    },
+    forgetTimeline(tenantId, timelineId) {
+      const labels = { tenant_id: tenantId, timeline_id: timelineId };
+      for (const metric of [writtenBytes, writeSeconds, flushSeconds, persistSeconds])
+        metric.remove(labels);
+    },
+    watchTimelines(registryOfTimelines) {
+      timelines = registryOfTimelines;
+    },
+  };
 }

@@ -1,44 +1,36 @@
-// The HTTP admin API: GET /v1/status ({"id":N}, the readiness probe) and GET /metrics. Every
-// error is JSON {"error":{"code","message"}} with a proper status; a handler that throws gets a
-// 500 and the daemon keeps serving.
+// The HTTP admin API server: matches a route (literal segments and :params), runs its handler,
+// and turns every thrown error into JSON {"error":{"code","message"}} with a proper status. A
+// handler that fails never takes the daemon down; each request is counted by route and status.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
+import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import { httpErrorOf, sendError, sendJson } from './http-io.js';
 import type { SafekeeperMetrics } from './metrics.js';
+import { TIMELINE_ROUTES } from './timeline-routes.js';
 
 export interface HttpContext {
   readonly nodeId: number;
   readonly metrics: SafekeeperMetrics;
+  readonly timelines: TimelineRegistry;
   readonly log: Logger;
 }
 
-type Handler = (req: IncomingMessage, res: ServerResponse, context: HttpContext) => Promise<void>;
+export type RouteParams = Readonly<Record<string, string>>;
 
-interface Route {
+export interface Route {
   readonly method: string;
+  /** Segments starting with ':' match any one path segment. */
   readonly path: string;
-  readonly handler: Handler;
+  readonly handler: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    context: HttpContext,
+    params: RouteParams,
+  ) => Promise<void>;
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  res.end(text);
-}
-
-export function sendError(
-  res: ServerResponse,
-  status: number,
-  code: string,
-  message: string,
-): void {
-  sendJson(res, status, { error: { code, message } });
-}
-
-const ROUTES: readonly Route[] = [
+const BASE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/status',
@@ -55,36 +47,66 @@ const ROUTES: readonly Route[] = [
   },
 ];
 
+const ROUTES: readonly Route[] = [...BASE_ROUTES, ...TIMELINE_ROUTES];
+
+function matchPath(pattern: string, path: string): RouteParams | undefined {
+  const patternParts = pattern.split('/');
+  const pathParts = path.split('/');
+  if (patternParts.length !== pathParts.length) return undefined;
+  const params: Record<string, string> = {};
+  for (const [index, part] of patternParts.entries()) {
+    const actual = pathParts[index] ?? '';
+    if (part.startsWith(':')) {
+      if (actual === '') return undefined;
+      params[part.slice(1)] = decodeURIComponentSafe(actual);
+    } else if (part !== actual) return undefined;
+  }
+  return params;
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
 async function dispatch(
   req: IncomingMessage,
   res: ServerResponse,
   context: HttpContext,
 ): Promise<string> {
   const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const matching = ROUTES.filter((route) => route.path === path);
-  const route = matching.find((candidate) => candidate.method === req.method);
-  if (route === undefined) {
+  const matching = ROUTES.flatMap((route) => {
+    const params = matchPath(route.path, path);
+    return params === undefined ? [] : [{ route, params }];
+  });
+  const found = matching.find((candidate) => candidate.route.method === req.method);
+  if (found === undefined) {
     if (matching.length > 0) {
-      res.setHeader('allow', matching.map((candidate) => candidate.method).join(', '));
+      res.setHeader('allow', matching.map((candidate) => candidate.route.method).join(', '));
       sendError(res, 405, 'method-not-allowed', `${req.method ?? '?'} is not allowed on ${path}`);
-      return path;
+      return matching[0]?.route.path ?? path;
     }
     sendError(res, 404, 'not-found', `no route ${req.method ?? '?'} ${path}`);
     return 'unmatched';
   }
-  await route.handler(req, res, context);
-  return route.path;
+  await found.route.handler(req, res, context, found.params);
+  return found.route.path;
 }
 
 export function createHttpServer(context: HttpContext): Server {
   return createServer((req, res) => {
     dispatch(req, res, context)
       .catch((error: unknown) => {
-        context.log.error(
-          { err: describeError(error), method: req.method, url: req.url },
-          'HTTP handler failed',
-        );
-        if (!res.headersSent) sendError(res, 500, 'internal', describeError(error));
+        const { status, code } = httpErrorOf(error);
+        const details = { err: describeError(error), method: req.method, url: req.url };
+        // A broken timeline was logged as an error when it was loaded; repeating it per request
+        // would drown the log.
+        if (code === 'integrity') context.log.warn(details, 'request hit a broken timeline');
+        else if (status >= 500) context.log.error(details, 'HTTP handler failed');
+        if (!res.headersSent) sendError(res, status, code, describeError(error));
         else res.destroy();
         return 'error';
       })

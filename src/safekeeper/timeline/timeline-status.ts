@@ -1,0 +1,83 @@
+// The JSON status document of one timeline (GET /v1/tenant/:t/timeline/:tl): neon's fields with
+// LSNs as "X/X" strings and the in-memory values of the horizon LSNs, plus what neon did not
+// show: their persisted copies, the WAL write positions and the local segment range.
+import { formatLsn } from '../../postgres/lsn.js';
+import { segmentFileName } from '../../postgres/segment-name.js';
+import { epochAt } from '../control-file/safekeeper-state.js';
+import { listSegments } from '../wal/segment-files.js';
+import type { Timeline } from './timeline.js';
+
+export interface LocalSegmentsDocument {
+  readonly first: string | null;
+  readonly last: string | null;
+  readonly count: number;
+  readonly bytes: number;
+  readonly partial: string | null;
+}
+
+async function describeLocalSegments(timeline: Timeline): Promise<LocalSegmentsDocument> {
+  const segmentSizeBytes = timeline.state.server.walSegSize;
+  if (segmentSizeBytes === 0) return { first: null, last: null, count: 0, bytes: 0, partial: null };
+  const segments = await listSegments(timeline.dir, segmentSizeBytes);
+  const name = (index: number): string | null => {
+    const segment = segments.at(index);
+    return segment === undefined ? null : segmentFileName(segment.segno, segmentSizeBytes);
+  };
+  const partial = segments.find((segment) => segment.partial);
+  return {
+    first: name(0),
+    last: name(-1),
+    count: segments.length,
+    bytes: segments.length * segmentSizeBytes,
+    partial: partial === undefined ? null : segmentFileName(partial.segno, segmentSizeBytes),
+  };
+}
+
+export async function describeTimeline(timeline: Timeline): Promise<Record<string, unknown>> {
+  const state = timeline.state;
+  const inmem = timeline.inmemLsns;
+  const wal = timeline.walStorage;
+  const flushLsn = timeline.flushLsn;
+  return {
+    tenant_id: state.tenantId,
+    timeline_id: state.timelineId,
+    acceptor_state: {
+      term: Number(state.acceptorState.term),
+      epoch: Number(epochAt(state.acceptorState.termHistory, flushLsn)),
+      term_history: state.acceptorState.termHistory.map((entry) => ({
+        term: Number(entry.term),
+        lsn: formatLsn(entry.lsn),
+      })),
+    },
+    server: {
+      pg_version: state.server.pgVersion,
+      system_id: state.server.systemId.toString(),
+      wal_seg_size: state.server.walSegSize,
+    },
+    proposer_uuid: state.proposerUuid,
+    flush_lsn: formatLsn(flushLsn),
+    write_lsn: formatLsn(wal?.writeLsn ?? 0n),
+    write_record_lsn: formatLsn(wal?.writeRecordLsn ?? 0n),
+    timeline_start_lsn: formatLsn(state.timelineStartLsn),
+    local_start_lsn: formatLsn(state.localStartLsn),
+    commit_lsn: formatLsn(inmem.commitLsn),
+    backup_lsn: formatLsn(inmem.backupLsn),
+    peer_horizon_lsn: formatLsn(inmem.peerHorizonLsn),
+    remote_consistent_lsn: formatLsn(inmem.remoteConsistentLsn),
+    persisted: {
+      commit_lsn: formatLsn(state.commitLsn),
+      backup_lsn: formatLsn(state.backupLsn),
+      peer_horizon_lsn: formatLsn(state.peerHorizonLsn),
+      remote_consistent_lsn: formatLsn(state.remoteConsistentLsn),
+    },
+    local_segments: await describeLocalSegments(timeline),
+    peers: state.peers.map((peer) => ({
+      node_id: Number(peer.nodeId),
+      term: Number(peer.term),
+      flush_lsn: formatLsn(peer.flushLsn),
+      commit_lsn: formatLsn(peer.commitLsn),
+      backup_lsn: formatLsn(peer.backupLsn),
+    })),
+    active: timeline.isActive,
+  };
+}

@@ -1,0 +1,226 @@
+// One timeline of this safekeeper: the persisted state (control file), the newer in-memory LSNs,
+// the WAL storage, and an async lock held across every disk write and persist (never across a
+// network wait). WAL storage exists once the segment size is known (set at creation or by the
+// first greeting); at load it is recovered by scanning from the persisted commit_lsn.
+import type { Logger } from '../../common/log.js';
+import { AppError } from '../../common/errors.js';
+import { AsyncMutex } from '../../common/async-mutex.js';
+import { formatLsn, type Lsn } from '../../postgres/lsn.js';
+import { ControlFileStore } from '../control-file/control-file-store.js';
+import type { SafekeeperState, ServerInfo } from '../control-file/safekeeper-state.js';
+import { findEndOfWal } from '../wal/wal-recovery.js';
+import { WalStorage, type WalStorageObserver } from '../wal/wal-storage.js';
+import { horizonsNeedPersist, periodicPersistDue, type InmemLsns } from './persist-rules.js';
+
+export interface TimelineObserver extends WalStorageObserver {
+  observePersistSeconds(seconds: number): void;
+}
+
+export interface TimelineOptions {
+  readonly noSync: boolean;
+  readonly controlFileSaveIntervalMs: number;
+  readonly log: Logger;
+  readonly observer?: TimelineObserver;
+}
+
+export interface WalAppend {
+  readonly startLsn: Lsn;
+  readonly bytes: Uint8Array;
+}
+
+export class Timeline {
+  readonly lock = new AsyncMutex();
+  private inmem: InmemLsns;
+  private wal: WalStorage | undefined;
+  private computes = 0;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    private readonly control: ControlFileStore,
+    private readonly options: TimelineOptions,
+  ) {
+    const { commitLsn, backupLsn, peerHorizonLsn, remoteConsistentLsn } = control.state;
+    this.inmem = { commitLsn, backupLsn, peerHorizonLsn, remoteConsistentLsn };
+  }
+
+  private static storeOptions(options: TimelineOptions) {
+    return {
+      noSync: options.noSync,
+      observePersistSeconds: (seconds: number) => options.observer?.observePersistSeconds(seconds),
+    };
+  }
+
+  /** Writes the initial control file into `dir` (which must exist) and opens the timeline. */
+  static async create(
+    dir: string,
+    state: SafekeeperState,
+    options: TimelineOptions,
+  ): Promise<Timeline> {
+    const store = await ControlFileStore.create(dir, state, Timeline.storeOptions(options));
+    const timeline = new Timeline(dir, store, options);
+    await timeline.openWal();
+    return timeline;
+  }
+
+  static async load(dir: string, options: TimelineOptions): Promise<Timeline> {
+    const { store, upgradedFromVersion } = await ControlFileStore.load(
+      dir,
+      Timeline.storeOptions(options),
+    );
+    if (upgradedFromVersion !== undefined)
+      options.log.info({ fromVersion: upgradedFromVersion }, 'control file upgraded');
+    const timeline = new Timeline(dir, store, options);
+    await timeline.openWal();
+    return timeline;
+  }
+
+  get state(): SafekeeperState {
+    return this.control.state;
+  }
+  get inmemLsns(): InmemLsns {
+    return this.inmem;
+  }
+  get walStorage(): WalStorage | undefined {
+    return this.wal;
+  }
+  get flushLsn(): Lsn {
+    return this.wal?.flushLsn ?? 0n;
+  }
+  get msSinceLastPersist(): number {
+    return this.control.msSinceLastPersist();
+  }
+  /** A compute (walproposer) is connected; the backup/broker activity flags build on this. */
+  get isActive(): boolean {
+    return this.computes > 0;
+  }
+
+  private async openWal(): Promise<void> {
+    const segmentSizeBytes = this.state.server.walSegSize;
+    if (segmentSizeBytes === 0 || this.wal !== undefined) return;
+    const storageOptions = {
+      dir: this.dir,
+      segmentSizeBytes,
+      noSync: this.options.noSync,
+      onWarning: (message: string) => this.options.log.warn(message),
+      ...(this.options.observer === undefined ? {} : { observer: this.options.observer }),
+    };
+    this.wal = await WalStorage.open(storageOptions, { endLsn: await this.recoverEndOfWal() });
+  }
+
+  /** Where WAL ends on disk: scanned from the persisted commit_lsn (0 when never committed). */
+  private async recoverEndOfWal(): Promise<Lsn> {
+    const { commitLsn, peerHorizonLsn, server } = this.state;
+    if (commitLsn === 0n) return 0n;
+    const end = await findEndOfWal(this.dir, server.walSegSize, commitLsn);
+    const log = this.options.log;
+    if (!end.startSegmentFound) {
+      log.warn(
+        { commitLsn: formatLsn(commitLsn) },
+        'potential data loss: the WAL segment holding commit_lsn is missing; starting with no local WAL',
+      );
+      return 0n;
+    }
+    if (end.endLsn < peerHorizonLsn)
+      log.warn(
+        { endLsn: formatLsn(end.endLsn), peerHorizonLsn: formatLsn(peerHorizonLsn) },
+        'potential data loss: WAL ends below peer_horizon_lsn',
+      );
+    log.info(
+      {
+        commitLsn: formatLsn(commitLsn),
+        flushLsn: formatLsn(end.endLsn),
+        stop: end.stoppedBecause,
+      },
+      'WAL recovered',
+    );
+    return end.endLsn;
+  }
+
+  private requireWal(): WalStorage {
+    if (this.closed) throw new AppError('wrong-state', `timeline ${this.dir} is closed`);
+    if (this.wal === undefined)
+      throw new AppError('wrong-state', 'the WAL segment size is not known yet (no greeting)');
+    return this.wal;
+  }
+
+  /** The greeting's server info: persisted at once; initialises WAL storage on first sight. */
+  async setServerInfo(server: ServerInfo): Promise<void> {
+    await this.lock.run(async () => {
+      const current = this.state.server;
+      if (current.walSegSize !== 0 && current.walSegSize !== server.walSegSize)
+        throw new AppError(
+          'wrong-state',
+          `WAL segment size ${server.walSegSize} differs from the timeline's ${current.walSegSize}`,
+        );
+      await this.control.persist({ ...this.state, server });
+      await this.openWal();
+    });
+  }
+
+  /** Writes the appends in order and makes them durable with one flush (group commit). */
+  async appendWal(appends: readonly WalAppend[]): Promise<Lsn> {
+    return this.lock.run(async () => {
+      const wal = this.requireWal();
+      for (const append of appends) await wal.write(append.startLsn, append.bytes);
+      await wal.flush();
+      return wal.flushLsn;
+    });
+  }
+
+  /** Cuts WAL at `endLsn` (a new term): later WAL is gone from disk before this resolves. */
+  async truncateWal(endLsn: Lsn): Promise<void> {
+    await this.lock.run(() => this.requireWal().truncate(endLsn));
+  }
+
+  /** Advances in-memory LSNs (never backwards; commit capped at flush_lsn); rules 6-7. */
+  async advanceInmem(update: Partial<InmemLsns>): Promise<void> {
+    await this.lock.run(async () => {
+      const max = (a: Lsn, b: Lsn | undefined): Lsn => (b !== undefined && b > a ? b : a);
+      // commit_lsn is WAL acknowledged by a quorum *and* present here.
+      const flushLsn = this.flushLsn;
+      const commitLsn =
+        update.commitLsn === undefined || update.commitLsn <= flushLsn
+          ? update.commitLsn
+          : flushLsn;
+      this.inmem = {
+        commitLsn: max(this.inmem.commitLsn, commitLsn),
+        backupLsn: max(this.inmem.backupLsn, update.backupLsn),
+        peerHorizonLsn: max(this.inmem.peerHorizonLsn, update.peerHorizonLsn),
+        remoteConsistentLsn: max(this.inmem.remoteConsistentLsn, update.remoteConsistentLsn),
+      };
+      const segmentSizeBytes = this.state.server.walSegSize;
+      if (segmentSizeBytes !== 0 && horizonsNeedPersist(this.state, this.inmem, segmentSizeBytes))
+        await this.persistLocked();
+    });
+  }
+
+  /** persist_control_file: the persisted state takes every in-memory LSN. Lock held. */
+  private async persistLocked(): Promise<void> {
+    await this.control.persist({ ...this.state, ...this.inmem });
+  }
+
+  /** The opportunistic periodic persist; true when it wrote the control file. */
+  async maybePersistPeriodically(): Promise<boolean> {
+    return this.lock.run(async () => {
+      if (this.closed) return false;
+      const due = periodicPersistDue(
+        this.state,
+        this.inmem,
+        this.control.msSinceLastPersist(),
+        this.options.controlFileSaveIntervalMs,
+      );
+      if (due) await this.persistLocked();
+      return due;
+    });
+  }
+
+  /** Waits for the operation in progress, then closes files. */
+  async close(): Promise<void> {
+    await this.lock.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      await this.wal?.close();
+    });
+  }
+}

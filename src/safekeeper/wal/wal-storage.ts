@@ -1,0 +1,276 @@
+// One timeline's WAL on disk. Writes are strictly sequential (a rewrite or a gap is refused),
+// split at segment boundaries, into zero-filled `.partial` segments that are fdatasynced and
+// renamed to their final name when full. Every byte written is walked by the WAL decoder so that
+// write_record_lsn is the end of the last complete record; flush() makes it flush_lsn with one
+// fdatasync however many writes preceded it (group commit). truncate() cuts the WAL at an LSN
+// for a new term. Callers serialise calls (the timeline lock); nothing here is re-entrant.
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { AppError, describeError } from '../../common/errors.js';
+import { assert } from '../../common/assert.js';
+import { formatLsn, type Lsn } from '../../postgres/lsn.js';
+import {
+  segmentNumberOf,
+  segmentOffsetOf,
+  type SegmentNumber,
+} from '../../postgres/segment-name.js';
+import { WalDecoder } from '../../postgres/wal/wal-decoder.js';
+import {
+  findSegment,
+  fsyncDirectory,
+  listSegments,
+  renameSegment,
+  segmentPath,
+  zeroFill,
+  type SegmentLocation,
+} from './segment-files.js';
+import { SegmentPreallocator } from './segment-preallocator.js';
+
+export interface WalStorageObserver {
+  observeWriteSeconds(seconds: number, bytes: number): void;
+  observeFlushSeconds(seconds: number): void;
+}
+
+export interface WalStorageOptions {
+  readonly dir: string;
+  readonly segmentSizeBytes: number;
+  readonly noSync: boolean;
+  readonly observer?: WalStorageObserver;
+  readonly onWarning?: (message: string) => void;
+}
+
+/** Where the WAL ends after recovery; all three LSNs start here. */
+export interface WalPosition {
+  readonly endLsn: Lsn;
+}
+
+interface OpenSegment {
+  location: SegmentLocation;
+  readonly handle: FileHandle;
+}
+
+export class WalStorage {
+  private writePosition: Lsn;
+  private recordPosition: Lsn;
+  private flushPosition: Lsn;
+  private current: OpenSegment | undefined;
+  private decoder: WalDecoder | undefined;
+  /** Set when a write failed half-way: only truncate() (a new term) may continue. */
+  private failure: string | undefined;
+  private closed = false;
+
+  private constructor(
+    private readonly options: WalStorageOptions,
+    private readonly preallocator: SegmentPreallocator,
+    position: Lsn,
+  ) {
+    this.writePosition = position;
+    this.recordPosition = position;
+    this.flushPosition = position;
+    if (position !== 0n) this.decoder = this.newDecoder(position);
+  }
+
+  /** Opens the storage with every LSN at `endLsn` (0: nothing written yet, recovery found no WAL). */
+  static async open(options: WalStorageOptions, position: WalPosition): Promise<WalStorage> {
+    const preallocator = await SegmentPreallocator.open(
+      options.dir,
+      options.segmentSizeBytes,
+      options.noSync,
+      options.onWarning ?? (() => undefined),
+    );
+    return new WalStorage(options, preallocator, position.endLsn);
+  }
+
+  get segmentSizeBytes(): number {
+    return this.options.segmentSizeBytes;
+  }
+  /** End of the bytes written (not necessarily a record boundary, not necessarily durable). */
+  get writeLsn(): Lsn {
+    return this.writePosition;
+  }
+  /** End of the last complete record written. */
+  get writeRecordLsn(): Lsn {
+    return this.recordPosition;
+  }
+  /** End of the last complete record made durable. */
+  get flushLsn(): Lsn {
+    return this.flushPosition;
+  }
+
+  private newDecoder(startLsn: Lsn): WalDecoder {
+    return new WalDecoder({ startLsn, segmentSizeBytes: this.segmentSizeBytes, verifyCrc: false });
+  }
+
+  private checkWritable(startLsn: Lsn): void {
+    if (this.closed) throw new AppError('wrong-state', 'WAL storage is closed');
+    if (this.failure !== undefined)
+      throw new AppError('wrong-state', `WAL storage needs a truncation after: ${this.failure}`);
+    if (this.writePosition === 0n) return;
+    if (startLsn < this.writePosition)
+      throw new AppError(
+        'wrong-state',
+        `write at ${formatLsn(startLsn)} rewrites WAL written before (write_lsn ${formatLsn(this.writePosition)})`,
+      );
+    if (startLsn > this.writePosition)
+      throw new AppError(
+        'wrong-state',
+        `write at ${formatLsn(startLsn)} creates a gap after write_lsn ${formatLsn(this.writePosition)}`,
+      );
+  }
+
+  /** Appends `bytes` at `startLsn`, which must equal write_lsn (or anything when empty). */
+  async write(startLsn: Lsn, bytes: Uint8Array): Promise<void> {
+    this.checkWritable(startLsn);
+    if (bytes.length === 0) return;
+    const startedAt = performance.now();
+    // Decode first: WAL that is not valid PostgreSQL WAL is refused before it touches the disk.
+    const decoder = (this.decoder ??= this.newDecoder(startLsn));
+    let recordEnd = this.recordPosition;
+    try {
+      decoder.feed(bytes);
+      for (let record = decoder.next(); record !== undefined; record = decoder.next())
+        recordEnd = record.endLsn;
+    } catch (error) {
+      this.failure = `invalid WAL at ${formatLsn(startLsn)}: ${describeError(error)}`;
+      throw new AppError('integrity', this.failure, { cause: error });
+    }
+    try {
+      await this.writeToSegments(startLsn, bytes);
+    } catch (error) {
+      this.failure = `write at ${formatLsn(startLsn)} failed: ${describeError(error)}`;
+      throw error;
+    }
+    this.recordPosition = recordEnd;
+    assert(this.recordPosition <= this.writePosition, 'write_record_lsn <= write_lsn');
+    this.options.observer?.observeWriteSeconds(
+      (performance.now() - startedAt) / 1000,
+      bytes.length,
+    );
+  }
+
+  private async writeToSegments(startLsn: Lsn, bytes: Uint8Array): Promise<void> {
+    const segmentSizeBytes = this.segmentSizeBytes;
+    let lsn = startLsn;
+    let done = 0;
+    while (done < bytes.length) {
+      const segno = segmentNumberOf(lsn, segmentSizeBytes);
+      const offset = segmentOffsetOf(lsn, segmentSizeBytes);
+      const length = Math.min(bytes.length - done, segmentSizeBytes - offset);
+      const segment = await this.openSegment(segno);
+      await writeFully(segment.handle, bytes.subarray(done, done + length), offset);
+      done += length;
+      lsn += BigInt(length);
+      this.writePosition = lsn;
+      if (offset + length === segmentSizeBytes) await this.completeSegment(segment);
+    }
+  }
+
+  private async openSegment(segno: SegmentNumber): Promise<OpenSegment> {
+    if (this.current?.location.segno === segno) return this.current;
+    await this.closeCurrent();
+    let location = await findSegment(this.options.dir, segno, this.segmentSizeBytes);
+    if (location === undefined) {
+      const path = segmentPath(this.options.dir, segno, this.segmentSizeBytes, true);
+      await this.preallocator.install(path);
+      location = { segno, path, partial: true };
+    } else {
+      this.preallocator.prepare();
+    }
+    this.current = { location, handle: await open(location.path, 'r+') };
+    return this.current;
+  }
+
+  /** The write reached the end of the segment: make it durable and give it its final name. */
+  private async completeSegment(segment: OpenSegment): Promise<void> {
+    this.current = undefined;
+    try {
+      if (!this.options.noSync) await segment.handle.datasync();
+    } finally {
+      await segment.handle.close();
+    }
+    if (segment.location.partial)
+      await renameSegment(segment.location, this.options.dir, this.segmentSizeBytes, false);
+  }
+
+  private async closeCurrent(): Promise<void> {
+    const segment = this.current;
+    this.current = undefined;
+    if (segment === undefined) return;
+    try {
+      if (!this.options.noSync) await segment.handle.datasync();
+    } finally {
+      await segment.handle.close();
+    }
+  }
+
+  /** Makes everything up to write_record_lsn durable with (at most) one fdatasync. */
+  async flush(): Promise<void> {
+    if (this.flushPosition === this.recordPosition) return;
+    const target = this.recordPosition;
+    const startedAt = performance.now();
+    if (this.current !== undefined && !this.options.noSync) await this.current.handle.datasync();
+    assert(target >= this.flushPosition, 'flush_lsn is monotonic between truncations');
+    this.flushPosition = target;
+    this.options.observer?.observeFlushSeconds((performance.now() - startedAt) / 1000);
+  }
+
+  /**
+   * Cuts the WAL at `endLsn` (a new term starts streaming there): the segment holding it is
+   * zeroed from that point and becomes `.partial` again, later segments are deleted, and all
+   * LSNs become `endLsn`.
+   */
+  async truncate(endLsn: Lsn): Promise<void> {
+    if (this.closed) throw new AppError('wrong-state', 'WAL storage is closed');
+    if (this.writePosition !== 0n && endLsn > this.writePosition)
+      throw new AppError(
+        'wrong-state',
+        `cannot truncate WAL at ${formatLsn(endLsn)}: beyond write_lsn ${formatLsn(this.writePosition)}`,
+      );
+    await this.closeCurrent();
+    const { dir } = this.options;
+    const segmentSizeBytes = this.segmentSizeBytes;
+    const segno = segmentNumberOf(endLsn, segmentSizeBytes);
+    const location = await findSegment(dir, segno, segmentSizeBytes);
+    if (location !== undefined) {
+      const handle = await open(location.path, 'r+');
+      try {
+        await zeroFill(handle, segmentOffsetOf(endLsn, segmentSizeBytes), segmentSizeBytes);
+        if (!this.options.noSync) await handle.datasync();
+      } finally {
+        await handle.close();
+      }
+      if (!location.partial) await renameSegment(location, dir, segmentSizeBytes, true);
+    }
+    for (const later of await listSegments(dir, segmentSizeBytes)) {
+      if (later.segno > segno) await rm(later.path, { force: true });
+    }
+    if (!this.options.noSync) await fsyncDirectory(dir);
+    this.writePosition = endLsn;
+    this.recordPosition = endLsn;
+    this.flushPosition = endLsn;
+    this.decoder = endLsn === 0n ? undefined : this.newDecoder(endLsn);
+    this.failure = undefined;
+  }
+
+  /** Flushes nothing: closes files and drops the spare segment. Pending data stays unsynced. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const segment = this.current;
+    this.current = undefined;
+    await segment?.handle.close();
+    await this.preallocator.close();
+  }
+}
+
+async function writeFully(handle: FileHandle, bytes: Uint8Array, offset: number): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(
+      bytes,
+      written,
+      bytes.length - written,
+      offset + written,
+    );
+    written += bytesWritten;
+  }
+}
