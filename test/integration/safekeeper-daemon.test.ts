@@ -1,55 +1,14 @@
 // The safekeeper daemon as a real process, started directly with neon's flags: identity file,
 // data dir lock, pid file, JSON logs, HTTP routes, the WAL port, and graceful shutdown.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
-import type { Readable } from 'node:stream';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { pollUntil } from '../../src/common/deadline.js';
 import { findFreePort } from '../../src/cluster/process/ports.js';
-import { PROJECT_ROOT } from '../helpers/cli.js';
+import { startDaemon, waitStatus } from '../helpers/safekeeper.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-
-const SAFEKEEPER = join(PROJECT_ROOT, 'bin', 'safekeeper.js');
-
-interface Daemon {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startDaemon(args: readonly string[]): Daemon {
-  const child: ChildProcessByStdio<null, Readable, Readable> = spawn(
-    process.execPath,
-    [SAFEKEEPER, ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  return { child, output: () => output, exited };
-}
-
-async function waitStatus(httpPort: number): Promise<unknown> {
-  return pollUntil(
-    async () => {
-      try {
-        return await (await fetch(`http://127.0.0.1:${httpPort}/v1/status`)).json();
-      } catch {
-        return undefined;
-      }
-    },
-    { timeoutMs: 10_000, intervalMs: 25 },
-  );
-}
 
 test(
   'safekeeper daemon: identity, lock, pid file, HTTP API, WAL port, graceful stop',
