@@ -190,7 +190,13 @@ export class Timeline {
         remoteConsistentLsn: max(this.inmem.remoteConsistentLsn, update.remoteConsistentLsn),
       };
       const segmentSizeBytes = this.state.server.walSegSize;
-      if (segmentSizeBytes !== 0 && horizonsNeedPersist(this.state, this.inmem, segmentSizeBytes))
+      // Rule 5a: the first commit_lsn is persisted at once, so that recovery has a record
+      // boundary to scan from after a crash.
+      const firstCommit = this.state.commitLsn === 0n && this.inmem.commitLsn !== 0n;
+      if (
+        firstCommit ||
+        (segmentSizeBytes !== 0 && horizonsNeedPersist(this.state, this.inmem, segmentSizeBytes))
+      )
         await this.persistLocked();
     });
   }
