@@ -1,5 +1,4 @@
-// Record images of non-transactional logical-decoding messages (RM_LOGICALMSG_ID, message.h),
-// the only record kind the WAL generator writes. Layout after the 24-byte XLogRecord header:
+// Records of non-transactional logical messages (RM_LOGICALMSG_ID, message.h). After the header:
 //   XLogRecordDataHeaderShort (0xFF, u8 length) when the main data is < 256 bytes, else
 //   XLogRecordDataHeaderLong (0xFE, u32 length, unaligned); then the main data, xl_logical_message:
 //   dbId u32 | transactional u8 | 3 bytes padding | prefix_size u64 (with the NUL) |

@@ -8,15 +8,14 @@ import { crc32cFinish, crc32cUpdate, CRC32C_INIT } from '../crc32c.js';
 import { formatLsn, type Lsn } from '../lsn.js';
 import { isValidSegmentSize } from '../segment-name.js';
 import { validatePageHeader } from './validate-page-header.js';
+import { validateRecordHeader, validateRecordLength } from './validate-record-header.js';
 import { WalDecodeError } from './wal-decode-error.js';
 import { pageHeaderBytesAt, LONG_PAGE_HEADER_BYTES, XLOG_BLCKSZ } from './wal-page-header.js';
 import {
-  isKnownRmgrId,
   isXlogSwitch,
   MAXALIGN_BYTES,
   XLOG_RECORD_CRC_OFFSET,
   XLOG_RECORD_HEADER_BYTES,
-  XLOG_RECORD_MAX_BYTES,
 } from './xlog-record.js';
 
 export interface WalDecoderOptions {
@@ -168,48 +167,13 @@ export class WalDecoder {
     }
     this.#recordGot += takeBytes;
     this.#advance(takeBytes);
-    if (this.#recordTotal === 0 && this.#recordGot >= LENGTH_FIELD_BYTES) this.#checkLength();
-    if (this.#recordGot === XLOG_RECORD_HEADER_BYTES) this.#checkHeader();
-  }
-
-  #checkLength(): void {
-    const totalBytes = this.#headerView.getUint32(0, true);
-    const at = formatLsn(this.#recordLsn);
-    if (totalBytes < XLOG_RECORD_HEADER_BYTES) {
-      throw new WalDecodeError(
-        'record-length',
-        this.#recordLsn,
-        `invalid record length at ${at}: wanted ${XLOG_RECORD_HEADER_BYTES}, got ${totalBytes}`,
-      );
+    if (this.#recordTotal === 0 && this.#recordGot >= LENGTH_FIELD_BYTES) {
+      const totalBytes = this.#headerView.getUint32(0, true);
+      validateRecordLength(totalBytes, this.#recordLsn);
+      this.#recordTotal = totalBytes;
     }
-    if (totalBytes > XLOG_RECORD_MAX_BYTES) {
-      throw new WalDecodeError(
-        'record-too-long',
-        this.#recordLsn,
-        `record length ${totalBytes} at ${at} too long`,
-      );
-    }
-    this.#recordTotal = totalBytes;
-  }
-
-  #checkHeader(): void {
-    const view = this.#headerView;
-    const rmgrId = view.getUint8(17);
-    const at = formatLsn(this.#recordLsn);
-    if (!isKnownRmgrId(rmgrId)) {
-      throw new WalDecodeError(
-        'rmgr-id',
-        this.#recordLsn,
-        `invalid resource manager ID ${rmgrId} at ${at}`,
-      );
-    }
-    const prevLsn = view.getBigUint64(8, true);
-    if (this.#lastRecordLsn !== undefined && prevLsn !== this.#lastRecordLsn) {
-      throw new WalDecodeError(
-        'prev-link',
-        this.#recordLsn,
-        `record with incorrect prev-link ${formatLsn(prevLsn)} at ${at}`,
-      );
+    if (this.#recordGot === XLOG_RECORD_HEADER_BYTES) {
+      validateRecordHeader(this.#headerView, this.#recordLsn, this.#lastRecordLsn);
     }
   }
 

@@ -1,8 +1,8 @@
-// WAL page headers of PostgreSQL 15 (xlog_internal.h): writing them and reading them back.
-// Every XLOG_BLCKSZ (8192-byte) page starts with a header, all fields little-endian:
+// WAL page headers of PostgreSQL 15 (xlog_internal.h); every 8192-byte page starts with one (LE):
 //   short (24 bytes): xlp_magic u16 (0xD110) | xlp_info u16 | xlp_tli u32 | xlp_pageaddr u64 |
 //                     xlp_rem_len u32 | 4 bytes padding
-//   long  (40 bytes, first page of a segment): short + xlp_sysid u64 | xlp_seg_size u32 | xlp_xlog_blcksz u32
+//   long  (40 bytes, on the first page of each segment): the short header, then
+//         xlp_sysid u64 | xlp_seg_size u32 | xlp_xlog_blcksz u32
 import type { Lsn } from '../lsn.js';
 
 export const XLOG_BLCKSZ = 8192;

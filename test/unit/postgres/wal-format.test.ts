@@ -135,7 +135,7 @@ test('a start at a page boundary begins with that page header, no contrecord', (
   }
 });
 
-test('a record whose aligned end is a page end leaves the next page header to the next record', () => {
+test('a record ending on a page end leaves the next page header to the next record', () => {
   const startLsn = SEGMENT + PAGE - 64n;
   const encoder = new WalEncoder({
     startLsn,
