@@ -1,0 +1,89 @@
+// A typed client for one safekeeper's HTTP admin API. Every call has a timeout; an unreachable
+// safekeeper is AppError('unavailable'); an API error keeps its message and maps back to the
+// AppError code the daemon started from (400 usage, 404 not-found, 409 wrong-state, ...).
+import { AppError, type ErrorCode } from '../common/errors.js';
+
+export const SAFEKEEPER_API_TIMEOUT_MS = 10_000;
+
+/** The subset of the timeline status document the CLI shows (LSNs as X/X strings). */
+export interface TimelineStatusDocument {
+  readonly tenant_id: string;
+  readonly timeline_id: string;
+  readonly acceptor_state?: { term: number; epoch: number };
+  readonly server?: { wal_seg_size: number };
+  readonly flush_lsn?: string;
+  readonly commit_lsn?: string;
+  readonly backup_lsn?: string;
+  readonly local_segments?: { count: number; first: string | null; last: string | null };
+  /** Present instead of the fields above when the timeline is broken. */
+  readonly error?: { code: string; message: string };
+}
+
+export interface CreateTimelineRequest {
+  readonly tenant_id: string;
+  readonly timeline_id: string;
+  readonly wal_seg_size?: number;
+  readonly pg_version?: number;
+  readonly peer_ids?: readonly number[];
+}
+
+const CODE_BY_STATUS: Record<number, ErrorCode> = {
+  400: 'usage',
+  404: 'not-found',
+  409: 'wrong-state',
+  503: 'unavailable',
+};
+
+export class SafekeeperClient {
+  constructor(
+    readonly what: string,
+    private readonly baseUrl: string,
+    private readonly timeoutMs = SAFEKEEPER_API_TIMEOUT_MS,
+  ) {}
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        signal: AbortSignal.timeout(this.timeoutMs),
+        ...(body === undefined
+          ? {}
+          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+      });
+    } catch (error) {
+      throw new AppError('unavailable', `${this.what} is not reachable at ${this.baseUrl}`, {
+        cause: error,
+        hints: ['Check that it runs with `neon_local status`.'],
+      });
+    }
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      throw new AppError('internal', `${this.what} answered ${method} ${path} with non-JSON text`);
+    }
+    if (response.ok) return parsed;
+    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
+    const code: ErrorCode =
+      error?.code === 'integrity' ? 'integrity' : (CODE_BY_STATUS[response.status] ?? 'internal');
+    throw new AppError(code, `${this.what}: ${error?.message ?? `HTTP ${response.status}`}`);
+  }
+
+  async createTimeline(request: CreateTimelineRequest): Promise<TimelineStatusDocument> {
+    return (await this.call('POST', '/v1/tenant/timeline', request)) as TimelineStatusDocument;
+  }
+
+  async listTimelines(tenantId?: string): Promise<TimelineStatusDocument[]> {
+    const path = tenantId === undefined ? '/v1/timelines' : `/v1/tenant/${tenantId}/timelines`;
+    return (await this.call('GET', path)) as TimelineStatusDocument[];
+  }
+
+  async timelineStatus(tenantId: string, timelineId: string): Promise<TimelineStatusDocument> {
+    return (await this.call(
+      'GET',
+      `/v1/tenant/${tenantId}/timeline/${timelineId}`,
+    )) as TimelineStatusDocument;
+  }
+}

@@ -1,0 +1,66 @@
+// Timeline operations across the cluster's safekeepers, over their admin APIs: create a timeline
+// on every (or the chosen) safekeeper, list what each one holds. Results are per safekeeper so
+// that a partial failure is reported exactly; the caller decides the exit code.
+import { AppError, describeError, isAppError, type ErrorCode } from '../common/errors.js';
+import type { NodeId } from '../common/ids.js';
+import {
+  SafekeeperClient,
+  type CreateTimelineRequest,
+  type TimelineStatusDocument,
+} from '../client/safekeeper-client.js';
+import { findSafekeeper, type ClusterConfig } from './config.js';
+import { LOOPBACK_HOST } from './process/ports.js';
+
+export interface PerSafekeeper<T> {
+  readonly id: NodeId;
+  readonly result?: T;
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
+}
+
+function clientFor(config: ClusterConfig, id: NodeId): SafekeeperClient {
+  const sk = findSafekeeper(config, id);
+  return new SafekeeperClient(`safekeeper ${id}`, `http://${LOOPBACK_HOST}:${sk.httpPort}`);
+}
+
+async function onEach<T>(
+  config: ClusterConfig,
+  ids: readonly NodeId[] | undefined,
+  action: (client: SafekeeperClient) => Promise<T>,
+): Promise<PerSafekeeper<T>[]> {
+  const targets = ids ?? config.safekeepers.map((sk) => sk.id);
+  return Promise.all(
+    targets.map(async (id) => {
+      try {
+        return { id, result: await action(clientFor(config, id)) };
+      } catch (error) {
+        const code = isAppError(error) ? error.code : 'internal';
+        return { id, error: { code, message: describeError(error) } };
+      }
+    }),
+  );
+}
+
+export function createTimelineOnSafekeepers(
+  config: ClusterConfig,
+  request: CreateTimelineRequest,
+  ids?: readonly NodeId[],
+): Promise<PerSafekeeper<TimelineStatusDocument>[]> {
+  for (const id of ids ?? []) findSafekeeper(config, id);
+  return onEach(config, ids, (client) => client.createTimeline(request));
+}
+
+export function listTimelinesOnSafekeepers(
+  config: ClusterConfig,
+  tenantId?: string,
+): Promise<PerSafekeeper<TimelineStatusDocument[]>[]> {
+  return onEach(config, undefined, (client) => client.listTimelines(tenantId));
+}
+
+/** Throws the first failure as an AppError (with its code) naming every failed safekeeper. */
+export function failOnErrors(results: readonly PerSafekeeper<unknown>[], what: string): void {
+  const failed = results.filter((entry) => entry.error !== undefined);
+  const first = failed[0]?.error;
+  if (first === undefined) return;
+  const ids = failed.map((entry) => entry.id).join(', ');
+  throw new AppError(first.code, `${what} failed on safekeeper ${ids}: ${first.message}`);
+}
