@@ -82,3 +82,26 @@ export async function withBenchCluster(
 export function environmentNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return { nodeExtraCaCerts: env.NODE_EXTRA_CA_CERTS !== undefined, node: process.version };
 }
+
+export interface ThroughputComparison {
+  readonly benchmark: string;
+  readonly runs: number;
+  readonly subjectMiBPerSecond: number;
+  readonly baselineMiBPerSecond: number;
+  readonly baseline: string;
+  /** subject / baseline throughput: higher is better. */
+  readonly ratio: number;
+  readonly targetRatio: number;
+  readonly meetsTarget: boolean;
+  readonly notes?: Readonly<Record<string, unknown>>;
+}
+
+export function reportThroughput(
+  comparison: Omit<ThroughputComparison, 'ratio' | 'meetsTarget'>,
+): ThroughputComparison {
+  const ratio =
+    Math.round((comparison.subjectMiBPerSecond / comparison.baselineMiBPerSecond) * 100) / 100;
+  const full = { ...comparison, ratio, meetsTarget: ratio >= comparison.targetRatio };
+  process.stdout.write(`${JSON.stringify(full)}\n`);
+  return full;
+}

@@ -1,5 +1,5 @@
 // Keeps one spare zero-filled, fsynced segment-sized file (`wal-segment.prealloc`) in a timeline
-// directory, prepared in the background while the current segment is written, so that starting
+// directory, prepared in the background while the current segment fills up, so that starting
 // a new segment is a rename instead of a 16 MiB zero-fill in the write path. A spare left by an
 // earlier process is deleted at open: nothing proves it was completed.
 import { rename, rm } from 'node:fs/promises';
@@ -53,7 +53,6 @@ export class SegmentPreallocator {
     if (spare !== undefined && (await spare)) await rename(this.sparePath, path);
     else await createZeroFilledFile(path, this.segmentSizeBytes, this.noSync);
     if (!this.noSync) await fsyncDirectory(this.dir);
-    this.prepare();
   }
 
   /** Waits for a spare in preparation and removes it. */

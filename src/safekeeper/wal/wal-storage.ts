@@ -46,6 +46,8 @@ export interface WalPosition {
 interface OpenSegment {
   location: SegmentLocation;
   readonly handle: FileHandle;
+  /** Whether the segment after this one was looked for (and a spare started if missing). */
+  nextPrepared: boolean;
 }
 
 export class WalStorage {
@@ -157,6 +159,12 @@ export class WalStorage {
       const length = Math.min(bytes.length - done, segmentSizeBytes - offset);
       const segment = await this.openSegment(segno);
       await writeFully(segment.handle, bytes.subarray(done, done + length), offset);
+      // Past half of a segment, the next one is prepared in the background; earlier would cost
+      // a spare segment per idle timeline.
+      if (!segment.nextPrepared && offset + length > segmentSizeBytes / 2) {
+        segment.nextPrepared = true;
+        await this.prepareNextSegment(segno + 1n);
+      }
       done += length;
       lsn += BigInt(length);
       this.writePosition = lsn;
@@ -172,11 +180,15 @@ export class WalStorage {
       const path = segmentPath(this.options.dir, segno, this.segmentSizeBytes, true);
       await this.preallocator.install(path);
       location = { segno, path, partial: true };
-    } else {
-      this.preallocator.prepare();
     }
-    this.current = { location, handle: await open(location.path, 'r+') };
+    this.current = { location, handle: await open(location.path, 'r+'), nextPrepared: false };
     return this.current;
+  }
+
+  /** Starts preparing a spare unless segment `segno` already exists (e.g. after truncation). */
+  private async prepareNextSegment(segno: SegmentNumber): Promise<void> {
+    if ((await findSegment(this.options.dir, segno, this.segmentSizeBytes)) === undefined)
+      this.preallocator.prepare();
   }
 
   /** The write reached the end of the segment: make it durable and give it its final name. */
