@@ -24,7 +24,8 @@ export function isValidSegmentSize(bytes: number): boolean {
   );
 }
 
-function checkSegmentSize(bytes: number): bigint {
+/** The segment size as a bigint; AppError('usage') unless a power of two, 1 MiB to 1 GiB. */
+export function checkSegmentSize(bytes: number): bigint {
   if (!isValidSegmentSize(bytes)) {
     throw new AppError(
       'usage',

@@ -6,7 +6,7 @@
 import { AppError } from '../../common/errors.js';
 import { crc32cFinish, crc32cUpdate, CRC32C_INIT } from '../crc32c.js';
 import { formatLsn, type Lsn } from '../lsn.js';
-import { isValidSegmentSize } from '../segment-name.js';
+import { checkSegmentSize } from '../segment-name.js';
 import { validatePageHeader } from './validate-page-header.js';
 import { validateRecordHeader, validateRecordLength } from './validate-record-header.js';
 import { WalDecodeError } from './wal-decode-error.js';
@@ -66,12 +66,7 @@ export class WalDecoder {
   #failure: WalDecodeError | undefined;
 
   constructor(options: WalDecoderOptions) {
-    if (!isValidSegmentSize(options.segmentSizeBytes)) {
-      throw new AppError(
-        'usage',
-        `invalid WAL segment size ${options.segmentSizeBytes}: expected a power of two from 1 MiB to 1 GiB`,
-      );
-    }
+    checkSegmentSize(options.segmentSizeBytes);
     const segmentSize = BigInt(options.segmentSizeBytes);
     this.#segmentSizeBytes = options.segmentSizeBytes;
     this.#verifyCrc = options.verifyCrc ?? true;

@@ -5,7 +5,7 @@
 // belongs to the next record, as with PostgreSQL's insert positions.
 import { AppError } from '../../common/errors.js';
 import type { Lsn } from '../lsn.js';
-import { isValidSegmentSize, PG_TIMELINE_ID } from '../segment-name.js';
+import { checkSegmentSize, PG_TIMELINE_ID } from '../segment-name.js';
 import { buildLogicalMessageRecord, payloadBytesForRecordSize } from './logical-message.js';
 import { pageHeaderBytesAt, writePageHeader, XLOG_BLCKSZ } from './wal-page-header.js';
 import {
@@ -48,12 +48,7 @@ export class WalEncoder {
   #prevRecordLsn: Lsn;
 
   constructor(options: WalEncoderOptions) {
-    if (!isValidSegmentSize(options.segmentSizeBytes)) {
-      throw new AppError(
-        'usage',
-        `invalid WAL segment size ${options.segmentSizeBytes}: expected a power of two from 1 MiB to 1 GiB`,
-      );
-    }
+    checkSegmentSize(options.segmentSizeBytes);
     if (options.startLsn % BigInt(MAXALIGN_BYTES) !== 0n) {
       throw new AppError('usage', `invalid WAL start ${options.startLsn}: not 8-byte aligned`);
     }

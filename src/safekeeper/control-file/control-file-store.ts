@@ -7,6 +7,7 @@ import { open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../../common/errors.js';
 import { assert } from '../../common/assert.js';
+import { fsyncPath } from '../../common/fsync-path.js';
 import {
   CONTROL_FILE_VERSION,
   decodeControlFile,
@@ -23,15 +24,6 @@ export interface ControlFileStoreOptions {
   readonly noSync: boolean;
   /** Called with the duration of each successful persist (for the histogram). */
   readonly observePersistSeconds?: (seconds: number) => void;
-}
-
-async function fsyncPath(path: string): Promise<void> {
-  const handle = await open(path, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
 }
 
 /** Writes `state` atomically to `<dir>/safekeeper.control`. */

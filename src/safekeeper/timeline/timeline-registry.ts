@@ -6,6 +6,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError, describeError, isAppError } from '../../common/errors.js';
 import { AsyncMutex } from '../../common/async-mutex.js';
+import { fsyncPath } from '../../common/fsync-path.js';
 import { isHexId, type TenantId, type TimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
 import {
@@ -163,6 +164,7 @@ export class TimelineRegistry {
       const staged = await Timeline.create(tempDir, state, options);
       await staged.close();
       await rename(tempDir, finalDir);
+      if (!this.options.noSync) await fsyncPath(tenantDir);
       const timeline = await Timeline.load(finalDir, options);
       this.entries.set(key(tenantId, timelineId), { kind: 'loaded', timeline, tenantId });
       options.log.info('timeline created');

@@ -100,15 +100,6 @@ export async function createZeroFilledFile(
   await handle.close();
 }
 
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Renames `<name>.partial` to `<name>` (completed) or back (truncated into). */
 export async function renameSegment(
   location: SegmentLocation,

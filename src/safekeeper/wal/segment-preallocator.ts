@@ -5,7 +5,8 @@
 import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../common/errors.js';
-import { createZeroFilledFile, fsyncDirectory } from './segment-files.js';
+import { fsyncPath } from '../../common/fsync-path.js';
+import { createZeroFilledFile } from './segment-files.js';
 
 export const PREALLOCATED_FILE_NAME = 'wal-segment.prealloc';
 
@@ -52,7 +53,7 @@ export class SegmentPreallocator {
     this.spare = undefined;
     if (spare !== undefined && (await spare)) await rename(this.sparePath, path);
     else await createZeroFilledFile(path, this.segmentSizeBytes, this.noSync);
-    if (!this.noSync) await fsyncDirectory(this.dir);
+    if (!this.noSync) await fsyncPath(this.dir);
   }
 
   /** Waits for a spare in preparation and removes it. */

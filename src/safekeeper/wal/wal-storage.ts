@@ -7,6 +7,7 @@
 import { open, rm, type FileHandle } from 'node:fs/promises';
 import { AppError, describeError } from '../../common/errors.js';
 import { assert } from '../../common/assert.js';
+import { fsyncPath } from '../../common/fsync-path.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import {
   segmentNumberOf,
@@ -16,7 +17,6 @@ import {
 import { WalDecoder } from '../../postgres/wal/wal-decoder.js';
 import {
   findSegment,
-  fsyncDirectory,
   listSegments,
   renameSegment,
   segmentPath,
@@ -255,7 +255,7 @@ export class WalStorage {
     for (const later of await listSegments(dir, segmentSizeBytes)) {
       if (later.segno > segno) await rm(later.path, { force: true });
     }
-    if (!this.options.noSync) await fsyncDirectory(dir);
+    if (!this.options.noSync) await fsyncPath(dir);
     this.writePosition = endLsn;
     this.recordPosition = endLsn;
     this.flushPosition = endLsn;
