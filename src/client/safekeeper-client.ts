@@ -1,7 +1,8 @@
 // A typed client for one safekeeper's HTTP admin API. Every call has a timeout; an unreachable
 // safekeeper is AppError('unavailable'); an API error keeps its message and maps back to the
 // AppError code the daemon started from (400 usage, 404 not-found, 409 wrong-state, ...).
-import { AppError, type ErrorCode } from '../common/errors.js';
+import { AppError } from '../common/errors.js';
+import { errorCodeOfHttp } from '../common/http-errors.js';
 
 export const SAFEKEEPER_API_TIMEOUT_MS = 10_000;
 
@@ -26,13 +27,6 @@ export interface CreateTimelineRequest {
   readonly pg_version?: number;
   readonly peer_ids?: readonly number[];
 }
-
-const CODE_BY_STATUS: Record<number, ErrorCode> = {
-  400: 'usage',
-  404: 'not-found',
-  409: 'wrong-state',
-  503: 'unavailable',
-};
 
 export class SafekeeperClient {
   constructor(
@@ -66,8 +60,7 @@ export class SafekeeperClient {
     }
     if (response.ok) return parsed;
     const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const code: ErrorCode =
-      error?.code === 'integrity' ? 'integrity' : (CODE_BY_STATUS[response.status] ?? 'internal');
+    const code = errorCodeOfHttp(response.status, error?.code);
     throw new AppError(code, `${this.what}: ${error?.message ?? `HTTP ${response.status}`}`);
   }
 

@@ -26,12 +26,14 @@ export interface ControlFileStoreOptions {
   readonly observePersistSeconds?: (seconds: number) => void;
 }
 
-/** Writes `state` atomically to `<dir>/safekeeper.control`. */
+/** Writes `state` atomically to `<dir>/safekeeper.control`, reporting the time it took. */
 export async function writeControlFileAtomically(
   dir: string,
   state: SafekeeperState,
-  noSync: boolean,
+  options: ControlFileStoreOptions,
 ): Promise<void> {
+  const startedAt = performance.now();
+  const noSync = options.noSync;
   const problem = describeStateViolation(state);
   assert(problem === undefined, `refusing to persist an invalid state: ${problem ?? ''}`);
   const finalPath = join(dir, CONTROL_FILE_NAME);
@@ -48,6 +50,7 @@ export async function writeControlFileAtomically(
     await fsyncPath(finalPath);
     await fsyncPath(dir);
   }
+  options.observePersistSeconds?.((performance.now() - startedAt) / 1000);
 }
 
 /** Reads and fully checks a control file; errors are AppError('integrity') or 'not-found'. */
@@ -81,17 +84,6 @@ export class ControlFileStore {
     this.lastPersistAt = performance.now();
   }
 
-  /** Writes the initial state of a new timeline. */
-  static async create(
-    dir: string,
-    state: SafekeeperState,
-    options: ControlFileStoreOptions,
-  ): Promise<ControlFileStore> {
-    const store = new ControlFileStore(dir, state, options);
-    await store.persist(state);
-    return store;
-  }
-
   /** Loads `<dir>/safekeeper.control`; `upgraded` tells whether an old version was rewritten. */
   static async load(
     dir: string,
@@ -115,10 +107,8 @@ export class ControlFileStore {
   }
 
   async persist(state: SafekeeperState): Promise<void> {
-    const startedAt = performance.now();
-    await writeControlFileAtomically(this.dir, state, this.options.noSync);
+    await writeControlFileAtomically(this.dir, state, this.options);
     this.persistedState = state;
     this.lastPersistAt = performance.now();
-    this.options.observePersistSeconds?.((this.lastPersistAt - startedAt) / 1000);
   }
 }

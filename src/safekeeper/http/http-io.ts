@@ -1,8 +1,8 @@
 // Request and response plumbing of the admin API: JSON answers, JSON errors
-// {"error":{"code","message"}} with the status that fits the AppError code, and bounded JSON
+// {"error":{"code","message"}} (statuses from common/http-errors.ts), and bounded JSON
 // body reading (a body over the limit or not JSON is a 400, never a crash).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, isAppError, type ErrorCode } from '../../common/errors.js';
+import { AppError } from '../../common/errors.js';
 
 export const REQUEST_BODY_MAX_BYTES = 64 * 1024;
 
@@ -22,24 +22,6 @@ export function sendError(
   message: string,
 ): void {
   sendJson(res, status, { error: { code, message } });
-}
-
-const HTTP_ERRORS: Partial<Record<ErrorCode, { status: number; code: string }>> = {
-  usage: { status: 400, code: 'bad-request' },
-  'not-found': { status: 404, code: 'not-found' },
-  'wrong-state': { status: 409, code: 'conflict' },
-  integrity: { status: 500, code: 'integrity' },
-  unavailable: { status: 503, code: 'unavailable' },
-};
-
-/** The HTTP status and JSON code for an error thrown by a handler. */
-export function httpErrorOf(error: unknown): { status: number; code: string } {
-  return (
-    (isAppError(error) ? HTTP_ERRORS[error.code] : undefined) ?? {
-      status: 500,
-      code: 'internal',
-    }
-  );
 }
 
 export function badRequest(message: string): AppError {

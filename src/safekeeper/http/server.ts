@@ -5,7 +5,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
-import { httpErrorOf, sendError, sendJson } from './http-io.js';
+import { httpErrorOf } from '../../common/http-errors.js';
+import { sendError, sendJson } from './http-io.js';
 import type { SafekeeperMetrics } from './metrics.js';
 import { TIMELINE_ROUTES } from './timeline-routes.js';
 

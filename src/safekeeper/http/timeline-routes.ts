@@ -7,7 +7,8 @@ import { isValidSegmentSize } from '../../postgres/segment-name.js';
 import type { PeerInfo, ServerInfo } from '../control-file/safekeeper-state.js';
 import { describeTimeline } from '../timeline/timeline-status.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
-import { badRequest, httpErrorOf, readJsonObject, refuseBody, sendJson } from './http-io.js';
+import { httpErrorOf } from '../../common/http-errors.js';
+import { badRequest, readJsonObject, refuseBody, sendJson } from './http-io.js';
 import type { Route, RouteParams } from './server.js';
 
 const CREATE_KEYS = [

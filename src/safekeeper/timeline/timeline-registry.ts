@@ -3,10 +3,12 @@
 // file, say) is kept as "broken" with its error, and the others keep working. Creation goes
 // through a temp directory renamed into place, so a crash never leaves a half-created timeline.
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { writeControlFileAtomically } from '../control-file/control-file-store.js';
 import { join } from 'node:path';
 import { AppError, describeError, isAppError } from '../../common/errors.js';
 import { AsyncMutex } from '../../common/async-mutex.js';
 import { fsyncPath } from '../../common/fsync-path.js';
+import { pathExists } from '../../common/path-exists.js';
 import { isHexId, type TenantId, type TimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
 import {
@@ -21,6 +23,8 @@ const CREATING_PREFIX = '.creating-';
 export type TimelineEntry =
   | { readonly kind: 'loaded'; readonly timeline: Timeline }
   | { readonly kind: 'broken'; readonly error: AppError };
+
+type RegistryEntry = TimelineEntry & { tenantId: TenantId; timelineId: TimelineId };
 
 export interface DeleteResult {
   readonly dir_existed: boolean;
@@ -40,15 +44,8 @@ function key(tenantId: string, timelineId: string): string {
   return `${tenantId}/${timelineId}`;
 }
 
-async function pathExists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 export class TimelineRegistry {
-  private readonly entries = new Map<string, TimelineEntry & { tenantId: TenantId }>();
+  private readonly entries = new Map<string, RegistryEntry>();
   /** Serialises creation and deletion (rare, and racing them is never useful). */
   private readonly membership = new AsyncMutex();
 
@@ -108,7 +105,7 @@ export class TimelineRegistry {
       options.log.error({ err: appError.message, code: appError.code }, 'timeline is broken');
       entry = { kind: 'broken', error: appError };
     }
-    this.entries.set(key(tenantId, timelineId), { ...entry, tenantId });
+    this.entries.set(key(tenantId, timelineId), { ...entry, tenantId, timelineId });
     return entry;
   }
 
@@ -131,11 +128,7 @@ export class TimelineRegistry {
     return [...this.entries.entries()]
       .filter(([, entry]) => tenantId === undefined || entry.tenantId === tenantId)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, entry]) => ({
-        tenantId: entry.tenantId,
-        timelineId: name.slice(33) as TimelineId,
-        entry,
-      }));
+      .map(([, entry]) => ({ tenantId: entry.tenantId, timelineId: entry.timelineId, entry }));
   }
 
   loadedTimelines(): Timeline[] {
@@ -161,12 +154,16 @@ export class TimelineRegistry {
       await mkdir(tempDir);
       const state = initialSafekeeperState(tenantId, timelineId, server, peers);
       const options = this.timelineOptions(tenantId, timelineId);
-      const staged = await Timeline.create(tempDir, state, options);
-      await staged.close();
+      await writeControlFileAtomically(tempDir, state, Timeline.controlFileOptions(options));
       await rename(tempDir, finalDir);
       if (!this.options.noSync) await fsyncPath(tenantDir);
       const timeline = await Timeline.load(finalDir, options);
-      this.entries.set(key(tenantId, timelineId), { kind: 'loaded', timeline, tenantId });
+      this.entries.set(key(tenantId, timelineId), {
+        kind: 'loaded',
+        timeline,
+        tenantId,
+        timelineId,
+      });
       options.log.info('timeline created');
       return timeline;
     });

@@ -6,7 +6,10 @@ import type { Logger } from '../../common/log.js';
 import { AppError } from '../../common/errors.js';
 import { AsyncMutex } from '../../common/async-mutex.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
-import { ControlFileStore } from '../control-file/control-file-store.js';
+import {
+  ControlFileStore,
+  type ControlFileStoreOptions,
+} from '../control-file/control-file-store.js';
 import type { SafekeeperState, ServerInfo } from '../control-file/safekeeper-state.js';
 import { findEndOfWal } from '../wal/wal-recovery.js';
 import { WalStorage, type WalStorageObserver } from '../wal/wal-storage.js';
@@ -44,29 +47,18 @@ export class Timeline {
     this.inmem = { commitLsn, backupLsn, peerHorizonLsn, remoteConsistentLsn };
   }
 
-  private static storeOptions(options: TimelineOptions) {
+  /** How this timeline's control file is written (sync, persist-time histogram). */
+  static controlFileOptions(options: TimelineOptions): ControlFileStoreOptions {
     return {
       noSync: options.noSync,
       observePersistSeconds: (seconds: number) => options.observer?.observePersistSeconds(seconds),
     };
   }
 
-  /** Writes the initial control file into `dir` (which must exist) and opens the timeline. */
-  static async create(
-    dir: string,
-    state: SafekeeperState,
-    options: TimelineOptions,
-  ): Promise<Timeline> {
-    const store = await ControlFileStore.create(dir, state, Timeline.storeOptions(options));
-    const timeline = new Timeline(dir, store, options);
-    await timeline.openWal();
-    return timeline;
-  }
-
   static async load(dir: string, options: TimelineOptions): Promise<Timeline> {
     const { store, upgradedFromVersion } = await ControlFileStore.load(
       dir,
-      Timeline.storeOptions(options),
+      Timeline.controlFileOptions(options),
     );
     if (upgradedFromVersion !== undefined)
       options.log.info({ fromVersion: upgradedFromVersion }, 'control file upgraded');

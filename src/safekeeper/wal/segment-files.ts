@@ -5,6 +5,7 @@
 // storage decides what to write.
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathExists } from '../../common/path-exists.js';
 import {
   PARTIAL_SUFFIX,
   PG_TIMELINE_ID,
@@ -32,16 +33,6 @@ export function segmentPath(
   return join(dir, partial ? name + PARTIAL_SUFFIX : name);
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await (await open(path, 'r')).close();
-    return true;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw error;
-  }
-}
-
 /** The file holding segment `segno`, complete name first; undefined when neither exists. */
 export async function findSegment(
   dir: string,
@@ -50,7 +41,7 @@ export async function findSegment(
 ): Promise<SegmentLocation | undefined> {
   for (const partial of [false, true]) {
     const path = segmentPath(dir, segno, segmentSizeBytes, partial);
-    if (await exists(path)) return { segno, path, partial };
+    if (await pathExists(path)) return { segno, path, partial };
   }
   return undefined;
 }

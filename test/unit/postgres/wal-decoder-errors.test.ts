@@ -10,7 +10,13 @@ import {
 } from '../../../src/postgres/wal/wal-decode-error.js';
 import { WalDecoder } from '../../../src/postgres/wal/wal-decoder.js';
 import { XLOG_BLCKSZ } from '../../../src/postgres/wal/wal-page-header.js';
-import { decodeInChunks, encodeStream, MIB, TEST_SYSTEM_ID, type ChunkPlan } from './wal-stream.js';
+import {
+  decodeInChunks,
+  encodeStream,
+  MIB,
+  TEST_SYSTEM_ID,
+  type ChunkPlan,
+} from '../../helpers/wal.js';
 
 const SEGMENT = BigInt(MIB);
 const START_LSN = SEGMENT + 2n * BigInt(XLOG_BLCKSZ) + 4096n;

@@ -17,7 +17,7 @@ import {
   TEST_SYSTEM_ID,
   type ChunkPlan,
   type RecordSpec,
-} from './wal-stream.js';
+} from '../../helpers/wal.js';
 
 const PAGE = BigInt(XLOG_BLCKSZ);
 const SEGMENT = BigInt(MIB);

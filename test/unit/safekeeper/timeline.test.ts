@@ -8,6 +8,7 @@ import {
   periodicPersistDue,
   type InmemLsns,
 } from '../../../src/safekeeper/timeline/persist-rules.js';
+import { writeControlFileAtomically } from '../../../src/safekeeper/control-file/control-file-store.js';
 import { Timeline } from '../../../src/safekeeper/timeline/timeline.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { makeTestWal, MIB, TEST_SYSTEM_ID } from '../../helpers/wal.js';
@@ -62,7 +63,8 @@ test('timeline: first commit persisted at once, later ones periodically with a r
     parseTimelineId('0'.repeat(31) + '2'),
     { pgVersion: 150000, systemId: TEST_SYSTEM_ID, walSegSize: MIB },
   );
-  const timeline = await Timeline.create(dir, state, options);
+  await writeControlFileAtomically(dir, state, { noSync: false });
+  const timeline = await Timeline.load(dir, options);
   const wal = makeTestWal(
     SEGMENT,
     Array.from({ length: 40 }, () => 8192),
