@@ -1,0 +1,72 @@
+// The pageserver feedback block ("ZenithFeedback", neon-reference.md §7.2) that ends every
+// AppendResponse. Unlike the rest of the protocol it is BIG-endian and self-describing:
+//
+//   u8 key count | per key: NUL-terminated ASCII key | i32 value length | value
+//
+// We write the five known keys in a fixed order, each with an 8-byte value. Reading accepts the
+// keys in any order, skips unknown keys by their length and leaves missing known keys at 0; it
+// rejects a known key twice or with a length other than 8, a negative length, a length running
+// past the end and a key without its NUL. This module knows nothing of the message around it.
+import type { BinaryReader, BinaryWriter } from '../control-file/binary-cursor.js';
+import type { PageserverFeedback } from './proposer-messages.js';
+
+const FEEDBACK_VALUE_BYTES = 8;
+/** Longest key shown in an error message (keys come from the peer). */
+const SHOWN_KEY_CHARS_MAX = 64;
+
+interface FeedbackKey {
+  readonly key: string;
+  readonly field: keyof PageserverFeedback;
+  readonly signed: boolean;
+}
+
+/** The known keys, in the order we write them. */
+const FEEDBACK_KEYS: readonly FeedbackKey[] = [
+  { key: 'current_timeline_size', field: 'currentTimelineSizeBytes', signed: false },
+  { key: 'ps_writelsn', field: 'psWriteLsn', signed: false },
+  { key: 'ps_flushlsn', field: 'psFlushLsn', signed: false },
+  { key: 'ps_applylsn', field: 'psApplyLsn', signed: false },
+  { key: 'ps_replytime', field: 'psReplyTimeMicros', signed: true },
+];
+
+export function writePageserverFeedback(writer: BinaryWriter, feedback: PageserverFeedback): void {
+  writer.u8(FEEDBACK_KEYS.length, 'pageserver feedback key count');
+  for (const { key, field, signed } of FEEDBACK_KEYS) {
+    writer.cString(key, 'pageserver feedback key').i32BE(FEEDBACK_VALUE_BYTES, key);
+    if (signed) writer.i64BE(feedback[field], key);
+    else writer.u64BE(feedback[field], key);
+  }
+}
+
+export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback {
+  const values = new Map<keyof PageserverFeedback, bigint>();
+  const keyCount = reader.u8('pageserver feedback key count');
+  for (let i = 0; i < keyCount; i++) {
+    const key = reader.cString('pageserver feedback key');
+    const shown = `pageserver feedback key ${JSON.stringify(key.slice(0, SHOWN_KEY_CHARS_MAX))}`;
+    const lengthBytes = reader.i32BE(`${shown} length`);
+    if (lengthBytes < 0) reader.fail(`${shown} has negative length ${lengthBytes}`);
+    if (lengthBytes > reader.remainingBytes) {
+      reader.fail(
+        `${shown} length ${lengthBytes} runs past the end (${reader.remainingBytes} bytes left)`,
+      );
+    }
+    const known = FEEDBACK_KEYS.find((candidate) => candidate.key === key);
+    if (known === undefined) {
+      reader.skip(lengthBytes, shown);
+      continue;
+    }
+    if (lengthBytes !== FEEDBACK_VALUE_BYTES) {
+      reader.fail(`${shown} has length ${lengthBytes}, expected ${FEEDBACK_VALUE_BYTES}`);
+    }
+    if (values.has(known.field)) reader.fail(`${shown} appears twice`);
+    values.set(known.field, known.signed ? reader.i64BE(shown) : reader.u64BE(shown));
+  }
+  return {
+    currentTimelineSizeBytes: values.get('currentTimelineSizeBytes') ?? 0n,
+    psWriteLsn: values.get('psWriteLsn') ?? 0n,
+    psFlushLsn: values.get('psFlushLsn') ?? 0n,
+    psApplyLsn: values.get('psApplyLsn') ?? 0n,
+    psReplyTimeMicros: values.get('psReplyTimeMicros') ?? 0n,
+  };
+}
