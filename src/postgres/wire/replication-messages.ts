@@ -1,0 +1,140 @@
+// CopyData payloads of PostgreSQL physical replication, big-endian. From the server: XLogData
+// 'w' (u64 WAL start, u64 WAL end, i64 send time, then the WAL bytes) and primary keepalive 'k'
+// (u64 WAL end, i64 send time, u8 reply requested). From the client: standby status update 'r'
+// (u64 write, u64 flush, u64 apply, i64 send time, u8 reply requested). Times are microseconds
+// since 2000-01-01 00:00 UTC. Decoders are strict: wrong tag, size or flag is AppError('usage').
+import { assert } from '../../common/assert.js';
+import { isLsn, type Lsn } from '../lsn.js';
+import { BodyReader } from './body-reader.js';
+
+export const REPLICATION_TAGS = {
+  xLogData: 'w',
+  primaryKeepalive: 'k',
+  standbyStatusUpdate: 'r',
+} as const;
+
+export interface XLogData {
+  readonly walStartLsn: Lsn;
+  readonly walEndLsn: Lsn;
+  readonly sendTimeMicros: bigint;
+  readonly bytes: Uint8Array;
+}
+
+export interface DecodedXLogData extends XLogData {
+  /** A view of the decoded payload. */
+  readonly bytes: Buffer;
+}
+
+export interface PrimaryKeepalive {
+  readonly walEndLsn: Lsn;
+  readonly sendTimeMicros: bigint;
+  readonly replyRequested: boolean;
+}
+
+export interface StandbyStatusUpdate {
+  readonly writeLsn: Lsn;
+  readonly flushLsn: Lsn;
+  readonly applyLsn: Lsn;
+  readonly sendTimeMicros: bigint;
+  readonly replyRequested: boolean;
+}
+
+export const XLOG_DATA_HEADER_BYTES = 1 + 8 + 8 + 8;
+export const PRIMARY_KEEPALIVE_BYTES = 1 + 8 + 8 + 1;
+export const STANDBY_STATUS_UPDATE_BYTES = 1 + 8 + 8 + 8 + 8 + 1;
+/** 2000-01-01 00:00:00 UTC in Unix milliseconds. */
+export const POSTGRES_EPOCH_UNIX_MS = 946_684_800_000;
+
+/** Microseconds since the PostgreSQL epoch (2000-01-01 UTC) at `unixMs`, by default now. */
+export function postgresEpochMicrosNow(unixMs: number = Date.now()): bigint {
+  return BigInt(Math.round((unixMs - POSTGRES_EPOCH_UNIX_MS) * 1000));
+}
+
+export function encodeXLogData(message: XLogData): Buffer {
+  const payload = Buffer.allocUnsafe(XLOG_DATA_HEADER_BYTES + message.bytes.length);
+  let offset = payload.write(REPLICATION_TAGS.xLogData, 0, 'ascii');
+  offset = writeLsn(payload, message.walStartLsn, offset);
+  offset = writeLsn(payload, message.walEndLsn, offset);
+  offset = payload.writeBigInt64BE(message.sendTimeMicros, offset);
+  payload.set(message.bytes, offset);
+  return payload;
+}
+
+export function decodeXLogData(payload: Buffer): DecodedXLogData {
+  const reader = replicationReader(payload, REPLICATION_TAGS.xLogData, 'XLogData');
+  return {
+    walStartLsn: reader.readUInt64('WAL start'),
+    walEndLsn: reader.readUInt64('WAL end'),
+    sendTimeMicros: reader.readInt64('send time'),
+    bytes: reader.readRest(),
+  };
+}
+
+export function encodePrimaryKeepalive(message: PrimaryKeepalive): Buffer {
+  const payload = Buffer.allocUnsafe(PRIMARY_KEEPALIVE_BYTES);
+  let offset = payload.write(REPLICATION_TAGS.primaryKeepalive, 0, 'ascii');
+  offset = writeLsn(payload, message.walEndLsn, offset);
+  offset = payload.writeBigInt64BE(message.sendTimeMicros, offset);
+  payload.writeUInt8(message.replyRequested ? 1 : 0, offset);
+  return payload;
+}
+
+export function decodePrimaryKeepalive(payload: Buffer): PrimaryKeepalive {
+  const reader = replicationReader(payload, REPLICATION_TAGS.primaryKeepalive, 'keepalive');
+  const message = {
+    walEndLsn: reader.readUInt64('WAL end'),
+    sendTimeMicros: reader.readInt64('send time'),
+    replyRequested: readFlag(reader),
+  };
+  reader.expectEnd('the reply flag');
+  return message;
+}
+
+export function encodeStandbyStatusUpdate(message: StandbyStatusUpdate): Buffer {
+  const payload = Buffer.allocUnsafe(STANDBY_STATUS_UPDATE_BYTES);
+  let offset = payload.write(REPLICATION_TAGS.standbyStatusUpdate, 0, 'ascii');
+  offset = writeLsn(payload, message.writeLsn, offset);
+  offset = writeLsn(payload, message.flushLsn, offset);
+  offset = writeLsn(payload, message.applyLsn, offset);
+  offset = payload.writeBigInt64BE(message.sendTimeMicros, offset);
+  payload.writeUInt8(message.replyRequested ? 1 : 0, offset);
+  return payload;
+}
+
+export function decodeStandbyStatusUpdate(payload: Buffer): StandbyStatusUpdate {
+  const reader = replicationReader(
+    payload,
+    REPLICATION_TAGS.standbyStatusUpdate,
+    'standby status update',
+  );
+  const message = {
+    writeLsn: reader.readUInt64('write LSN'),
+    flushLsn: reader.readUInt64('flush LSN'),
+    applyLsn: reader.readUInt64('apply LSN'),
+    sendTimeMicros: reader.readInt64('send time'),
+    replyRequested: readFlag(reader),
+  };
+  reader.expectEnd('the reply flag');
+  return message;
+}
+
+function writeLsn(payload: Buffer, lsn: Lsn, offset: number): number {
+  assert(isLsn(lsn), `${String(lsn)} is an LSN`);
+  return payload.writeBigUInt64BE(lsn, offset);
+}
+
+/** A reader past the tag byte, after checking that the tag is `tag`. */
+function replicationReader(payload: Buffer, tag: string, what: string): BodyReader {
+  const reader = new BodyReader(payload, what);
+  const found = reader.readUInt8('tag');
+  if (found !== tag.charCodeAt(0)) {
+    throw reader.error(`tag is 0x${found.toString(16).padStart(2, '0')}, expected '${tag}'`);
+  }
+  return reader;
+}
+
+function readFlag(reader: BodyReader): boolean {
+  const flag = reader.readUInt8('reply flag');
+  if (flag > 1) throw reader.error(`reply flag is ${flag}, expected 0 or 1`);
+  return flag === 1;
+}
