@@ -64,6 +64,11 @@ export default tseslint.config(
     'daemons never import CLI or control-plane code',
   ),
   layer(
+    ['src/walproposer/**'],
+    [...cliOnly, '**/cli/**', '**/commands/**', '**/cluster/**'],
+    'the walproposer is a library under the control plane',
+  ),
+  layer(
     ['src/common/**', 'src/postgres/**'],
     ['**/cluster/**', '**/client/**', '**/safekeeper/**'],
     'common and postgres are the bottom layers',

@@ -11,7 +11,7 @@ export interface TimelineStatusDocument {
   readonly tenant_id: string;
   readonly timeline_id: string;
   readonly acceptor_state?: { term: number; epoch: number };
-  readonly server?: { wal_seg_size: number };
+  readonly server?: { wal_seg_size: number; system_id: string; pg_version: number };
   readonly flush_lsn?: string;
   readonly commit_lsn?: string;
   readonly backup_lsn?: string;

@@ -14,7 +14,7 @@ import { readControlFile } from './control-file/control-file-store.js';
 import { createHttpServer } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { establishIdentity } from './identity.js';
-import { createWalServiceListener } from './pg-wire/wal-service-listener.js';
+import { createWalService, type WalService } from './pg-wire/wal-service-listener.js';
 import { startPeriodicPersist } from './timeline/periodic-persist.js';
 import { TimelineRegistry } from './timeline/timeline-registry.js';
 
@@ -50,6 +50,7 @@ function closeServer(server: Server): Promise<void> {
 
 interface Running {
   readonly servers: readonly Server[];
+  readonly walService: WalService;
   readonly timelines: TimelineRegistry;
   readonly stopLoops: () => Promise<void>;
   readonly lock: FileLock;
@@ -80,10 +81,10 @@ async function startServices(
   nodeLog.info({ loaded, broken }, 'timelines loaded');
   metrics.watchTimelines(timelines);
   const http = createHttpServer({ nodeId, metrics, timelines, log: nodeLog });
-  const walService = createWalServiceListener(nodeLog);
+  const walService = createWalService({ nodeId, registry: timelines, log: nodeLog });
   // HTTP comes last: /v1/status is the readiness probe, so an answer must mean that the WAL
   // port is bound and the pid file (which the control plane signals through) is written.
-  await listen(walService, config.listenPg, 'WAL service');
+  await listen(walService.server, config.listenPg, 'WAL service');
   const pidFile = join(config.dataDir, PID_FILE);
   await writeFile(pidFile, `${process.pid}\n`);
   try {
@@ -94,7 +95,14 @@ async function startServices(
   }
   const stopLoops = startPeriodicPersist(timelines, config.controlFileSaveIntervalMs, nodeLog);
   return {
-    running: { servers: [http, walService], timelines, stopLoops, lock, pidFile },
+    running: {
+      servers: [http, walService.server],
+      walService,
+      timelines,
+      stopLoops,
+      lock,
+      pidFile,
+    },
     nodeId,
   };
 }
@@ -102,6 +110,8 @@ async function startServices(
 async function shutDown(running: Running, log: Logger, reason: string): Promise<void> {
   log.info({ reason }, 'shutting down');
   const drained = Promise.all(running.servers.map(closeServer));
+  // Walproposer connections never end by themselves: end them so that the port closes.
+  running.walService.closeConnections();
   await Promise.race([
     drained,
     new Promise((resolve) => setTimeout(resolve, DRAIN_TIMEOUT_MS).unref()),

@@ -4,7 +4,7 @@
 // that an independent scan from the start of WAL finds; pg_waldump must read up to it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +16,7 @@ import {
   CRASH_TENANT,
   CRASH_TIMELINE,
 } from '../helpers/wal-writer-process.js';
-import { handOverDir, runPgTool } from '../helpers/postgres.js';
+import { pgWaldumpRange } from '../helpers/pg-waldump.js';
 import { startTestSafekeeper } from '../helpers/safekeeper.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -58,24 +58,9 @@ async function flushLsnOf(url: string): Promise<Lsn> {
   return parseLsn(status.flush_lsn);
 }
 
-/** pg_waldump reads complete segments under their final names: copy them so. */
-async function pgWaldumpUpTo(timelineDir: string, endLsn: Lsn, scratch: string): Promise<string> {
-  const copyDir = join(scratch, 'pg_wal');
-  await mkdir(copyDir);
-  for (const name of await readdir(timelineDir)) {
-    if (/^[0-9A-F]{24}(\.partial)?$/.test(name))
-      await copyFile(join(timelineDir, name), join(copyDir, name.replace('.partial', '')));
-  }
-  await handOverDir(scratch);
-  const firstRecord = WAL_START + 40n;
-  const result = await runPgTool(
-    'pg_waldump',
-    ['--path', copyDir, '--start', formatLsn(firstRecord), '--end', formatLsn(endLsn)],
-    scratch,
-  );
-  assert.equal(result.exitCode, 0, result.stderr);
-  assert.doesNotMatch(result.stderr, /error/i);
-  return result.stdout;
+/** pg_waldump from the first record (after the long page header) up to `endLsn`. */
+function pgWaldumpUpTo(timelineDir: string, endLsn: Lsn, scratch: string): Promise<string> {
+  return pgWaldumpRange(timelineDir, WAL_START + 40n, endLsn, scratch);
 }
 
 for (const killAfterBytes of KILL_AFTER_BYTES) {

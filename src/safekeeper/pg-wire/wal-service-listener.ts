@@ -1,18 +1,37 @@
-// The WAL service port (--listen-pg). The WAL service itself (startup, START_WAL_PUSH, the
-// acceptor protocol) comes with a later issue; until then the port is bound, so that conflicts
-// show at start, and every connection gets a FATAL ErrorResponse saying so, then is closed.
-import { createServer, type Server } from 'node:net';
+// The WAL service port (--listen-pg): a PostgreSQL v3 wire server with trust authentication.
+// Each connection runs a WireSession (startup, simple queries, CopyBoth); this module only
+// accepts sockets, keeps track of them, and ends them all at shutdown.
+import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from '../../common/log.js';
-import {
-  encodeErrorResponse,
-  SQLSTATE_FEATURE_NOT_SUPPORTED,
-} from '../../postgres/wire/error-response.js';
+import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import { WireSession } from './wire-session.js';
 
-const NOT_AVAILABLE_MESSAGE = 'the WAL service of this safekeeper is not implemented yet';
+export interface WalServiceOptions {
+  readonly nodeId: number;
+  readonly registry: TimelineRegistry;
+  readonly log: Logger;
+}
 
-export function createWalServiceListener(log: Logger): Server {
-  return createServer((socket) => {
-    socket.on('error', (error) => log.warn({ err: error.message }, 'WAL service connection error'));
-    socket.end(encodeErrorResponse('FATAL', SQLSTATE_FEATURE_NOT_SUPPORTED, NOT_AVAILABLE_MESSAGE));
+export interface WalService {
+  readonly server: Server;
+  /** Ends every open connection (their in-flight step finishes first). */
+  closeConnections(): void;
+}
+
+export function createWalService(options: WalServiceOptions): WalService {
+  const sockets = new Set<Socket>();
+  let nextConnectionId = 1;
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    const connectionId = nextConnectionId++;
+    const log = options.log.child({ connection: connectionId });
+    new WireSession(socket, { ...options, log, connectionId }).start();
   });
+  return {
+    server,
+    closeConnections: () => {
+      for (const socket of sockets) socket.destroy();
+    },
+  };
 }

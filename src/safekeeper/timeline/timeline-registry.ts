@@ -143,30 +143,50 @@ export class TimelineRegistry {
     server: ServerInfo,
     peers: readonly PeerInfo[],
   ): Promise<Timeline> {
+    return this.membership.run(() => this.createLocked(tenantId, timelineId, server, peers));
+  }
+
+  /** The timeline, created first if it does not exist (a walproposer's greeting does this). */
+  async requireOrCreate(
+    tenantId: TenantId,
+    timelineId: TimelineId,
+    server: ServerInfo,
+  ): Promise<Timeline> {
+    if (this.get(tenantId, timelineId) !== undefined) return this.require(tenantId, timelineId);
     return this.membership.run(async () => {
-      const tenantDir = join(this.options.dataDir, tenantId);
-      const finalDir = join(tenantDir, timelineId);
-      if (this.entries.has(key(tenantId, timelineId)) || (await pathExists(finalDir)))
-        throw new AppError('wrong-state', `timeline ${tenantId}/${timelineId} already exists`);
-      const tempDir = join(tenantDir, CREATING_PREFIX + timelineId);
-      await mkdir(tenantDir, { recursive: true });
-      await rm(tempDir, { recursive: true, force: true });
-      await mkdir(tempDir);
-      const state = initialSafekeeperState(tenantId, timelineId, server, peers);
-      const options = this.timelineOptions(tenantId, timelineId);
-      await writeControlFileAtomically(tempDir, state, Timeline.controlFileOptions(options));
-      await rename(tempDir, finalDir);
-      if (!this.options.noSync) await fsyncPath(tenantDir);
-      const timeline = await Timeline.load(finalDir, options);
-      this.entries.set(key(tenantId, timelineId), {
-        kind: 'loaded',
-        timeline,
-        tenantId,
-        timelineId,
-      });
-      options.log.info('timeline created');
-      return timeline;
+      if (this.get(tenantId, timelineId) !== undefined) return this.require(tenantId, timelineId);
+      return this.createLocked(tenantId, timelineId, server, []);
     });
+  }
+
+  private async createLocked(
+    tenantId: TenantId,
+    timelineId: TimelineId,
+    server: ServerInfo,
+    peers: readonly PeerInfo[],
+  ): Promise<Timeline> {
+    const tenantDir = join(this.options.dataDir, tenantId);
+    const finalDir = join(tenantDir, timelineId);
+    if (this.entries.has(key(tenantId, timelineId)) || (await pathExists(finalDir)))
+      throw new AppError('wrong-state', `timeline ${tenantId}/${timelineId} already exists`);
+    const tempDir = join(tenantDir, CREATING_PREFIX + timelineId);
+    await mkdir(tenantDir, { recursive: true });
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir);
+    const state = initialSafekeeperState(tenantId, timelineId, server, peers);
+    const options = this.timelineOptions(tenantId, timelineId);
+    await writeControlFileAtomically(tempDir, state, Timeline.controlFileOptions(options));
+    await rename(tempDir, finalDir);
+    if (!this.options.noSync) await fsyncPath(tenantDir);
+    const timeline = await Timeline.load(finalDir, options);
+    this.entries.set(key(tenantId, timelineId), {
+      kind: 'loaded',
+      timeline,
+      tenantId,
+      timelineId,
+    });
+    options.log.info('timeline created');
+    return timeline;
   }
 
   async delete(tenantId: TenantId, timelineId: TimelineId): Promise<DeleteResult> {

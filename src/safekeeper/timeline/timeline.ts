@@ -31,9 +31,34 @@ export interface WalAppend {
   readonly bytes: Uint8Array;
 }
 
+/**
+ * What a holder of the timeline lock may do: the protocol (protocol/acceptor.ts) composes these
+ * into its steps, each step one `withLock` call, so that a vote, an election or a batch of
+ * appends is atomic with respect to every other writer of the timeline.
+ */
+export interface LockedTimeline {
+  readonly state: SafekeeperState;
+  readonly inmem: InmemLsns;
+  /** The WAL storage; throws when the segment size is not known yet or the timeline is closed. */
+  readonly wal: WalStorage;
+  readonly hasWal: boolean;
+  readonly flushLsn: Lsn;
+  /** Max commit_lsn heard from anyone; may be ahead of flush_lsn (not persisted). */
+  globalCommitLsn: Lsn;
+  /** Writes `next` as the control file (neon's raw persist: in-memory LSNs are not taken). */
+  persistState(next: SafekeeperState): Promise<void>;
+  /** persist_control_file: the persisted state takes `changes` and every in-memory value. */
+  persistAll(changes?: Partial<SafekeeperState>): Promise<void>;
+  setServerInfo(server: ServerInfo): Promise<void>;
+  setProposerUuid(proposerUuid: string): void;
+  advanceInmem(update: Partial<InmemLsns>): Promise<void>;
+}
+
 export class Timeline {
   readonly lock = new AsyncMutex();
   private inmem: InmemLsns;
+  private inmemProposerUuid: string;
+  private globalCommit: Lsn = 0n;
   private wal: WalStorage | undefined;
   private computes = 0;
   private closed = false;
@@ -45,6 +70,8 @@ export class Timeline {
   ) {
     const { commitLsn, backupLsn, peerHorizonLsn, remoteConsistentLsn } = control.state;
     this.inmem = { commitLsn, backupLsn, peerHorizonLsn, remoteConsistentLsn };
+    this.inmemProposerUuid = control.state.proposerUuid;
+    this.globalCommit = commitLsn;
   }
 
   /** How this timeline's control file is written (sync, persist-time histogram). */
@@ -85,6 +112,66 @@ export class Timeline {
   /** A compute (walproposer) is connected; the backup/broker activity flags build on this. */
   get isActive(): boolean {
     return this.computes > 0;
+  }
+  get connectedComputes(): number {
+    return this.computes;
+  }
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Counts a connected compute until the returned function is called (once). */
+  attachCompute(): () => void {
+    this.computes++;
+    let attached = true;
+    return () => {
+      if (!attached) return;
+      attached = false;
+      this.computes--;
+    };
+  }
+
+  /** Runs `fn` holding the timeline lock, with the operations a lock holder may use. */
+  async withLock<T>(fn: (locked: LockedTimeline) => Promise<T>): Promise<T> {
+    return this.lock.run(() => {
+      if (this.closed) throw new AppError('wrong-state', `timeline ${this.dir} is closed`);
+      return fn(this.lockedView());
+    });
+  }
+
+  private lockedView(): LockedTimeline {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the view's getters read the live timeline
+    const timeline = this;
+    return {
+      get state() {
+        return timeline.state;
+      },
+      get inmem() {
+        return timeline.inmem;
+      },
+      get wal() {
+        return timeline.requireWal();
+      },
+      get hasWal() {
+        return timeline.wal !== undefined;
+      },
+      get flushLsn() {
+        return timeline.flushLsn;
+      },
+      get globalCommitLsn() {
+        return timeline.globalCommit;
+      },
+      set globalCommitLsn(lsn: Lsn) {
+        if (lsn > timeline.globalCommit) timeline.globalCommit = lsn;
+      },
+      persistState: (next) => this.control.persist(next),
+      persistAll: (changes) => this.persistLocked(changes),
+      setServerInfo: (server) => this.setServerInfoLocked(server),
+      setProposerUuid: (proposerUuid) => {
+        this.inmemProposerUuid = proposerUuid;
+      },
+      advanceInmem: (update) => this.advanceInmemLocked(update),
+    };
   }
 
   private async openWal(): Promise<void> {
@@ -138,16 +225,31 @@ export class Timeline {
 
   /** The greeting's server info: persisted at once; initialises WAL storage on first sight. */
   async setServerInfo(server: ServerInfo): Promise<void> {
-    await this.lock.run(async () => {
-      const current = this.state.server;
-      if (current.walSegSize !== 0 && current.walSegSize !== server.walSegSize)
-        throw new AppError(
-          'wrong-state',
-          `WAL segment size ${server.walSegSize} differs from the timeline's ${current.walSegSize}`,
-        );
-      await this.control.persist({ ...this.state, server });
-      await this.openWal();
-    });
+    await this.lock.run(() => this.setServerInfoLocked(server));
+  }
+
+  /**
+   * The segment size and system id cannot change once known (neon never checked: defect 19);
+   * the file is written only when something changed, and WAL storage opens on first sight.
+   */
+  private async setServerInfoLocked(server: ServerInfo): Promise<void> {
+    const current = this.state.server;
+    if (current.walSegSize !== 0 && current.walSegSize !== server.walSegSize)
+      throw new AppError(
+        'wrong-state',
+        `WAL segment size ${server.walSegSize} differs from the timeline's ${current.walSegSize}`,
+      );
+    if (current.systemId !== 0n && current.systemId !== server.systemId)
+      throw new AppError(
+        'wrong-state',
+        `system id ${server.systemId} differs from the timeline's ${current.systemId}`,
+      );
+    const changed =
+      current.walSegSize !== server.walSegSize ||
+      current.systemId !== server.systemId ||
+      current.pgVersion !== server.pgVersion;
+    if (changed) await this.control.persist({ ...this.state, server });
+    await this.openWal();
   }
 
   /** Writes the appends in order and makes them durable with one flush (group commit). */
@@ -167,35 +269,40 @@ export class Timeline {
 
   /** Advances in-memory LSNs (never backwards; commit capped at flush_lsn); rules 6-7. */
   async advanceInmem(update: Partial<InmemLsns>): Promise<void> {
-    await this.lock.run(async () => {
-      const max = (a: Lsn, b: Lsn | undefined): Lsn => (b !== undefined && b > a ? b : a);
-      // commit_lsn is WAL acknowledged by a quorum *and* present here.
-      const flushLsn = this.flushLsn;
-      const commitLsn =
-        update.commitLsn === undefined || update.commitLsn <= flushLsn
-          ? update.commitLsn
-          : flushLsn;
-      this.inmem = {
-        commitLsn: max(this.inmem.commitLsn, commitLsn),
-        backupLsn: max(this.inmem.backupLsn, update.backupLsn),
-        peerHorizonLsn: max(this.inmem.peerHorizonLsn, update.peerHorizonLsn),
-        remoteConsistentLsn: max(this.inmem.remoteConsistentLsn, update.remoteConsistentLsn),
-      };
-      const segmentSizeBytes = this.state.server.walSegSize;
-      // Rule 5a: the first commit_lsn is persisted at once, so that recovery has a record
-      // boundary to scan from after a crash.
-      const firstCommit = this.state.commitLsn === 0n && this.inmem.commitLsn !== 0n;
-      if (
-        firstCommit ||
-        (segmentSizeBytes !== 0 && horizonsNeedPersist(this.state, this.inmem, segmentSizeBytes))
-      )
-        await this.persistLocked();
-    });
+    await this.lock.run(() => this.advanceInmemLocked(update));
   }
 
-  /** persist_control_file: the persisted state takes every in-memory LSN. Lock held. */
-  private async persistLocked(): Promise<void> {
-    await this.control.persist({ ...this.state, ...this.inmem });
+  private async advanceInmemLocked(update: Partial<InmemLsns>): Promise<void> {
+    const max = (a: Lsn, b: Lsn | undefined): Lsn => (b !== undefined && b > a ? b : a);
+    // commit_lsn is WAL acknowledged by a quorum *and* present here.
+    const flushLsn = this.flushLsn;
+    const commitLsn =
+      update.commitLsn === undefined || update.commitLsn <= flushLsn ? update.commitLsn : flushLsn;
+    this.inmem = {
+      commitLsn: max(this.inmem.commitLsn, commitLsn),
+      backupLsn: max(this.inmem.backupLsn, update.backupLsn),
+      peerHorizonLsn: max(this.inmem.peerHorizonLsn, update.peerHorizonLsn),
+      remoteConsistentLsn: max(this.inmem.remoteConsistentLsn, update.remoteConsistentLsn),
+    };
+    const segmentSizeBytes = this.state.server.walSegSize;
+    // Rule 5a: the first commit_lsn is persisted at once, so that recovery has a record
+    // boundary to scan from after a crash.
+    const firstCommit = this.state.commitLsn === 0n && this.inmem.commitLsn !== 0n;
+    if (
+      firstCommit ||
+      (segmentSizeBytes !== 0 && horizonsNeedPersist(this.state, this.inmem, segmentSizeBytes))
+    )
+      await this.persistLocked();
+  }
+
+  /** persist_control_file: the persisted state takes every in-memory value. Lock held. */
+  private async persistLocked(changes: Partial<SafekeeperState> = {}): Promise<void> {
+    await this.control.persist({
+      ...this.state,
+      ...changes,
+      ...this.inmem,
+      proposerUuid: this.inmemProposerUuid,
+    });
   }
 
   /** The opportunistic periodic persist; true when it wrote the control file. */

@@ -1,0 +1,110 @@
+// Helpers for tests that push WAL through `neon_local wal push` to a real cluster: run a push
+// (in the background when a fault is injected during it), read each safekeeper's timeline status
+// and WAL files, and compare them across safekeepers.
+import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { NodeId } from '../../src/common/ids.js';
+import type { LocalCluster } from '../../src/index.js';
+import { parseLsn, type Lsn } from '../../src/postgres/lsn.js';
+import { segmentFileName } from '../../src/postgres/segment-name.js';
+import { runCli, runCliJson, type CliResult } from './cli.js';
+
+export const TENANT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
+export const TIMELINE = '7e57ab1e7e57ab1e7e57ab1e7e57ab1e';
+export const TIMELINE_REF = `${TENANT}/${TIMELINE}`;
+
+export interface PushResult {
+  term: number;
+  start_lsn: string;
+  end_lsn: string;
+  commit_lsn: string;
+  bytes: number;
+}
+
+export interface TimelineStatus {
+  acceptor_state: { term: number; epoch: number; term_history: { term: number; lsn: string }[] };
+  flush_lsn: string;
+  commit_lsn: string;
+  timeline_start_lsn: string;
+}
+
+/** `wal push` with --json; asserts exit 0 and returns the result. */
+export async function pushOk(repoDir: string, args: readonly string[]): Promise<PushResult> {
+  const pushed = await runCliJson<PushResult>(['wal', 'push', TIMELINE_REF, ...args], { repoDir });
+  assert.equal(pushed.exitCode, 0, `${JSON.stringify(pushed.body)}\n${pushed.stderr}`);
+  return pushed.body.result as PushResult;
+}
+
+/** Starts `wal push` in the background (plain output, so stderr shows its progress). */
+export function pushInBackground(repoDir: string, args: readonly string[]): Promise<CliResult> {
+  return runCli(['wal', 'push', TIMELINE_REF, ...args, '--json'], { repoDir });
+}
+
+export async function timelineStatus(cluster: LocalCluster, id: number): Promise<TimelineStatus> {
+  const config = await cluster.loadConfig();
+  const sk = config.safekeepers.find((entry) => entry.id === id);
+  assert.ok(sk, `no safekeeper ${id}`);
+  const response = await fetch(
+    `http://127.0.0.1:${sk.httpPort}/v1/tenant/${TENANT}/timeline/${TIMELINE}`,
+  );
+  assert.equal(response.status, 200, await response.clone().text());
+  return (await response.json()) as TimelineStatus;
+}
+
+export function timelineDir(cluster: LocalCluster, id: number): string {
+  return join(cluster.layout.safekeeper(id as NodeId).dataDir, TENANT, TIMELINE);
+}
+
+/** Segment files of a safekeeper's timeline: name (without .partial) -> contents. */
+export async function segmentsOf(cluster: LocalCluster, id: number): Promise<Map<string, Buffer>> {
+  const dir = timelineDir(cluster, id);
+  const segments = new Map<string, Buffer>();
+  for (const name of (await readdir(dir)).sort()) {
+    if (/^[0-9A-F]{24}(\.partial)?$/.test(name))
+      segments.set(name.replace('.partial', ''), await readFile(join(dir, name)));
+  }
+  return segments;
+}
+
+/** The WAL bytes [fromLsn, toLsn) as one safekeeper holds them (16 MiB segments). */
+export function walBytes(
+  segments: ReadonlyMap<string, Buffer>,
+  fromLsn: Lsn,
+  toLsn: Lsn,
+  segmentSizeBytes = 16 * 1024 * 1024,
+): Buffer {
+  const parts: Buffer[] = [];
+  for (let lsn = fromLsn; lsn < toLsn;) {
+    const segno = lsn / BigInt(segmentSizeBytes);
+    const name = segmentFileName(segno, segmentSizeBytes);
+    const segment = segments.get(name);
+    assert.ok(segment, `segment ${name} is missing`);
+    const offset = Number(lsn % BigInt(segmentSizeBytes));
+    const end = Math.min(segmentSizeBytes, offset + Number(toLsn - lsn));
+    parts.push(segment.subarray(offset, end));
+    lsn += BigInt(end - offset);
+  }
+  return Buffer.concat(parts);
+}
+
+/** Every safekeeper listed holds byte-identical WAL in [fromLsn, toLsn). */
+export async function assertIdenticalWal(
+  cluster: LocalCluster,
+  ids: readonly number[],
+  fromLsn: Lsn,
+  toLsn: Lsn,
+): Promise<void> {
+  const [first, ...others] = ids;
+  assert.ok(first !== undefined);
+  const reference = walBytes(await segmentsOf(cluster, first), fromLsn, toLsn);
+  for (const id of others) {
+    const bytes = walBytes(await segmentsOf(cluster, id), fromLsn, toLsn);
+    const differsAt = reference.findIndex((byte, index) => bytes[index] !== byte);
+    assert.equal(differsAt, -1, `safekeeper ${id} differs from ${first} at offset ${differsAt}`);
+  }
+}
+
+export function lsn(text: string): Lsn {
+  return parseLsn(text);
+}
