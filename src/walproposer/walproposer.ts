@@ -119,10 +119,13 @@ export class WalProposer {
   /** Waits until no more than `maxBytes` of appended WAL is uncommitted. */
   async waitForRoom(maxBytes: number, deadlineMs: number): Promise<void> {
     const buffer = this.requireElected();
+    // Until this term commits anything, its WAL counts from where the term started.
+    const committed = (): Lsn =>
+      this.commit > this.epochStartLsn ? this.commit : this.epochStartLsn;
     await this.waitUntil(
-      () => buffer.endLsn - this.commit <= BigInt(maxBytes),
+      () => buffer.endLsn - committed() <= BigInt(maxBytes),
       deadlineMs,
-      () => this.timeoutError(`WAL beyond ${formatLsn(this.commit)} is not committed by a quorum`),
+      () => this.timeoutError(`WAL beyond ${formatLsn(committed())} is not committed by a quorum`),
     );
   }
 
