@@ -193,6 +193,18 @@ export class WalProposer {
     this.votes.delete(link);
     if (this.phase === 'closed' || this.phase === 'failed') return;
     this.options.onEvent?.(`${link.name} is down: ${reason}`);
+    // Safekeepers that answer with an error (a different system id, a broken timeline) will
+    // keep doing so: when too many refuse for a quorum to exist, say so now, not at the timeout.
+    const refusing = this.links.filter((l) => l.state === 'down' && l.refused);
+    if (refusing.length > this.links.length - this.quorum) {
+      this.fail(
+        new AppError(
+          'wrong-state',
+          `no quorum is possible: ${refusing.map((l) => `${l.name} refused: ${l.lastError ?? ''}`).join('; ')}`,
+        ),
+      );
+      return;
+    }
     const timer = setTimeout(() => {
       this.reconnectTimers.delete(timer);
       void this.connect(link);
@@ -369,7 +381,7 @@ export class WalProposer {
     link.elected = true;
     link.streamStartLsn = start;
     link.nextLsn = start;
-    if (start < buffer.endLsn)
+    if (start < this.epochStartLsn)
       this.options.onEvent?.(`catching up ${link.name} from ${formatLsn(start)}`);
     this.pump(link);
   }
