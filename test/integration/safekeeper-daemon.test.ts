@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
+import { WireClient, WireServerError } from '../../src/postgres/wire/wire-client.js';
 import { test } from 'node:test';
 import { findFreePort } from '../../src/cluster/process/ports.js';
 import { startDaemon, waitStatus } from '../helpers/safekeeper.js';
@@ -61,23 +61,23 @@ test(
     const wrongMethod = await fetch(`http://127.0.0.1:${httpPort}/v1/status`, { method: 'DELETE' });
     assert.equal(wrongMethod.status, 405);
 
-    // The WAL port is bound and says plainly that the service is not there yet.
-    const reply = await new Promise<Buffer>((resolve, reject) => {
-      const socket = connect(pgPort, '127.0.0.1');
-      const chunks: Buffer[] = [];
-      socket.on('data', (chunk) => chunks.push(chunk));
-      socket.on('end', () => resolve(Buffer.concat(chunks)));
-      socket.on('error', reject);
+    // The WAL port speaks the PostgreSQL protocol: an unknown command is an ERROR and the
+    // connection stays open; an open connection does not hold up a graceful stop.
+    const wal = await WireClient.connect({
+      host: '127.0.0.1',
+      port: pgPort,
+      parameters: { ztenantid: 'ab'.repeat(16), ztimelineid: 'cd'.repeat(16) },
+      connectTimeoutMs: 5_000,
     });
-    assert.equal(reply.subarray(0, 1).toString(), 'E');
-    assert.equal(reply.readInt32BE(1), reply.length - 1);
-    assert.match(
-      reply.toString('utf8'),
-      /C0A000\0Mthe WAL service of this safekeeper is not implemented yet\0/,
+    await assert.rejects(
+      wal.simpleQuery('SELECT 1'),
+      (error: unknown) => error instanceof WireServerError && error.sqlState === '0A000',
     );
+    assert.equal(wal.isClosed, false);
 
     first.child.kill('SIGTERM');
     assert.equal(await first.exited, 0);
+    wal.destroy();
     assert.equal(
       existsSync(join(dataDir, 'safekeeper.pid')),
       false,
