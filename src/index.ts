@@ -8,6 +8,7 @@ export type {
   SafekeeperSignal,
 } from './cluster/local-cluster.js';
 export type { InitOptions } from './cluster/init.js';
+export type { WalPushRequest, WalPushResult } from './cluster/wal-push.js';
 export type { ClusterConfig, SafekeeperConfig, RemoteStorageKind } from './cluster/config.js';
 export type { ComponentStatus, StopReport } from './cluster/lifecycle.js';
 export type { StopMode } from './cluster/process/stop-process.js';

@@ -13,7 +13,9 @@ import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
 import { safekeeperComponent } from './components/safekeeper.js';
 import { storageComponent } from './components/storage.js';
+import { resolveTimelineRef } from './cluster-timelines.js';
 import { findSafekeeper, type ClusterConfig } from './config.js';
+import type { WalPushRequest, WalPushResult } from './wal-push.js';
 import { createConfigText, type InitOptions } from './init.js';
 import {
   inspectComponent,
@@ -34,6 +36,7 @@ import {
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
+export const DEFAULT_WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export interface StartOptions {
   readonly timeoutMs?: number;
@@ -251,6 +254,27 @@ export class LocalCluster {
         process.kill(pid, action === 'pause' ? 'SIGSTOP' : 'SIGCONT');
       }
       return { pid };
+    });
+  }
+
+  /**
+   * Pushes generated WAL to the safekeepers as a walproposer (a new term) and resolves once a
+   * quorum committed all of it. TIMELINE is `TENANT/TIMELINE` or a bare timeline id.
+   */
+  async pushWal(
+    timeline: string,
+    options: Omit<WalPushRequest, 'timeline' | 'segmentSizeBytes'> & {
+      readonly segmentSizeBytes?: number;
+    },
+  ): Promise<WalPushResult> {
+    // Loaded on use: the walproposer is not needed by the commands that start fast.
+    const { pushWal } = await import('./wal-push.js');
+    const config = await this.loadConfig();
+    const ref = await resolveTimelineRef(config, timeline);
+    return pushWal(config, {
+      segmentSizeBytes: DEFAULT_WAL_SEGMENT_BYTES,
+      ...options,
+      timeline: ref,
     });
   }
 }

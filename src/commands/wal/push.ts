@@ -34,24 +34,16 @@ export default class WalPush extends BaseCommand<typeof WalPush> {
   };
 
   public async run(): Promise<void> {
-    const { pushWal } = await import('../../cluster/wal-push.js');
-    const { resolveTimelineRef } = await import('../../cluster/cluster-timelines.js');
     const rate = this.flags.rate?.replace(/\/s$/, '');
-    const request = {
+    const onEvent = this.isJson
+      ? undefined
+      : (message: string): void => void process.stderr.write(`${this.errTheme.dim(message)}\n`);
+    const result = await this.cluster().pushWal(this.args.timeline, {
       sizeBytes: parseSizeBytes(this.flags.size, '--size'),
       recordSizeBytes: parseSizeBytes(this.flags['record-size'], '--record-size'),
       timeoutMs: timeoutMsFrom(this.flags.timeout),
       segmentSizeBytes: parseSizeBytes(this.flags['wal-seg-size'], '--wal-seg-size'),
       ...(rate === undefined ? {} : { rateBytesPerSecond: parseSizeBytes(rate, '--rate') }),
-    };
-    const config = await this.cluster().loadConfig();
-    const timeline = await resolveTimelineRef(config, this.args.timeline);
-    const onEvent = this.isJson
-      ? undefined
-      : (message: string): void => void process.stderr.write(`${this.errTheme.dim(message)}\n`);
-    const result = await pushWal(config, {
-      ...request,
-      timeline,
       ...(onEvent === undefined ? {} : { onEvent }),
     });
     this.output(result, () =>
