@@ -116,8 +116,9 @@ export class AcceptorLink {
     return client.sendCopyData(encodeProposerMessage(message));
   }
 
+  /** Resolves once the socket drained, or at once when the connection is gone (never rejects). */
   waitForDrain(): Promise<void> {
-    return this.client?.waitForDrain() ?? Promise.resolve();
+    return (this.client?.waitForDrain() ?? Promise.resolve()).catch(() => undefined);
   }
 
   private lost(connection: number, error: unknown): void {

@@ -283,7 +283,13 @@ export class WalProposer {
       if (this.votes.size >= this.quorum) void this.becomeElected();
       return;
     }
-    if (this.phase === 'elected') void this.admitLate(link, vote);
+    if (this.phase === 'elected')
+      this.admitLate(link, vote).catch((error: unknown) => {
+        // The term goes on without this acceptor; it is tried again when it reconnects.
+        this.options.onEvent?.(`could not catch up ${link.name}: ${String(error)}`);
+        link.close();
+        this.onDown(link, 'could not be caught up');
+      });
     // While electing, the vote is kept on the link and admitted once the election settles.
   }
 
