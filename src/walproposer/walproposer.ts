@@ -504,7 +504,7 @@ export class WalProposer {
       .join('; ');
     return new AppError(
       'timed-out',
-      `${what} (${this.quorum} of ${this.links.length} needed; ${details})`,
+      `${what} (a quorum is ${this.quorum} of ${this.links.length}; ${details})`,
     );
   }
 
