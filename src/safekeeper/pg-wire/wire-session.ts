@@ -44,6 +44,8 @@ const MAX_MESSAGE_BYTES = 256 * 1024;
 /** Parsed frames waiting for the pump beyond this pause the socket (flow control). */
 const MAX_QUEUED_BYTES = 16 * 1024 * 1024;
 const SERVER_VERSION = '15.0 (neon_local safekeeper)';
+/** A connection that has not completed its startup by then is closed (PostgreSQL: 60 s). */
+const STARTUP_TIMEOUT_MS = 10_000;
 
 export interface SessionOptions {
   readonly nodeId: number;
@@ -68,6 +70,7 @@ export class WireSession {
   private parameters = new Map<string, string>();
   private timeline: { tenantId: TenantId; timelineId: TimelineId } | undefined;
   private acceptor: Acceptor | undefined;
+  private startupTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -75,6 +78,11 @@ export class WireSession {
   ) {}
 
   start(): void {
+    this.startupTimer = setTimeout(() => {
+      if (this.mode === 'startup')
+        this.fail(new AppError('usage', `startup not completed within ${STARTUP_TIMEOUT_MS} ms`));
+    }, STARTUP_TIMEOUT_MS);
+    this.startupTimer.unref();
     this.socket.setNoDelay(true);
     this.socket.on('data', (chunk: Buffer) => this.onData(chunk));
     this.socket.on('error', (error) =>
@@ -102,6 +110,7 @@ export class WireSession {
   }
 
   private onClosed(): void {
+    clearTimeout(this.startupTimer);
     this.mode = 'ended';
     this.acceptor?.close();
     this.acceptor = undefined;
@@ -169,6 +178,7 @@ export class WireSession {
     this.parameters = parseStartupParameters(body);
     this.timeline = timelineOfParameters(this.parameters);
     this.mode = 'query';
+    clearTimeout(this.startupTimer);
     this.options.log.debug(
       { application: this.parameters.get('application_name') },
       'WAL service connection started',

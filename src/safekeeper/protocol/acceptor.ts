@@ -153,13 +153,10 @@ export class Acceptor {
 
   private async elected(locked: LockedTimeline, message: ProposerElected): Promise<void> {
     const log = this.context.log;
-    let state = locked.state;
-    if (state.acceptorState.term < message.term) {
-      state = { ...state, acceptorState: { ...state.acceptorState, term: message.term } };
-      await locked.persistState(state);
-    }
+    const state = locked.state;
     // A newer proposer exists: this one's election is stale and gets no answer.
     if (state.acceptorState.term > message.term) return;
+    // Everything is checked before anything is written: a refused message changes nothing.
     const start = message.startStreamingAt;
     checkElectedHistory(message, start);
     const wal = locked.wal;
@@ -182,6 +179,12 @@ export class Acceptor {
           `refusing ProposerElected: WAL before ${formatLsn(start)} is of term ${ours} here but of term ${theirs} in the proposer's history`,
         );
     }
+    // The term is durable before any WAL is cut, as a vote would be.
+    if (state.acceptorState.term < message.term)
+      await locked.persistState({
+        ...state,
+        acceptorState: { ...state.acceptorState, term: message.term },
+      });
     if (wal.writeLsn !== start) {
       if (wal.writeLsn > start)
         log.info(

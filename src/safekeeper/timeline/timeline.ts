@@ -244,11 +244,16 @@ export class Timeline {
         'wrong-state',
         `system id ${server.systemId} differs from the timeline's ${current.systemId}`,
       );
+    // A known PostgreSQL version is kept (a mismatch is only logged by the caller, as in neon).
+    const next = {
+      ...server,
+      pgVersion: current.pgVersion === 0 ? server.pgVersion : current.pgVersion,
+    };
     const changed =
-      current.walSegSize !== server.walSegSize ||
-      current.systemId !== server.systemId ||
-      current.pgVersion !== server.pgVersion;
-    if (changed) await this.control.persist({ ...this.state, server });
+      current.walSegSize !== next.walSegSize ||
+      current.systemId !== next.systemId ||
+      current.pgVersion !== next.pgVersion;
+    if (changed) await this.control.persist({ ...this.state, server: next });
     await this.openWal();
   }
 
