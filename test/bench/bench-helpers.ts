@@ -105,3 +105,11 @@ export function reportThroughput(
   process.stdout.write(`${JSON.stringify(full)}\n`);
   return full;
 }
+
+/** The nearest-rank percentile (`fraction` in (0, 1]) of a non-empty list. */
+export function percentile(values: readonly number[], fraction: number): number {
+  if (values.length === 0 || !(fraction > 0 && fraction <= 1))
+    throw new RangeError(`percentile ${fraction} of ${values.length} values`);
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.ceil(fraction * sorted.length) - 1]!;
+}

@@ -1,0 +1,99 @@
+// The disk's own numbers, for benchmarks to be judged against: the latency of one small write
+// plus fdatasync, and a plain Node writer that appends and fdatasyncs to several files the way
+// a quorum of safekeepers would. Files are zero-filled and synced before any clock starts, and
+// removed afterwards. Nothing here knows about safekeepers.
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createZeroFilledFile } from '../../src/safekeeper/wal/segment-files.js';
+
+async function writeAllAt(handle: FileHandle, bytes: Uint8Array, offset: number): Promise<void> {
+  for (let written = 0; written < bytes.length;) {
+    const { bytesWritten } = await handle.write(
+      bytes,
+      written,
+      bytes.length - written,
+      offset + written,
+    );
+    written += bytesWritten;
+  }
+}
+
+export interface LatencyPlan {
+  readonly writeBytes: number;
+  readonly warmupCount: number;
+  readonly measuredCount: number;
+  /** Files written and fdatasynced in parallel for each step (1: a single file). */
+  readonly fileCount: number;
+  /** A step's latency ends when this many of its files are durable. */
+  readonly quorum: number;
+}
+
+/**
+ * One write of `writeBytes` at the next offset of each preallocated file, then fdatasync, one
+ * step at a time (every file finishes before the next step); returns the ms until `quorum`
+ * files were durable, for each measured step (the warm-up ones are dropped).
+ */
+export async function measureFdatasyncLatenciesMs(
+  dir: string,
+  plan: LatencyPlan,
+): Promise<number[]> {
+  const count = plan.warmupCount + plan.measuredCount;
+  const paths = Array.from({ length: plan.fileCount }, (_, index) =>
+    join(dir, `fdatasync-latency-${index}.bin`),
+  );
+  for (const path of paths) await createZeroFilledFile(path, count * plan.writeBytes, false);
+  const handles = await Promise.all(paths.map((path) => open(path, 'r+')));
+  const bytes = Buffer.alloc(plan.writeBytes, 0x5a);
+  const durationsMs: number[] = [];
+  try {
+    for (let index = 0; index < count; index++) {
+      const startedAt = performance.now();
+      let durable = 0;
+      let quorumAt = 0;
+      await Promise.all(
+        handles.map(async (handle) => {
+          await writeAllAt(handle, bytes, index * plan.writeBytes);
+          await handle.datasync();
+          if (++durable === plan.quorum) quorumAt = performance.now();
+        }),
+      );
+      if (index >= plan.warmupCount) durationsMs.push(quorumAt - startedAt);
+    }
+  } finally {
+    await Promise.all(handles.map((handle) => handle.close()));
+    await Promise.all(paths.map((path) => rm(path, { force: true })));
+  }
+  return durationsMs;
+}
+
+/**
+ * For each chunk in turn: write it to every one of `fileCount` preallocated files and fdatasync
+ * each, the files in parallel; returns the seconds from the first write to the last fdatasync.
+ */
+export async function measurePlainWriterSeconds(
+  dir: string,
+  chunks: readonly Uint8Array[],
+  fileCount: number,
+): Promise<number> {
+  const totalBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+  const paths = Array.from({ length: fileCount }, (_, index) => join(dir, `plain-${index}.bin`));
+  for (const path of paths) await createZeroFilledFile(path, totalBytes, false);
+  const handles = await Promise.all(paths.map((path) => open(path, 'r+')));
+  try {
+    const startedAt = performance.now();
+    let offset = 0;
+    for (const chunk of chunks) {
+      await Promise.all(
+        handles.map(async (handle) => {
+          await writeAllAt(handle, chunk, offset);
+          await handle.datasync();
+        }),
+      );
+      offset += chunk.length;
+    }
+    return (performance.now() - startedAt) / 1000;
+  } finally {
+    await Promise.all(handles.map((handle) => handle.close()));
+    await Promise.all(paths.map((path) => rm(path, { force: true })));
+  }
+}

@@ -1,0 +1,202 @@
+// The WAL service end to end: a WalProposer streaming genuine PostgreSQL WAL to three real
+// safekeeper processes (fsync on, 16 MiB segments, a fresh timeline per measurement), against
+// what the same disk does on its own in the same run. Reports quorum-commit throughput (vs a
+// plain writer fdatasyncing three files) and the commit latency of single 8 KiB records (vs one
+// 8 KiB write + fdatasync). Prints one JSON document; a missed target is reported, not fatal.
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { quorumOf } from '../../src/walproposer/election.js';
+import {
+  daemonErrors,
+  startBenchSafekeepers,
+  stopBenchSafekeepers,
+  type BenchSafekeeper,
+} from './bench-safekeepers.js';
+import { median, percentile, round } from './bench-helpers.js';
+import { measureFdatasyncLatenciesMs, measurePlainWriterSeconds } from './fsync-baselines.js';
+import {
+  APPEND_BYTES,
+  chunksOf,
+  commitLatenciesMs,
+  encodeAppends,
+  MAX_UNCOMMITTED_BYTES,
+  MIB,
+  pushSeconds,
+  RECORD_BYTES,
+  SEGMENT_BYTES,
+  type WalStart,
+} from './proposer-runs.js';
+
+const SAFEKEEPER_COUNT = 3;
+const THROUGHPUT_BYTES = 256 * MIB;
+const THROUGHPUT_WARMUP_BYTES = 64 * MIB;
+const THROUGHPUT_RUNS = 5;
+const LATENCY_WARMUP_COUNT = 100;
+const LATENCY_MEASURED_COUNT = 1000;
+const TARGET_LATENCY_RATIO = 3;
+const TARGET_THROUGHPUT_RATIO = 0.5;
+
+function ratioOf(subject: number, baseline: number): number {
+  return Math.round((subject / baseline) * 100) / 100;
+}
+
+function latencySummary(durationsMs: readonly number[]): { p50Ms: number; p99Ms: number } {
+  const precise = (value: number): number => Math.round(value * 1000) / 1000;
+  return {
+    p50Ms: precise(percentile(durationsMs, 0.5)),
+    p99Ms: precise(percentile(durationsMs, 0.99)),
+  };
+}
+
+/** Scratch space in the OS temp dir: daemons' data dirs and baseline files share one disk. */
+async function withScratch<T>(action: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-wal-service-'));
+  try {
+    return await action(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+interface Measurements {
+  readonly serviceSeconds: number[];
+  readonly plainSeconds: number[];
+  readonly commitMs: number[];
+  readonly fdatasyncMs: number[];
+  /** Informational: the same on one file per safekeeper in parallel, until a quorum is durable. */
+  readonly quorumFdatasyncMs: number[];
+  readonly daemonErrors: string[];
+}
+
+/** The throughput runs: service and plain writer interleaved, so that disk drift hits both. */
+async function measureThroughput(
+  safekeepers: readonly BenchSafekeeper[],
+  baselineDir: string,
+): Promise<Pick<Measurements, 'serviceSeconds' | 'plainSeconds'>> {
+  // A fresh timeline's WAL starts at its second segment, as the proposer's election settles.
+  const fresh: WalStart = { startLsn: BigInt(SEGMENT_BYTES), prevRecordLsn: 0n };
+  const chunks = chunksOf(encodeAppends(fresh, THROUGHPUT_BYTES).appends);
+  // Unmeasured warm-up rounds, so that both sides run optimised code.
+  await pushSeconds(safekeepers, THROUGHPUT_WARMUP_BYTES);
+  const warmupChunks = chunks.slice(0, THROUGHPUT_WARMUP_BYTES / APPEND_BYTES);
+  await measurePlainWriterSeconds(baselineDir, warmupChunks, SAFEKEEPER_COUNT);
+  const serviceSeconds: number[] = [];
+  const plainSeconds: number[] = [];
+  for (let run = 0; run < THROUGHPUT_RUNS; run++) {
+    serviceSeconds.push(await pushSeconds(safekeepers, THROUGHPUT_BYTES));
+    plainSeconds.push(await measurePlainWriterSeconds(baselineDir, chunks, SAFEKEEPER_COUNT));
+  }
+  return { serviceSeconds, plainSeconds };
+}
+
+async function measureAll(dir: string): Promise<Measurements> {
+  const baselineDir = join(dir, 'baseline');
+  await mkdir(baselineDir);
+  const safekeepers = await startBenchSafekeepers(join(dir, 'safekeepers'), SAFEKEEPER_COUNT);
+  try {
+    const throughput = await measureThroughput(safekeepers, baselineDir);
+    const commitMs = await commitLatenciesMs(
+      safekeepers,
+      LATENCY_WARMUP_COUNT,
+      LATENCY_MEASURED_COUNT,
+    );
+    const plan = {
+      writeBytes: RECORD_BYTES,
+      warmupCount: LATENCY_WARMUP_COUNT,
+      measuredCount: LATENCY_MEASURED_COUNT,
+    };
+    const fdatasyncMs = await measureFdatasyncLatenciesMs(baselineDir, {
+      ...plan,
+      fileCount: 1,
+      quorum: 1,
+    });
+    const quorumFdatasyncMs = await measureFdatasyncLatenciesMs(baselineDir, {
+      ...plan,
+      fileCount: SAFEKEEPER_COUNT,
+      quorum: quorumOf(SAFEKEEPER_COUNT),
+    });
+    return {
+      ...throughput,
+      commitMs,
+      fdatasyncMs,
+      quorumFdatasyncMs,
+      daemonErrors: daemonErrors(safekeepers),
+    };
+  } finally {
+    await stopBenchSafekeepers(safekeepers);
+  }
+}
+
+function throughputReport(measured: Measurements): Record<string, unknown> {
+  const totalMiB = THROUGHPUT_BYTES / MIB;
+  const rate = (seconds: number): number => round(totalMiB / seconds);
+  const subjectMiBPerSecond = rate(median(measured.serviceSeconds));
+  const baselineMiBPerSecond = rate(median(measured.plainSeconds));
+  const ratio = ratioOf(subjectMiBPerSecond, baselineMiBPerSecond);
+  return {
+    runs: THROUGHPUT_RUNS,
+    totalMiB,
+    recordBytes: RECORD_BYTES,
+    appendBytesMax: APPEND_BYTES,
+    maxUncommittedBytes: MAX_UNCOMMITTED_BYTES,
+    subjectMiBPerSecond,
+    subjectRunsMiBPerSecond: measured.serviceSeconds.map(rate),
+    baselineMiBPerSecond,
+    baselineRunsMiBPerSecond: measured.plainSeconds.map(rate),
+    baseline: `plain Node writer: each 128 KiB chunk written to ${SAFEKEEPER_COUNT} preallocated files and fdatasynced, the files in parallel`,
+    ratio,
+    targetRatio: TARGET_THROUGHPUT_RATIO,
+    meetsTarget: ratio >= TARGET_THROUGHPUT_RATIO,
+    notes:
+      'subject: WalProposer -> 3 safekeepers, timed from the first append to waitForCommit(end); the daemons create (zero-fill, fsync) their segments inside the timing, the baseline files are preallocated before it',
+  };
+}
+
+function latencyReport(measured: Measurements): Record<string, unknown> {
+  const subject = latencySummary(measured.commitMs);
+  const baseline = latencySummary(measured.fdatasyncMs);
+  const ratio = ratioOf(subject.p50Ms, baseline.p50Ms);
+  return {
+    appends: LATENCY_MEASURED_COUNT,
+    warmupAppends: LATENCY_WARMUP_COUNT,
+    recordBytes: RECORD_BYTES,
+    subjectP50Ms: subject.p50Ms,
+    subjectP99Ms: subject.p99Ms,
+    baselineP50Ms: baseline.p50Ms,
+    baselineP99Ms: baseline.p99Ms,
+    baseline: 'one 8 KiB write at the next offset of a preallocated file, then fdatasync',
+    ratio,
+    p99Ratio: ratioOf(subject.p99Ms, baseline.p99Ms),
+    quorumFdatasync: {
+      ...latencySummary(measured.quorumFdatasyncMs),
+      what: `informational: the same write + fdatasync on ${SAFEKEEPER_COUNT} files in parallel, until ${quorumOf(SAFEKEEPER_COUNT)} are durable (the disk's share of a quorum commit)`,
+    },
+    targetRatio: TARGET_LATENCY_RATIO,
+    meetsTarget: ratio <= TARGET_LATENCY_RATIO,
+    notes:
+      'subject: append of one record until waitForCommit(its end), one at a time; ratio is p50/p50',
+  };
+}
+
+const startedAt = performance.now();
+// Other work on the machine skews every figure here: the load average is reported with them.
+const [loadAverageAtStart] = loadavg();
+const measured = await withScratch(measureAll);
+process.stdout.write(
+  `${JSON.stringify({
+    benchmark: 'wal-service',
+    safekeepers: SAFEKEEPER_COUNT,
+    fsync: true,
+    segmentBytes: SEGMENT_BYTES,
+    node: process.version,
+    throughput: throughputReport(measured),
+    commitLatency: latencyReport(measured),
+    daemonErrors: measured.daemonErrors,
+    loadAverage1m: { atStart: loadAverageAtStart, atEnd: loadavg()[0] },
+    cpus: cpus().length,
+    benchSeconds: round((performance.now() - startedAt) / 1000),
+  })}\n`,
+);
+// A daemon that logged an ERROR makes the figures meaningless: say so with the exit status.
+if (measured.daemonErrors.length > 0) process.exitCode = 1;
