@@ -146,8 +146,11 @@ export class WalProposer {
    */
   async announceCommit(deadlineMs: number): Promise<void> {
     const target = this.commit;
-    const pending = this.links.filter((link) => link.elected && link.state === 'up');
-    for (const link of pending) this.sendAppend(link, link.nextLsn, new Uint8Array(0));
+    // Connected acceptors still being admitted or caught up are waited for too.
+    const pending = this.links.filter((link) => link.state === 'up');
+    for (const link of pending)
+      if (link.elected && link.nextLsn === this.buffer?.endLsn)
+        this.sendAppend(link, link.nextLsn, new Uint8Array(0));
     await this.waitUntil(
       () => pending.every((link) => link.state !== 'up' || link.ackedCommitLsn >= target),
       deadlineMs,

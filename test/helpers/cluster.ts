@@ -7,9 +7,12 @@ import type { TestContext } from 'node:test';
 import { LocalCluster } from '../../src/index.js';
 import { makeTempDir } from './temp-dir.js';
 
-/** An offset that puts every default port (2379..9001) into 12000..60000. */
+/**
+ * An offset that puts every default port (2379..9001) into 12379..32000: below Linux's
+ * ephemeral range (32768..60999), so no client socket can hold a port a test daemon must bind.
+ */
 export function randomPortOffset(): number {
-  return 10_000 + Math.floor(Math.random() * 40_000);
+  return 10_000 + Math.floor(Math.random() * 22_000);
 }
 
 export interface TestClusterOptions {

@@ -100,6 +100,21 @@ export class WireClient {
         client.#fail(new AppError('timed-out', `could not connect to ${endpoint}: ${reason}`));
       }, options.connectTimeoutMs);
       socket.once('connect', () => {
+        // A loopback connect to a closed port in the ephemeral range can be given that very
+        // port as its own and connect to itself (TCP simultaneous open): treat it as refused,
+        // and let go of the port at once, since a server wants to bind it.
+        if (
+          socket.localPort === socket.remotePort &&
+          socket.localAddress === socket.remoteAddress
+        ) {
+          client.#fail(
+            new AppError(
+              'unavailable',
+              `could not connect to ${endpoint}: connection refused (self-connect)`,
+            ),
+          );
+          return;
+        }
         client.#isConnected = true;
         socket.write(startupMessage);
       });
