@@ -8,7 +8,7 @@ import type { Lsn } from '../postgres/lsn.js';
 import { WireClient, WireServerError } from '../postgres/wire/wire-client.js';
 import {
   decodeAcceptorMessage,
-  encodeProposerMessage,
+  encodeProposerMessageParts,
 } from '../safekeeper/protocol/proposer-codec.js';
 import type {
   AcceptorMessage,
@@ -53,6 +53,8 @@ export class AcceptorLink {
   nextLsn: Lsn = 0n;
   /** flush_lsn acknowledged in the proposer's term: durable there, kept across reconnects. */
   ackedFlushLsn: Lsn = 0n;
+  /** commit_lsn sent to this acceptor last. */
+  sentCommitLsn: Lsn = 0n;
   /** commit_lsn the acceptor reported last. */
   ackedCommitLsn: Lsn = 0n;
   /** The socket asked for a drain: sending waits for it. */
@@ -113,7 +115,7 @@ export class AcceptorLink {
   send(message: ProposerMessage): boolean {
     const client = this.client;
     if (client === undefined || this.state !== 'up') return true;
-    return client.sendCopyData(encodeProposerMessage(message));
+    return client.sendCopyDataParts(encodeProposerMessageParts(message));
   }
 
   /** Resolves once the socket drained, or at once when the connection is gone (never rejects). */

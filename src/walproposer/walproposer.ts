@@ -446,9 +446,19 @@ export class WalProposer {
     const commit = quorumFlushLsn(flushes, this.quorum, this.epochStartLsn);
     if (commit <= this.commit) return;
     this.commit = commit;
-    for (const link of this.links)
-      if (link.elected && link.state === 'up' && link.nextLsn === this.buffer?.endLsn)
-        this.sendAppend(link, link.nextLsn, new Uint8Array(0));
+    // Whoever waits for this commit runs first; then acceptors that were sent no WAL since
+    // (which would carry it) learn it from an empty append.
+    this.wake();
+    setImmediate(() => {
+      for (const link of this.links)
+        if (
+          link.elected &&
+          link.state === 'up' &&
+          link.nextLsn === this.buffer?.endLsn &&
+          link.sentCommitLsn < this.commit
+        )
+          this.sendAppend(link, link.nextLsn, new Uint8Array(0));
+    });
   }
 
   /** Sends this acceptor what it lacks, within its in-flight window. */
@@ -474,6 +484,7 @@ export class WalProposer {
   }
 
   private sendAppend(link: AcceptorLink, beginLsn: Lsn, bytes: Uint8Array): boolean {
+    link.sentCommitLsn = this.commit;
     return link.send({
       tag: 'append',
       header: {

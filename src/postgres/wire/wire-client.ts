@@ -7,7 +7,6 @@ import { connect as connectSocket, type Socket } from 'node:net';
 import { assert } from '../../common/assert.js';
 import { AppError, describeError } from '../../common/errors.js';
 import { decodeParameterStatus, type BackendKeyData } from './backend-messages.js';
-import { encodeCopyData } from './copy-messages.js';
 import { decodeErrorResponse } from './error-response.js';
 import { FrameReader, type WireFrame } from './frame-reader.js';
 import { encodeQuery, encodeStartupMessage, encodeTerminate } from './frontend-messages.js';
@@ -46,6 +45,9 @@ const FATAL_SEVERITIES: ReadonlySet<string> = new Set(['FATAL', 'PANIC']);
 type ConnectionState = 'open' | 'closing' | 'closed';
 type CopyDataListener = (payload: Buffer) => void;
 type CloseListener = (error: Error | undefined) => void;
+
+/** 'd' and the int32 length. */
+const COPY_DATA_HEADER_BYTES = 5;
 
 export class WireClient {
   readonly #socket: Socket;
@@ -175,6 +177,14 @@ export class WireClient {
 
   /** Sends one CopyData (the payload is copied); returns false when the caller should wait for drain. */
   sendCopyData(payload: Uint8Array): boolean {
+    return this.sendCopyDataParts([payload]);
+  }
+
+  /**
+   * Sends one CopyData whose payload is the concatenation of `parts`, without copying them: a
+   * 5-byte frame header, then each part, in one corked write.
+   */
+  sendCopyDataParts(parts: readonly Uint8Array[]): boolean {
     if (this.#state !== 'open') throw this.#closedError('send CopyData');
     if (!this.#isCopying()) {
       throw new AppError(
@@ -182,7 +192,14 @@ export class WireClient {
         `cannot send CopyData to ${this.#endpoint}: not in COPY BOTH`,
       );
     }
-    return this.#socket.write(encodeCopyData(payload));
+    const header = Buffer.allocUnsafe(COPY_DATA_HEADER_BYTES);
+    header.write('d', 0, 'ascii');
+    header.writeInt32BE(4 + parts.reduce((sum, part) => sum + part.length, 0), 1);
+    this.#socket.cork();
+    let flowing = this.#socket.write(header);
+    for (const part of parts) flowing = this.#socket.write(part);
+    this.#socket.uncork();
+    return flowing;
   }
 
   /** Resolves when the socket's write buffer drained; rejects when the connection ends first. */

@@ -185,7 +185,23 @@ function readProposerElected(reader: BinaryReader): ProposerElected {
   };
 }
 
+/**
+ * A proposer message as the parts of one payload, WAL bytes not copied: an AppendRequest is its
+ * 72-byte tag and header followed by its WAL (so one WAL slice can go to every acceptor).
+ */
+export function encodeProposerMessageParts(message: ProposerMessage): Uint8Array[] {
+  if (message.tag !== 'append') return [encodeProposerMessage(message)];
+  const writer = new BinaryWriter().u64(tagValue(PROPOSER_TAGS.append), 'tag');
+  writeAppendRequestHeader(writer, message);
+  return [writer.toBuffer(), message.walBytes];
+}
+
 function writeAppendRequest(writer: BinaryWriter, message: AppendRequest): void {
+  writeAppendRequestHeader(writer, message);
+  writer.bytes(message.walBytes);
+}
+
+function writeAppendRequestHeader(writer: BinaryWriter, message: AppendRequest): void {
   const { header, walBytes } = message;
   assert(header.endLsn >= header.beginLsn, 'AppendRequest end_lsn is before begin_lsn');
   assert(
@@ -197,7 +213,6 @@ function writeAppendRequest(writer: BinaryWriter, message: AppendRequest): void 
   writer.u64(header.beginLsn, 'begin_lsn').u64(header.endLsn, 'end_lsn');
   writer.u64(header.commitLsn, 'commit_lsn').u64(header.truncateLsn, 'truncate_lsn');
   writeHexId(writer, header.proposerId, 'proposer_uuid');
-  writer.bytes(walBytes);
 }
 
 function readAppendRequest(reader: BinaryReader): AppendRequest {

@@ -7,6 +7,7 @@ import {
   decodeProposerMessage,
   encodeAcceptorMessage,
   encodeProposerMessage,
+  encodeProposerMessageParts,
 } from '../../../src/safekeeper/protocol/proposer-codec.js';
 import type { AppendRequest } from '../../../src/safekeeper/protocol/proposer-messages.js';
 import {
@@ -29,6 +30,14 @@ for (const { name, message, bytes } of PROPOSER_CASES) {
     const encoded = encodeProposerMessage(message);
     assert.equal(encoded.length, bytes);
     assert.deepEqual(decodeProposerMessage(encoded), message);
+  });
+}
+
+for (const { name, message } of PROPOSER_CASES) {
+  test(`proposer ${name}: the parts make the same payload, WAL not copied`, () => {
+    const parts = encodeProposerMessageParts(message);
+    assert.deepEqual(Buffer.concat(parts), encodeProposerMessage(message));
+    if (message.tag === 'append') assert.equal(parts[1], message.walBytes);
   });
 }
 
