@@ -2,21 +2,9 @@
 // plus fdatasync, and a plain Node writer that appends and fdatasyncs to several files the way
 // a quorum of safekeepers would. Files are zero-filled and synced before any clock starts, and
 // removed afterwards. Nothing here knows about safekeepers.
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createZeroFilledFile } from '../../src/safekeeper/wal/segment-files.js';
-
-async function writeAllAt(handle: FileHandle, bytes: Uint8Array, offset: number): Promise<void> {
-  for (let written = 0; written < bytes.length;) {
-    const { bytesWritten } = await handle.write(
-      bytes,
-      written,
-      bytes.length - written,
-      offset + written,
-    );
-    written += bytesWritten;
-  }
-}
+import { createZeroFilledFile, writeFully } from '../../src/safekeeper/wal/segment-files.js';
 
 export interface LatencyPlan {
   readonly writeBytes: number;
@@ -52,7 +40,7 @@ export async function measureFdatasyncLatenciesMs(
       let quorumAt = 0;
       await Promise.all(
         handles.map(async (handle) => {
-          await writeAllAt(handle, bytes, index * plan.writeBytes);
+          await writeFully(handle, bytes, index * plan.writeBytes);
           await handle.datasync();
           if (++durable === plan.quorum) quorumAt = performance.now();
         }),
@@ -85,7 +73,7 @@ export async function measurePlainWriterSeconds(
     for (const chunk of chunks) {
       await Promise.all(
         handles.map(async (handle) => {
-          await writeAllAt(handle, chunk, offset);
+          await writeFully(handle, chunk, offset);
           await handle.datasync();
         }),
       );

@@ -5,13 +5,10 @@
 import type { Lsn } from '../../src/postgres/lsn.js';
 import { encodeCopyData } from '../../src/postgres/wire/frontend-messages.js';
 import { encodeProposerMessage } from '../../src/safekeeper/protocol/proposer-codec.js';
-import {
-  PROPOSER_PROTOCOL_VERSION,
-  type ProposerGreeting,
-} from '../../src/safekeeper/protocol/proposer-messages.js';
 import type { Expectation } from './wire-fuzz-runner.js';
 import {
   correctGreeting,
+  greeting,
   U64_MAX,
   walPushPrefix,
   type CaseDraft,
@@ -19,6 +16,8 @@ import {
   type FuzzTarget,
   type TimelineChoice,
 } from './wire-fuzz-frames.js';
+
+export { greeting };
 
 export const PROTOCOL_VIOLATION: Expectation = { kind: 'fatal', sqlState: '08P01' };
 export const WRONG_STATE: Expectation = { kind: 'fatal', sqlState: '55000' };
@@ -75,21 +74,6 @@ export function rawAppend(fields: AppendFields, proposerId: string, wal: Buffer)
 /** WAL bytes for an AppendRequest at `beginLsn`, as many as keep end_lsn within 64 bits. */
 export function walAt(random: FuzzRandom, beginLsn: Lsn, maxBytes: number): Buffer {
   return random.bytes(U64_MAX - beginLsn < BigInt(maxBytes) ? 0 : random.int(0, maxBytes));
-}
-
-export function greeting(target: FuzzTarget, changes: Partial<ProposerGreeting> = {}): Buffer {
-  return encodeProposerMessage({
-    tag: 'greeting',
-    protocolVersion: PROPOSER_PROTOCOL_VERSION,
-    pgVersion: target.pgVersion,
-    proposerId: target.proposerId,
-    systemId: target.systemId,
-    timelineId: target.timelineId,
-    tenantId: target.tenantId,
-    pgTimeline: 1,
-    walSegSize: target.segmentSizeBytes,
-    ...changes,
-  });
 }
 
 /** A well-formed message of each kind with random fields (never processed past decoding here). */

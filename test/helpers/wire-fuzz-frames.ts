@@ -11,7 +11,10 @@ import { STARTUP_CODES } from '../../src/postgres/wire/frame-reader.js';
 import type { TenantId, TimelineId } from '../../src/common/hex-id.js';
 import type { Lsn } from '../../src/postgres/lsn.js';
 import { encodeProposerMessage } from '../../src/safekeeper/protocol/proposer-codec.js';
-import { PROPOSER_PROTOCOL_VERSION } from '../../src/safekeeper/protocol/proposer-messages.js';
+import {
+  PROPOSER_PROTOCOL_VERSION,
+  type ProposerGreeting,
+} from '../../src/safekeeper/protocol/proposer-messages.js';
 import { seededRandom } from './wal.js';
 import type { FuzzCase } from './wire-fuzz-runner.js';
 
@@ -130,19 +133,23 @@ export function walPushPrefix(target: FuzzTarget, timeline: TimelineChoice = 'pr
 
 /** The greeting the timeline's own proposer would send: accepted, and it changes nothing. */
 export function correctGreeting(target: FuzzTarget): Buffer {
-  return encodeCopyData(
-    encodeProposerMessage({
-      tag: 'greeting',
-      protocolVersion: PROPOSER_PROTOCOL_VERSION,
-      pgVersion: target.pgVersion,
-      proposerId: target.proposerId,
-      systemId: target.systemId,
-      timelineId: target.timelineId,
-      tenantId: target.tenantId,
-      pgTimeline: 1,
-      walSegSize: target.segmentSizeBytes,
-    }),
-  );
+  return encodeCopyData(greeting(target));
+}
+
+/** A greeting for the target's timeline, with `changes` applied. */
+export function greeting(target: FuzzTarget, changes: Partial<ProposerGreeting> = {}): Buffer {
+  return encodeProposerMessage({
+    tag: 'greeting',
+    protocolVersion: PROPOSER_PROTOCOL_VERSION,
+    pgVersion: target.pgVersion,
+    proposerId: target.proposerId,
+    systemId: target.systemId,
+    timelineId: target.timelineId,
+    tenantId: target.tenantId,
+    pgTimeline: 1,
+    walSegSize: target.segmentSizeBytes,
+    ...changes,
+  });
 }
 
 export type FrameVerdict = 'bad-length' | 'incomplete' | 'complete';

@@ -102,3 +102,21 @@ export async function renameSegment(
   await rename(location.path, path);
   return { segno: location.segno, path, partial };
 }
+
+/** Writes all of `bytes` at `offset` (a positional write may be short). */
+export async function writeFully(
+  handle: FileHandle,
+  bytes: Uint8Array,
+  offset: number,
+): Promise<void> {
+  let written = 0;
+  while (written < bytes.length) {
+    const { bytesWritten } = await handle.write(
+      bytes,
+      written,
+      bytes.length - written,
+      offset + written,
+    );
+    written += bytesWritten;
+  }
+}

@@ -20,6 +20,7 @@ import {
   listSegments,
   renameSegment,
   segmentPath,
+  writeFully,
   zeroFill,
   type SegmentLocation,
 } from './segment-files.js';
@@ -271,18 +272,5 @@ export class WalStorage {
     this.current = undefined;
     await segment?.handle.close();
     await this.preallocator.close();
-  }
-}
-
-async function writeFully(handle: FileHandle, bytes: Uint8Array, offset: number): Promise<void> {
-  let written = 0;
-  while (written < bytes.length) {
-    const { bytesWritten } = await handle.write(
-      bytes,
-      written,
-      bytes.length - written,
-      offset + written,
-    );
-    written += bytesWritten;
   }
 }
