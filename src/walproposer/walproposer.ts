@@ -68,7 +68,6 @@ export class WalProposer {
   private phase: Phase = 'campaign';
   private term = 0n;
   private campaigns = 0;
-  private readonly votes = new Map<AcceptorLink, VoteResponse>();
   private history: TermSwitch[] = [];
   private epochStartLsn = 0n;
   private buffer: WalBuffer | undefined;
@@ -193,7 +192,6 @@ export class WalProposer {
   }
 
   private onDown(link: AcceptorLink, reason: string): void {
-    this.votes.delete(link);
     if (this.phase === 'closed' || this.phase === 'failed') return;
     this.options.onEvent?.(`${link.name} is down: ${reason}`);
     // Safekeepers that answer with an error (a different system id, a broken timeline) will
@@ -258,7 +256,8 @@ export class WalProposer {
         `gave up after ${MAX_CAMPAIGNS} campaigns: another proposer keeps raising the term`,
       );
     this.term = term;
-    this.votes.clear();
+    // Votes of an earlier campaign do not count for this one.
+    for (const link of this.links) link.vote = undefined;
     this.options.onEvent?.(`campaigning for term ${term}`);
     for (const link of this.links)
       if (link.greetedTerm !== undefined) link.send({ tag: 'vote', term });
@@ -274,16 +273,17 @@ export class WalProposer {
       this.startCampaign(vote.term + 1n);
       return;
     }
+    // An answer to an earlier campaign's request counts for nothing.
+    if (vote.term < this.term) return;
     // Our term, not granted now: the vote was given to us before this connection (a reconnect).
-    const ours = vote.voteGiven || (vote.term === this.term && this.phase !== 'campaign');
+    const ours = vote.voteGiven || this.phase !== 'campaign';
     if (!ours) {
       if (this.phase === 'campaign') this.startCampaign(this.term + 1n);
       return;
     }
     link.vote = vote;
     if (this.phase === 'campaign') {
-      this.votes.set(link, vote);
-      if (this.votes.size >= this.quorum) void this.becomeElected();
+      if (this.voters().length >= this.quorum) void this.becomeElected();
       return;
     }
     if (this.phase === 'elected')
@@ -299,18 +299,16 @@ export class WalProposer {
   private async becomeElected(): Promise<void> {
     this.phase = 'electing';
     try {
-      const voters = [...this.votes.entries()];
-      const donorVote = pickDonor(voters.map(([, vote]) => vote));
-      const donor = voters.find(([, vote]) => vote === donorVote)?.[0] as AcceptorLink;
-      this.truncate = voters.reduce(
-        (max, [, v]) => (v.truncateLsn > max ? v.truncateLsn : max),
-        0n,
-      );
-      const knownStart = voters.map(([, v]) => v.timelineStartLsn).find((lsn) => lsn !== 0n);
+      const voters = this.voters();
+      const votes = voters.map((link) => link.vote as VoteResponse);
+      const donorVote = pickDonor(votes);
+      const donor = voters.find((link) => link.vote === donorVote) as AcceptorLink;
+      this.truncate = votes.reduce((max, v) => (v.truncateLsn > max ? v.truncateLsn : max), 0n);
+      const knownStart = votes.map((v) => v.timelineStartLsn).find((lsn) => lsn !== 0n);
       const timelineStartLsn = knownStart ?? BigInt(this.options.segmentSizeBytes);
       this.epochStartLsn = donorVote.flushLsn === 0n ? timelineStartLsn : donorVote.flushLsn;
       this.history = proposerHistory(donorVote, this.term, this.epochStartLsn);
-      const starts = voters.map(([, vote]) => startStreamingAt(this.history, this.term, vote));
+      const starts = votes.map((vote) => startStreamingAt(this.history, this.term, vote));
       const boundary = recoveryBoundary(donorVote, this.truncate) ?? this.epochStartLsn;
       const fetchFrom = starts.reduce((min, lsn) => (lsn < min ? lsn : min), boundary);
       this.buffer = new WalBuffer(fetchFrom);
@@ -341,8 +339,7 @@ export class WalProposer {
       this.options.onEvent?.(
         `elected in term ${this.term}; WAL continues at ${formatLsn(this.epochStartLsn)}`,
       );
-      for (const link of this.links)
-        if (link.vote !== undefined && link.state === 'up') await this.admitLate(link, link.vote);
+      for (const link of this.voters()) await this.admitLate(link, link.vote as VoteResponse);
       this.wake();
     } catch (error) {
       this.fail(
@@ -351,6 +348,11 @@ export class WalProposer {
           : new AppError('internal', String(error), { cause: error }),
       );
     }
+  }
+
+  /** The connected acceptors that voted for this campaign's term. */
+  private voters(): AcceptorLink[] {
+    return this.links.filter((link) => link.vote !== undefined && link.state === 'up');
   }
 
   /** The start of the last record in `bytes` (WAL from the record boundary `fromLsn`). */
@@ -428,8 +430,7 @@ export class WalProposer {
       );
     if (!link.elected) return;
     if (response.flushLsn > link.ackedFlushLsn) link.ackedFlushLsn = response.flushLsn;
-    link.ackedCommitLsn =
-      response.commitLsn > link.ackedCommitLsn ? response.commitLsn : link.ackedCommitLsn;
+    if (response.commitLsn > link.ackedCommitLsn) link.ackedCommitLsn = response.commitLsn;
     this.advance();
     this.pump(link);
     this.wake();
