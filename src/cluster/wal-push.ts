@@ -3,10 +3,8 @@
 // already has WAL continues it in a new term. The timeline's system id and segment size come
 // from the safekeepers that know them; a timeline nobody has seen gets a new system id.
 import { AppError } from '../common/errors.js';
-import { sleepMs } from '../common/deadline.js';
-import { formatLsn, type Lsn } from '../postgres/lsn.js';
-import { checkGeneratorOptions, WalGenerator } from '../walproposer/wal-generator.js';
-import { WalProposer } from '../walproposer/walproposer.js';
+import { formatLsn } from '../postgres/lsn.js';
+import { pushGeneratedWal } from '../walproposer/push-generated-wal.js';
 import { SafekeeperClient } from '../client/safekeeper-client.js';
 import type { ClusterConfig } from './config.js';
 import type { TimelineRef } from './cluster-timelines.js';
@@ -35,81 +33,47 @@ export interface WalPushResult {
   readonly mib_per_second: number;
 }
 
-/** Appended but uncommitted WAL the generator may run ahead by (backpressure). */
-const MAX_UNCOMMITTED_BYTES = 32 * 1024 * 1024;
-/** How long the final commit_lsn may take to reach the acceptors before we exit anyway. */
-const ANNOUNCE_TIMEOUT_MS = 2_000;
 const STATUS_TIMEOUT_MS = 2_000;
 
 export async function pushWal(
   config: ClusterConfig,
   request: WalPushRequest,
 ): Promise<WalPushResult> {
-  checkGeneratorOptions({
-    recordSizeBytes: request.recordSizeBytes,
-    totalBytes: request.sizeBytes,
-    ...(request.rateBytesPerSecond === undefined
-      ? {}
-      : { rateBytesPerSecond: request.rateBytesPerSecond }),
-  });
   const startedAtMs = Date.now();
-  const deadlineMs = startedAtMs + request.timeoutMs;
   const server = await timelineServerInfo(config, request.timeline);
-  const proposer = new WalProposer({
-    ...request.timeline,
-    systemId: server.systemId,
-    segmentSizeBytes: server.segmentSizeBytes ?? request.segmentSizeBytes,
-    safekeepers: config.safekeepers.map((sk) => ({
-      id: sk.id,
-      host: LOOPBACK_HOST,
-      port: sk.pgPort,
-    })),
-    ...(request.onEvent === undefined ? {} : { onEvent: request.onEvent }),
-  });
-  try {
-    const election = await proposer.elect(deadlineMs);
-    const generator = new WalGenerator({
-      startLsn: election.epochStartLsn,
-      prevRecordLsn: election.prevRecordLsn,
+  const pushed = await pushGeneratedWal(
+    {
+      ...request.timeline,
       systemId: server.systemId,
       segmentSizeBytes: server.segmentSizeBytes ?? request.segmentSizeBytes,
+      safekeepers: config.safekeepers.map((sk) => ({
+        id: sk.id,
+        host: LOOPBACK_HOST,
+        port: sk.pgPort,
+      })),
+      ...(request.onEvent === undefined ? {} : { onEvent: request.onEvent }),
+    },
+    {
       recordSizeBytes: request.recordSizeBytes,
       totalBytes: request.sizeBytes,
-      ...(request.rateBytesPerSecond === undefined
-        ? {}
-        : { rateBytesPerSecond: request.rateBytesPerSecond }),
-    });
-    while (!generator.isDone) {
-      const delayMs = generator.delayMs();
-      if (delayMs > 0) {
-        if (Date.now() + delayMs > deadlineMs)
-          throw proposer.timeoutError(
-            `only ${generator.producedBytes} of ${request.sizeBytes} bytes could be pushed at the requested rate before the timeout (committed up to ${formatLsn(proposer.commitLsn)})`,
-          );
-        await sleepMs(delayMs);
-      }
-      await proposer.waitForRoom(MAX_UNCOMMITTED_BYTES, deadlineMs);
-      proposer.append(generator.nextBatch());
-    }
-    const endLsn: Lsn = generator.currentLsn;
-    await proposer.waitForCommit(endLsn, deadlineMs);
-    await proposer.announceCommit(Math.min(deadlineMs, Date.now() + ANNOUNCE_TIMEOUT_MS));
-    const durationMs = Date.now() - startedAtMs;
-    const bytes = Number(endLsn - election.epochStartLsn);
-    return {
-      tenant_id: request.timeline.tenantId,
-      timeline_id: request.timeline.timelineId,
-      term: Number(election.term),
-      start_lsn: formatLsn(election.epochStartLsn),
-      end_lsn: formatLsn(endLsn),
-      commit_lsn: formatLsn(proposer.commitLsn),
-      bytes,
-      duration_ms: durationMs,
-      mib_per_second: Math.round((bytes / 1048576 / Math.max(durationMs, 1)) * 1000 * 10) / 10,
-    };
-  } finally {
-    proposer.close();
-  }
+      rateBytesPerSecond: request.rateBytesPerSecond,
+    },
+    startedAtMs + request.timeoutMs,
+  );
+  const { election, endLsn } = pushed;
+  const durationMs = Date.now() - startedAtMs;
+  const bytes = Number(endLsn - election.epochStartLsn);
+  return {
+    tenant_id: request.timeline.tenantId,
+    timeline_id: request.timeline.timelineId,
+    term: Number(election.term),
+    start_lsn: formatLsn(election.epochStartLsn),
+    end_lsn: formatLsn(endLsn),
+    commit_lsn: formatLsn(pushed.commitLsn),
+    bytes,
+    duration_ms: durationMs,
+    mib_per_second: Math.round((bytes / 1048576 / Math.max(durationMs, 1)) * 1000 * 10) / 10,
+  };
 }
 
 /** The system id and segment size the safekeepers hold for the timeline (asked over HTTP). */

@@ -4,7 +4,7 @@
 // Table-tested; the proposer (walproposer.ts) only feeds them what the acceptors reported.
 import type { Lsn } from '../postgres/lsn.js';
 import type { Term, TermSwitch } from '../safekeeper/control-file/safekeeper-state.js';
-import { epochAt } from '../safekeeper/control-file/safekeeper-state.js';
+import { epochAt, historyUpTo } from '../safekeeper/control-file/safekeeper-state.js';
 
 /** What an acceptor said in its VoteResponse. */
 export interface VoteState {
@@ -40,8 +40,7 @@ export function pickDonor<T extends VoteState>(votes: readonly T[]): T {
 
 /** The new term's history: the donor's, then the new term starting where the donor's WAL ends. */
 export function proposerHistory(donor: VoteState, term: Term, epochStartLsn: Lsn): TermSwitch[] {
-  const kept = donor.termHistory.filter((entry) => entry.lsn <= epochStartLsn);
-  return [...kept, { term, lsn: epochStartLsn }];
+  return [...historyUpTo(donor.termHistory, epochStartLsn), { term, lsn: epochStartLsn }];
 }
 
 /**

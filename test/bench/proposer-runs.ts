@@ -4,6 +4,7 @@
 import { generateHexId, type TenantId, type TimelineId } from '../../src/common/hex-id.js';
 import type { Lsn } from '../../src/postgres/lsn.js';
 import { WalEncoder } from '../../src/postgres/wal/wal-encoder.js';
+import { MAX_UNCOMMITTED_BYTES } from '../../src/walproposer/push-generated-wal.js';
 import { WalProposer, type Election } from '../../src/walproposer/walproposer.js';
 import { deleteTimeline, endpointsOf, type BenchSafekeeper } from './bench-safekeepers.js';
 
@@ -12,8 +13,6 @@ export const SEGMENT_BYTES = 16 * MIB;
 export const RECORD_BYTES = 8 * 1024;
 /** Appends are whole records, at most this many bytes (the proposer's AppendRequest size). */
 export const APPEND_BYTES = 128 * 1024;
-/** The backpressure of `wal push` (MAX_UNCOMMITTED_BYTES in src/cluster/wal-push.ts). */
-export const MAX_UNCOMMITTED_BYTES = 32 * MIB;
 const SYSTEM_ID = 7_400_000_000_000_000_001n;
 const ELECT_TIMEOUT_MS = 10_000;
 const MEASUREMENT_TIMEOUT_MS = 60_000;

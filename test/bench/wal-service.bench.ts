@@ -3,6 +3,7 @@
 // what the same disk does on its own in the same run. Reports quorum-commit throughput (vs a
 // plain writer fdatasyncing three files) and the commit latency of single 8 KiB records (vs one
 // 8 KiB write + fdatasync). Prints one JSON document; a missed target is reported, not fatal.
+import { MAX_UNCOMMITTED_BYTES } from '../../src/walproposer/push-generated-wal.js';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,6 @@ import {
   chunksOf,
   commitLatenciesMs,
   encodeAppends,
-  MAX_UNCOMMITTED_BYTES,
   MIB,
   pushSeconds,
   RECORD_BYTES,

@@ -7,8 +7,7 @@ import { pollUntil } from '../../src/common/deadline.js';
 import { parseTenantId, parseTimelineId } from '../../src/common/hex-id.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { WireClient } from '../../src/postgres/wire/wire-client.js';
-import { WalGenerator } from '../../src/walproposer/wal-generator.js';
-import { WalProposer } from '../../src/walproposer/walproposer.js';
+import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
 import type { RunningSafekeeper } from './safekeeper.js';
 import { MIB, TEST_SYSTEM_ID } from './wal.js';
 import type { FuzzTarget } from './wire-fuzz-frames.js';
@@ -47,31 +46,18 @@ export interface TimelineStatusDocument {
 
 /** A walproposer elected by the one safekeeper pushes genuine WAL until all of it is committed. */
 export async function pushCommittedWal(pgPort: number): Promise<Lsn> {
-  const deadlineMs = Date.now() + PUSH_TIMEOUT_MS;
-  const proposer = new WalProposer({
-    tenantId: TENANT,
-    timelineId: TIMELINE,
-    systemId: TEST_SYSTEM_ID,
-    segmentSizeBytes: SEGMENT_BYTES,
-    safekeepers: [{ id: 1, host: '127.0.0.1', port: pgPort }],
-  });
-  try {
-    const election = await proposer.elect(deadlineMs);
-    const generator = new WalGenerator({
-      startLsn: election.epochStartLsn,
-      prevRecordLsn: election.prevRecordLsn,
+  const pushed = await pushGeneratedWal(
+    {
+      tenantId: TENANT,
+      timelineId: TIMELINE,
       systemId: TEST_SYSTEM_ID,
       segmentSizeBytes: SEGMENT_BYTES,
-      recordSizeBytes: RECORD_BYTES,
-      totalBytes: PUSH_BYTES,
-    });
-    while (!generator.isDone) proposer.append(generator.nextBatch());
-    await proposer.waitForCommit(generator.currentLsn, deadlineMs);
-    await proposer.announceCommit(deadlineMs);
-    return generator.currentLsn;
-  } finally {
-    proposer.close();
-  }
+      safekeepers: [{ id: 1, host: '127.0.0.1', port: pgPort }],
+    },
+    { recordSizeBytes: RECORD_BYTES, totalBytes: PUSH_BYTES },
+    Date.now() + PUSH_TIMEOUT_MS,
+  );
+  return pushed.endLsn;
 }
 
 export async function timelineStatus(sk: RunningSafekeeper): Promise<TimelineStatusDocument> {

@@ -81,6 +81,3 @@ function encodeResponseFields(
   ]);
   return encodeMessageFrame(type, ...fields, Buffer.from([0]));
 }
-
-/** SQLSTATE feature_not_supported. */
-export const SQLSTATE_FEATURE_NOT_SUPPORTED = '0A000';

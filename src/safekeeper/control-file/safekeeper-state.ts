@@ -83,3 +83,8 @@ export function epochAt(termHistory: readonly TermSwitch[], flushLsn: Lsn): Term
   }
   return epoch;
 }
+
+/** The entries that start at or before `lsn` (neon's `up_to`): what the WAL up to lsn holds. */
+export function historyUpTo(termHistory: readonly TermSwitch[], lsn: Lsn): TermSwitch[] {
+  return termHistory.filter((entry) => entry.lsn <= lsn);
+}

@@ -25,7 +25,7 @@ import {
   encodeReadyForQuery,
   SSL_NOT_SUPPORTED,
 } from '../../postgres/wire/backend-messages.js';
-import { encodeErrorResponse, type ErrorSeverity } from '../../postgres/wire/error-response.js';
+import { encodeErrorResponse } from '../../postgres/wire/error-response.js';
 import { FrameReader, STARTUP_CODES, type WireFrame } from '../../postgres/wire/frame-reader.js';
 import { decodeQuery } from '../../postgres/wire/frontend-messages.js';
 import { parseStartupParameters } from '../../postgres/wire/startup-parameters.js';
@@ -56,6 +56,11 @@ export interface SessionOptions {
 
 type Mode = 'startup' | 'query' | 'wal-push' | 'ended';
 
+interface TimelineIds {
+  readonly tenantId: TenantId;
+  readonly timelineId: TimelineId;
+}
+
 export class WireSession {
   private readonly reader = new FrameReader(
     { maxStartupBytes: MAX_STARTUP_BYTES, maxMessageBytes: MAX_MESSAGE_BYTES },
@@ -68,7 +73,7 @@ export class WireSession {
   /** A frame that could not be parsed: answered once the frames before it are handled. */
   private frameError: Error | undefined;
   private parameters = new Map<string, string>();
-  private timeline: { tenantId: TenantId; timelineId: TimelineId } | undefined;
+  private timeline: TimelineIds | undefined;
   private acceptor: Acceptor | undefined;
   private startupTimer: NodeJS.Timeout | undefined;
 
@@ -151,7 +156,7 @@ export class WireSession {
       case 'c':
       case 'f':
         if (this.mode !== 'wal-push') break;
-        this.finishWalPush();
+        this.end();
         return;
     }
     throw new AppError(
@@ -197,7 +202,7 @@ export class WireSession {
   private async onQuery(sql: string): Promise<void> {
     const command = sql.trim().replace(/;\s*$/, '').trim();
     const [keyword = ''] = command.split(/\s+/, 1);
-    const ids = this.timeline as { tenantId: TenantId; timelineId: TimelineId };
+    const ids = this.timeline as TimelineIds;
     try {
       switch (keyword.toUpperCase()) {
         case 'IDENTIFY_SYSTEM':
@@ -237,7 +242,7 @@ export class WireSession {
   }
 
   private async startWalPush(): Promise<void> {
-    const ids = this.timeline as { tenantId: TenantId; timelineId: TimelineId };
+    const ids = this.timeline as TimelineIds;
     this.acceptor = new Acceptor({
       nodeId: BigInt(this.options.nodeId),
       tenantId: ids.tenantId,
@@ -257,12 +262,6 @@ export class WireSession {
     const acceptor = this.acceptor as Acceptor;
     const replies = await acceptor.process(messages);
     await this.write(replies.map((reply) => encodeCopyData(encodeAcceptorMessage(reply))));
-  }
-
-  private finishWalPush(): void {
-    this.acceptor?.close();
-    this.acceptor = undefined;
-    this.end();
   }
 
   /** Writes frames; waits for the socket to drain so that a reader that stops reading stops us. */
@@ -285,10 +284,9 @@ export class WireSession {
   /** Answers with a FATAL ErrorResponse and ends the connection. */
   private fail(error: unknown): void {
     if (this.mode === 'ended') return;
-    const severity: ErrorSeverity = 'FATAL';
     this.options.log.warn({ err: describeError(error) }, 'WAL service connection failed');
     if (!this.socket.destroyed)
-      this.socket.write(encodeErrorResponse(severity, sqlStateOf(error), describeError(error)));
+      this.socket.write(encodeErrorResponse('FATAL', sqlStateOf(error), describeError(error)));
     this.end();
   }
 
@@ -307,10 +305,7 @@ function printable(type: string): string {
 }
 
 /** The timeline a connection is for; both ids are required, in either spelling. */
-function timelineOfParameters(parameters: ReadonlyMap<string, string>): {
-  tenantId: TenantId;
-  timelineId: TimelineId;
-} {
+function timelineOfParameters(parameters: ReadonlyMap<string, string>): TimelineIds {
   const pick = (neonName: string, name: string): string => {
     const neon = parameters.get(neonName);
     const plain = parameters.get(name);

@@ -9,10 +9,9 @@ import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import { checkSegmentSize } from '../../postgres/segment-name.js';
-import { epochAt, type TermSwitch } from '../control-file/safekeeper-state.js';
+import { epochAt, historyUpTo, type TermSwitch } from '../control-file/safekeeper-state.js';
 import type { LockedTimeline, Timeline } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
-import { historyUpTo } from './term-history.js';
 import {
   PROPOSER_PROTOCOL_VERSION,
   type AcceptorMessage,
