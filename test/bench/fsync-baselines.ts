@@ -4,7 +4,7 @@
 // removed afterwards. Nothing here knows about safekeepers.
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createZeroFilledFile, writeFully } from '../../src/safekeeper/wal/segment-files.js';
+import { createZeroFilledFile, writeFullyAt } from '../../src/safekeeper/wal/segment-files.js';
 
 export interface LatencyPlan {
   readonly writeBytes: number;
@@ -40,7 +40,7 @@ export async function measureFdatasyncLatenciesMs(
       let quorumAt = 0;
       await Promise.all(
         handles.map(async (handle) => {
-          await writeFully(handle, bytes, index * plan.writeBytes);
+          writeFullyAt(handle.fd, bytes, index * plan.writeBytes);
           await handle.datasync();
           if (++durable === plan.quorum) quorumAt = performance.now();
         }),
@@ -73,7 +73,7 @@ export async function measurePlainWriterSeconds(
     for (const chunk of chunks) {
       await Promise.all(
         handles.map(async (handle) => {
-          await writeFully(handle, chunk, offset);
+          writeFullyAt(handle.fd, chunk, offset);
           await handle.datasync();
         }),
       );

@@ -127,72 +127,111 @@ export class BinaryReader {
   }
 }
 
+/** Encodes into one growing buffer: a field is written in place, nothing is allocated per field. */
 export class BinaryWriter {
-  private readonly chunks: Buffer[] = [];
+  private buffer: Buffer;
+  private length = 0;
 
-  private push(length: number, write: (chunk: Buffer) => void): this {
-    const chunk = Buffer.alloc(length);
-    write(chunk);
-    this.chunks.push(chunk);
-    return this;
+  constructor(initialBytes = 128) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  /** Room for `count` more bytes; returns where they go. Read `this.buffer` only after it. */
+  private reserve(count: number): number {
+    const at = this.length;
+    if (at + count > this.buffer.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, at + count));
+      this.buffer.copy(grown, 0, 0, at);
+      this.buffer = grown;
+    }
+    this.length = at + count;
+    return at;
   }
 
   u8(value: number, field = 'u8'): this {
     assertInteger(value, 0, U8_MAX, field);
-    return this.push(1, (chunk) => chunk.writeUInt8(value));
+    const at = this.reserve(1);
+    this.buffer.writeUInt8(value, at);
+    return this;
   }
 
   u32(value: number, field = 'u32'): this {
     assertInteger(value, 0, U32_MAX, field);
-    return this.push(4, (chunk) => chunk.writeUInt32LE(value));
+    const at = this.reserve(4);
+    this.buffer.writeUInt32LE(value, at);
+    return this;
   }
 
   i32BE(value: number, field = 'i32'): this {
     assertInteger(value, I32_MIN, I32_MAX, field);
-    return this.push(4, (chunk) => chunk.writeInt32BE(value));
+    const at = this.reserve(4);
+    this.buffer.writeInt32BE(value, at);
+    return this;
   }
 
   u64(value: bigint, field = 'u64'): this {
     assertBigInt(value, 0n, U64_MAX, field);
-    return this.push(8, (chunk) => chunk.writeBigUInt64LE(value));
+    const at = this.reserve(8);
+    this.buffer.writeBigUInt64LE(value, at);
+    return this;
   }
 
   u64BE(value: bigint, field = 'u64'): this {
     assertBigInt(value, 0n, U64_MAX, field);
-    return this.push(8, (chunk) => chunk.writeBigUInt64BE(value));
+    const at = this.reserve(8);
+    this.buffer.writeBigUInt64BE(value, at);
+    return this;
   }
 
   i64(value: bigint, field = 'i64'): this {
     assertBigInt(value, I64_MIN, I64_MAX, field);
-    return this.push(8, (chunk) => chunk.writeBigInt64LE(value));
+    const at = this.reserve(8);
+    this.buffer.writeBigInt64LE(value, at);
+    return this;
   }
 
   i64BE(value: bigint, field = 'i64'): this {
     assertBigInt(value, I64_MIN, I64_MAX, field);
-    return this.push(8, (chunk) => chunk.writeBigInt64BE(value));
+    const at = this.reserve(8);
+    this.buffer.writeBigInt64BE(value, at);
+    return this;
   }
 
-  /** Raw bytes, copied when the writer is turned into a buffer. */
+  /** Raw bytes, copied in. */
   bytes(value: Uint8Array): this {
-    this.chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    const at = this.reserve(value.length);
+    this.buffer.set(value, at);
+    return this;
+  }
+
+  /** Bytes given as hex (an even number of hex digits), decoded in place. */
+  hex(text: string): this {
+    assert(text.length % 2 === 0, `"${text}" is not hex (odd length)`);
+    const at = this.reserve(text.length / 2);
+    const written = this.buffer.write(text, at, 'hex');
+    assert(written * 2 === text.length, `"${text}" is not hex`);
     return this;
   }
 
   /** A NUL-terminated latin1 string. */
   cString(text: string, field = 'string'): this {
     assert(!text.includes('\0'), `${field} "${text}" contains a NUL`);
-    this.chunks.push(Buffer.from(`${text}\0`, 'latin1'));
+    const at = this.reserve(text.length + 1);
+    this.buffer.write(text, at, 'latin1');
+    this.buffer[at + text.length] = NUL;
     return this;
   }
 
   string(text: string): this {
     this.u64(BigInt(text.length));
-    this.chunks.push(Buffer.from(text, 'latin1'));
+    const at = this.reserve(text.length);
+    this.buffer.write(text, at, 'latin1');
     return this;
   }
 
+  /** The bytes written so far (a view: write nothing more once taken). */
   toBuffer(): Buffer {
-    return Buffer.concat(this.chunks);
+    return this.buffer.subarray(0, this.length);
   }
 }
 

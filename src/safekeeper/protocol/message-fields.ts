@@ -57,7 +57,7 @@ export function decodeBody<T>(
 
 export function writeHexId(writer: BinaryWriter, id: string, field: string): void {
   assert(isHexId(id), `${field} "${id}" is not 32 lower-case hex characters`);
-  writer.bytes(Buffer.from(id, 'hex'));
+  writer.hex(id);
 }
 
 export function readHexId(reader: BinaryReader, field: string): string {

@@ -11,6 +11,7 @@ import type { BinaryReader, BinaryWriter } from '../control-file/binary-cursor.j
 import type { PageserverFeedback } from './proposer-messages.js';
 
 const FEEDBACK_VALUE_BYTES = 8;
+const LENGTH_FIELD_BYTES = 4;
 /** Longest key shown in an error message (keys come from the peer). */
 const SHOWN_KEY_CHARS_MAX = 64;
 
@@ -39,34 +40,39 @@ export function writePageserverFeedback(writer: BinaryWriter, feedback: Pageserv
 }
 
 export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback {
-  const values = new Map<keyof PageserverFeedback, bigint>();
+  const feedback: Record<keyof PageserverFeedback, bigint> = {
+    currentTimelineSizeBytes: 0n,
+    psWriteLsn: 0n,
+    psFlushLsn: 0n,
+    psApplyLsn: 0n,
+    psReplyTimeMicros: 0n,
+  };
+  const seen = new Set<keyof PageserverFeedback>();
   const keyCount = reader.u8('pageserver feedback key count');
   for (let i = 0; i < keyCount; i++) {
     const key = reader.cString('pageserver feedback key');
-    const shown = `pageserver feedback key ${JSON.stringify(key.slice(0, SHOWN_KEY_CHARS_MAX))}`;
-    const lengthBytes = reader.i32BE(`${shown} length`);
-    if (lengthBytes < 0) reader.fail(`${shown} has negative length ${lengthBytes}`);
+    // Every reply carries this block: the key's description is built only for an error.
+    const shown = (): string =>
+      `pageserver feedback key ${JSON.stringify(key.slice(0, SHOWN_KEY_CHARS_MAX))}`;
+    if (reader.remainingBytes < LENGTH_FIELD_BYTES) reader.i32BE(`${shown()} length`);
+    const lengthBytes = reader.i32BE('pageserver feedback value length');
+    if (lengthBytes < 0) reader.fail(`${shown()} has negative length ${lengthBytes}`);
     if (lengthBytes > reader.remainingBytes) {
       reader.fail(
-        `${shown} length ${lengthBytes} runs past the end (${reader.remainingBytes} bytes left)`,
+        `${shown()} length ${lengthBytes} runs past the end (${reader.remainingBytes} bytes left)`,
       );
     }
     const known = FEEDBACK_KEYS.find((candidate) => candidate.key === key);
     if (known === undefined) {
-      reader.skip(lengthBytes, shown);
+      reader.skip(lengthBytes, 'pageserver feedback value');
       continue;
     }
     if (lengthBytes !== FEEDBACK_VALUE_BYTES) {
-      reader.fail(`${shown} has length ${lengthBytes}, expected ${FEEDBACK_VALUE_BYTES}`);
+      reader.fail(`${shown()} has length ${lengthBytes}, expected ${FEEDBACK_VALUE_BYTES}`);
     }
-    if (values.has(known.field)) reader.fail(`${shown} appears twice`);
-    values.set(known.field, known.signed ? reader.i64BE(shown) : reader.u64BE(shown));
+    if (seen.has(known.field)) reader.fail(`${shown()} appears twice`);
+    seen.add(known.field);
+    feedback[known.field] = known.signed ? reader.i64BE(key) : reader.u64BE(key);
   }
-  return {
-    currentTimelineSizeBytes: values.get('currentTimelineSizeBytes') ?? 0n,
-    psWriteLsn: values.get('psWriteLsn') ?? 0n,
-    psFlushLsn: values.get('psFlushLsn') ?? 0n,
-    psApplyLsn: values.get('psApplyLsn') ?? 0n,
-    psReplyTimeMicros: values.get('psReplyTimeMicros') ?? 0n,
-  };
+  return feedback;
 }

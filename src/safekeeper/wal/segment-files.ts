@@ -3,6 +3,7 @@
 // zero-filled to their full size and fsynced before use, so that later fdatasyncs only carry
 // data and a reader past the end of WAL sees zeros. This module knows names and files; the
 // storage decides what to write.
+import { writeSync } from 'node:fs';
 import { open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists } from '../../common/path-exists.js';
@@ -103,20 +104,15 @@ export async function renameSegment(
   return { segno: location.segno, path, partial };
 }
 
-/** Writes all of `bytes` at `offset` (a positional write may be short). */
-export async function writeFully(
-  handle: FileHandle,
-  bytes: Uint8Array,
-  offset: number,
-): Promise<void> {
+/**
+ * Writes all of `bytes` at `offset` of an open file, synchronously (a positional write may be
+ * short). A write without O_SYNC only copies into the page cache: done on the event loop it
+ * costs a few microseconds per 8 KiB, less than the thread-pool round trip of an asynchronous
+ * write, which sat on the critical path of every commit. Durability comes from the fdatasync that
+ * follows, which stays asynchronous.
+ */
+export function writeFullyAt(fd: number, bytes: Uint8Array, offset: number): void {
   let written = 0;
-  while (written < bytes.length) {
-    const { bytesWritten } = await handle.write(
-      bytes,
-      written,
-      bytes.length - written,
-      offset + written,
-    );
-    written += bytesWritten;
-  }
+  while (written < bytes.length)
+    written += writeSync(fd, bytes, written, bytes.length - written, offset + written);
 }

@@ -20,7 +20,7 @@ import {
   listSegments,
   renameSegment,
   segmentPath,
-  writeFully,
+  writeFullyAt,
   zeroFill,
   type SegmentLocation,
 } from './segment-files.js';
@@ -159,7 +159,7 @@ export class WalStorage {
       const offset = segmentOffsetOf(lsn, segmentSizeBytes);
       const length = Math.min(bytes.length - done, segmentSizeBytes - offset);
       const segment = await this.openSegment(segno);
-      await writeFully(segment.handle, bytes.subarray(done, done + length), offset);
+      writeFullyAt(segment.handle.fd, bytes.subarray(done, done + length), offset);
       // Past half of a segment, the next one is prepared in the background; earlier would cost
       // a spare segment per idle timeline.
       if (!segment.nextPrepared && offset + length > segmentSizeBytes / 2) {
