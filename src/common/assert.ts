@@ -8,6 +8,10 @@ export class AssertionError extends Error {
   }
 }
 
-export function assert(condition: unknown, message: string): asserts condition {
-  if (!condition) throw new AssertionError(message);
+/**
+ * Throws AssertionError unless `condition` holds. A message that interpolates values is passed
+ * as a function: asserts sit on hot paths, and the text is only needed when one fails.
+ */
+export function assert(condition: unknown, message: string | (() => string)): asserts condition {
+  if (!condition) throw new AssertionError(typeof message === 'string' ? message : message());
 }

@@ -195,7 +195,7 @@ export function decodeCommandComplete(body: Buffer): string {
 function toInt32(value: number): number {
   assert(
     Number.isInteger(value) && value >= -(2 ** 31) && value < 2 ** 32,
-    `${value} fits 32 bits`,
+    () => `${value} fits 32 bits`,
   );
   return value | 0;
 }

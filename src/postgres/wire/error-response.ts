@@ -67,7 +67,7 @@ function encodeResponseFields(
   sqlState: string,
   message: string,
 ): Buffer {
-  assert(SQLSTATE_TEXT.test(sqlState), `SQLSTATE "${sqlState}" is five digits or letters`);
+  assert(SQLSTATE_TEXT.test(sqlState), () => `SQLSTATE "${sqlState}" is five digits or letters`);
   const fields = (
     [
       ['S', severity],

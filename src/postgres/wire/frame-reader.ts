@@ -111,7 +111,7 @@ export class FrameReader {
         length,
         STARTUP_HEADER_BYTES,
         this.#limits.maxStartupBytes,
-        'startup packet',
+        () => 'startup packet',
       );
       return { type: undefined, frameBytes: length };
     }
@@ -122,17 +122,18 @@ export class FrameReader {
       length,
       LENGTH_FIELD_BYTES,
       this.#limits.maxMessageBytes,
-      `message ${describeTypeByte(typeByte)}`,
+      () => `message ${describeTypeByte(typeByte)}`,
     );
     return { type: String.fromCharCode(typeByte), frameBytes: 1 + length };
   }
 
-  #checkLength(length: number, minBytes: number, maxBytes: number, what: string): void {
+  /** `what` names the frame in the error; it is built only then (every frame comes here). */
+  #checkLength(length: number, minBytes: number, maxBytes: number, what: () => string): void {
     let bound: string | undefined;
     if (length < minBytes) bound = `at least ${minBytes}`;
     else if (length > maxBytes) bound = `at most ${maxBytes}`;
     if (bound === undefined) return;
-    this.#failure = new AppError('usage', `invalid frame length ${length} for ${what}: ${bound}`);
+    this.#failure = new AppError('usage', `invalid frame length ${length} for ${what()}: ${bound}`);
     this.#chunks.length = 0;
     this.#firstChunk = 0;
     this.#firstOffset = 0;
@@ -193,7 +194,7 @@ export class FrameReader {
 
   #chunkAt(index: number): Uint8Array {
     const chunk = this.#chunks[index];
-    assert(chunk !== undefined, `buffered chunk ${index} exists`);
+    assert(chunk !== undefined, () => `buffered chunk ${index} exists`);
     return chunk;
   }
 }

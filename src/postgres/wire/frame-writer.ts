@@ -14,7 +14,7 @@ export const STARTUP_HEADER_BYTES = LENGTH_FIELD_BYTES + 4;
 export function encodeMessageFrame(type: string, ...bodyParts: readonly Uint8Array[]): Buffer {
   assert(
     type.length === 1 && type.charCodeAt(0) < 0x80,
-    `message type "${type}" is one ASCII byte`,
+    () => `message type "${type}" is one ASCII byte`,
   );
   const bodyBytes = bodyParts.reduce((sum, part) => sum + part.length, 0);
   const frame = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES + bodyBytes);

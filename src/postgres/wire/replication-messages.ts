@@ -119,7 +119,7 @@ export function decodeStandbyStatusUpdate(payload: Buffer): StandbyStatusUpdate 
 }
 
 function writeLsn(payload: Buffer, lsn: Lsn, offset: number): number {
-  assert(isLsn(lsn), `${String(lsn)} is an LSN`);
+  assert(isLsn(lsn), () => `${String(lsn)} is an LSN`);
   return payload.writeBigUInt64BE(lsn, offset);
 }
 

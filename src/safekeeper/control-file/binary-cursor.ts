@@ -206,16 +206,16 @@ export class BinaryWriter {
 
   /** Bytes given as hex (an even number of hex digits), decoded in place. */
   hex(text: string): this {
-    assert(text.length % 2 === 0, `"${text}" is not hex (odd length)`);
+    assert(text.length % 2 === 0, () => `"${text}" is not hex (odd length)`);
     const at = this.reserve(text.length / 2);
     const written = this.buffer.write(text, at, 'hex');
-    assert(written * 2 === text.length, `"${text}" is not hex`);
+    assert(written * 2 === text.length, () => `"${text}" is not hex`);
     return this;
   }
 
   /** A NUL-terminated latin1 string. */
   cString(text: string, field = 'string'): this {
-    assert(!text.includes('\0'), `${field} "${text}" contains a NUL`);
+    assert(!text.includes('\0'), () => `${field} "${text}" contains a NUL`);
     const at = this.reserve(text.length + 1);
     this.buffer.write(text, at, 'latin1');
     this.buffer[at + text.length] = NUL;
@@ -238,10 +238,10 @@ export class BinaryWriter {
 function assertInteger(value: number, min: number, max: number, field: string): void {
   assert(
     Number.isInteger(value) && value >= min && value <= max,
-    `${field} ${value} is outside ${min}..${max}`,
+    () => `${field} ${value} is outside ${min}..${max}`,
   );
 }
 
 function assertBigInt(value: bigint, min: bigint, max: bigint, field: string): void {
-  assert(value >= min && value <= max, `${field} ${value} is outside ${min}..${max}`);
+  assert(value >= min && value <= max, () => `${field} ${value} is outside ${min}..${max}`);
 }

@@ -56,7 +56,7 @@ export function decodeBody<T>(
 }
 
 export function writeHexId(writer: BinaryWriter, id: string, field: string): void {
-  assert(isHexId(id), `${field} "${id}" is not 32 lower-case hex characters`);
+  assert(isHexId(id), () => `${field} "${id}" is not 32 lower-case hex characters`);
   writer.hex(id);
 }
 

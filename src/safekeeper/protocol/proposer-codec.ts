@@ -206,7 +206,8 @@ function writeAppendRequestHeader(writer: BinaryWriter, message: AppendRequest):
   assert(header.endLsn >= header.beginLsn, 'AppendRequest end_lsn is before begin_lsn');
   assert(
     BigInt(walBytes.length) === header.endLsn - header.beginLsn,
-    `AppendRequest carries ${walBytes.length} WAL bytes but end_lsn - begin_lsn is ${header.endLsn - header.beginLsn}`,
+    () =>
+      `AppendRequest carries ${walBytes.length} WAL bytes but end_lsn - begin_lsn is ${header.endLsn - header.beginLsn}`,
   );
   assert(walBytes.length <= MAX_APPEND_WAL_BYTES, 'AppendRequest carries too many WAL bytes');
   writer.u64(header.term, 'term').u64(header.epochStartLsn, 'epoch_start_lsn');
