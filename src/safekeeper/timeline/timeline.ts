@@ -135,9 +135,12 @@ export class Timeline {
   async withLock<T>(fn: (locked: LockedTimeline) => Promise<T>): Promise<T> {
     return this.lock.run(() => {
       if (this.closed) throw new AppError('wrong-state', `timeline ${this.dir} is closed`);
-      return fn(this.lockedView());
+      return fn(this.locked);
     });
   }
+
+  /** What `withLock` hands out: one view per timeline (every append batch takes the lock). */
+  private readonly locked: LockedTimeline = this.lockedView();
 
   private lockedView(): LockedTimeline {
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the view's getters read the live timeline

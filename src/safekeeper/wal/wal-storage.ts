@@ -16,6 +16,7 @@ import {
 } from '../../postgres/segment-name.js';
 import { WalDecoder } from '../../postgres/wal/wal-decoder.js';
 import {
+  fdatasyncFile,
   findSegment,
   listSegments,
   renameSegment,
@@ -220,7 +221,8 @@ export class WalStorage {
     if (this.flushPosition === this.recordPosition) return;
     const target = this.recordPosition;
     const startedAt = performance.now();
-    if (this.current !== undefined && !this.options.noSync) await this.current.handle.datasync();
+    if (this.current !== undefined && !this.options.noSync)
+      await fdatasyncFile(this.current.handle.fd);
     assert(target >= this.flushPosition, 'flush_lsn is monotonic between truncations');
     this.flushPosition = target;
     this.options.observer?.observeFlushSeconds((performance.now() - startedAt) / 1000);
