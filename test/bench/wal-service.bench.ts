@@ -76,6 +76,15 @@ interface Measurements {
   readonly daemonErrors: string[];
 }
 
+/**
+ * Writes back what the throughput runs left dirty (gigabytes), so that the latency rounds do not
+ * share the disk with that writeback.
+ */
+function settleDisk(): void {
+  const result = spawnSync('sync', { stdio: 'ignore' });
+  if (result.status !== 0) throw new Error(`sync exited ${result.status}`);
+}
+
 /** The throughput runs: service and plain writer interleaved, so that disk drift hits both. */
 async function measureThroughput(
   safekeepers: readonly BenchSafekeeper[],
@@ -91,19 +100,12 @@ async function measureThroughput(
   const serviceSeconds: number[] = [];
   const plainSeconds: number[] = [];
   for (let run = 0; run < THROUGHPUT_RUNS; run++) {
+    settleDisk();
     serviceSeconds.push(await pushSeconds(safekeepers, THROUGHPUT_BYTES));
+    settleDisk();
     plainSeconds.push(await measurePlainWriterSeconds(baselineDir, chunks, SAFEKEEPER_COUNT));
   }
   return { serviceSeconds, plainSeconds };
-}
-
-/**
- * Writes back what the throughput runs left dirty (gigabytes), so that the latency rounds do not
- * share the disk with that writeback.
- */
-function settleDisk(): void {
-  const result = spawnSync('sync', { stdio: 'ignore' });
-  if (result.status !== 0) throw new Error(`sync exited ${result.status}`);
 }
 
 /** Latency rounds: the service and the disk's own fdatasync alternate, after one warm-up run. */
