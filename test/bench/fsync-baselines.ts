@@ -54,21 +54,32 @@ export async function measureFdatasyncLatenciesMs(
   return durationsMs;
 }
 
+/** How the plain writer's files come to exist. */
+export type PlainFiles =
+  /** Zero-filled to full size and synced before the clock starts (the strictest baseline). */
+  | 'preallocated'
+  /** Created empty when the clock starts and grown by the appends (no preallocation at all). */
+  | 'appended';
+
 /**
- * For each chunk in turn: write it to every one of `fileCount` preallocated files and fdatasync
- * each, the files in parallel; returns the seconds from the first write to the last fdatasync.
+ * For each chunk in turn: write it to every one of `fileCount` files and fdatasync each, the
+ * files in parallel; returns the seconds from the first write to the last fdatasync.
  */
 export async function measurePlainWriterSeconds(
   dir: string,
   chunks: readonly Uint8Array[],
   fileCount: number,
+  files: PlainFiles = 'preallocated',
 ): Promise<number> {
   const totalBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   const paths = Array.from({ length: fileCount }, (_, index) => join(dir, `plain-${index}.bin`));
-  for (const path of paths) await createZeroFilledFile(path, totalBytes, false);
-  const handles = await Promise.all(paths.map((path) => open(path, 'r+')));
+  if (files === 'preallocated')
+    for (const path of paths) await createZeroFilledFile(path, totalBytes, false);
+  const startedAt = performance.now();
+  const handles = await Promise.all(
+    paths.map((path) => open(path, files === 'preallocated' ? 'r+' : 'wx')),
+  );
   try {
-    const startedAt = performance.now();
     let offset = 0;
     for (const chunk of chunks) {
       await Promise.all(
