@@ -5,7 +5,11 @@
 import { open, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createZeroFilledFile, segmentPath } from '../../src/safekeeper/wal/segment-files.js';
+import {
+  createZeroFilledFile,
+  segmentPath,
+  writeFullyAt,
+} from '../../src/safekeeper/wal/segment-files.js';
 import { WalStorage } from '../../src/safekeeper/wal/wal-storage.js';
 import { makeTestWal } from '../helpers/wal.js';
 import { median, reportThroughput, round } from './bench-helpers.js';
@@ -27,7 +31,10 @@ function chunksOf(bytes: Buffer): Buffer[] {
   return chunks;
 }
 
-/** The baseline: the same appends and fdatasyncs on a file zero-filled beforehand (untimed). */
+/**
+ * The baseline: the same appends and fdatasyncs on a file zero-filled beforehand (untimed), the
+ * writes synchronous page-cache copies as in the WAL storage.
+ */
 async function plainLoopSeconds(dir: string, chunks: readonly Buffer[]): Promise<number> {
   const path = join(dir, 'plain.bin');
   await createZeroFilledFile(path, TOTAL_BYTES, false);
@@ -35,7 +42,7 @@ async function plainLoopSeconds(dir: string, chunks: readonly Buffer[]): Promise
   const startedAt = performance.now();
   let offset = 0;
   for (const [index, chunk] of chunks.entries()) {
-    await handle.write(chunk, 0, chunk.length, offset);
+    writeFullyAt(handle.fd, chunk, offset);
     offset += chunk.length;
     if ((index + 1) % APPENDS_PER_FLUSH === 0) await handle.datasync();
   }
