@@ -54,6 +54,7 @@ export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback
     // Every reply carries this block: the key's description is built only for an error.
     const shown = (): string =>
       `pageserver feedback key ${JSON.stringify(key.slice(0, SHOWN_KEY_CHARS_MAX))}`;
+    // A truncated length throws the reader's own "truncated ... while reading <key> length".
     if (reader.remainingBytes < LENGTH_FIELD_BYTES) reader.i32BE(`${shown()} length`);
     const lengthBytes = reader.i32BE('pageserver feedback value length');
     if (lengthBytes < 0) reader.fail(`${shown()} has negative length ${lengthBytes}`);
