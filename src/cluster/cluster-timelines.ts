@@ -24,9 +24,14 @@ export interface PerSafekeeper<T> {
   readonly error?: { readonly code: ErrorCode; readonly message: string };
 }
 
-function clientFor(config: ClusterConfig, id: NodeId): SafekeeperClient {
+/** The HTTP client of one of the cluster's safekeepers (the client's default timeout unless given). */
+export function clientFor(config: ClusterConfig, id: NodeId, timeoutMs?: number): SafekeeperClient {
   const sk = findSafekeeper(config, id);
-  return new SafekeeperClient(`safekeeper ${id}`, `http://${LOOPBACK_HOST}:${sk.httpPort}`);
+  return new SafekeeperClient(
+    `safekeeper ${id}`,
+    `http://${LOOPBACK_HOST}:${sk.httpPort}`,
+    timeoutMs,
+  );
 }
 
 async function onEach<T>(

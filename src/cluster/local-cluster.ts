@@ -13,7 +13,6 @@ import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
 import { safekeeperComponent } from './components/safekeeper.js';
 import { storageComponent } from './components/storage.js';
-import { resolveTimelineRef } from './cluster-timelines.js';
 import { findSafekeeper, type ClusterConfig } from './config.js';
 import type { WalPushRequest, WalPushResult } from './wal-push.js';
 import { createConfigText, type InitOptions } from './init.js';
@@ -267,8 +266,12 @@ export class LocalCluster {
       readonly segmentSizeBytes?: number;
     },
   ): Promise<WalPushResult> {
-    // Loaded on use: the walproposer is not needed by the commands that start fast.
-    const { pushWal } = await import('./wal-push.js');
+    // Loaded on use: the walproposer and the HTTP client are not needed by the commands that
+    // start fast.
+    const [{ pushWal }, { resolveTimelineRef }] = await Promise.all([
+      import('./wal-push.js'),
+      import('./cluster-timelines.js'),
+    ]);
     const config = await this.loadConfig();
     const ref = await resolveTimelineRef(config, timeline);
     return pushWal(config, {

@@ -5,9 +5,8 @@
 import { AppError } from '../common/errors.js';
 import { formatLsn } from '../postgres/lsn.js';
 import { pushGeneratedWal } from '../walproposer/push-generated-wal.js';
-import { SafekeeperClient } from '../client/safekeeper-client.js';
 import type { ClusterConfig } from './config.js';
-import type { TimelineRef } from './cluster-timelines.js';
+import { clientFor, type TimelineRef } from './cluster-timelines.js';
 import { LOOPBACK_HOST } from './process/ports.js';
 
 export interface WalPushRequest {
@@ -83,11 +82,7 @@ async function timelineServerInfo(
 ): Promise<{ systemId: bigint; segmentSizeBytes: number | undefined }> {
   const statuses = await Promise.all(
     config.safekeepers.map((sk) =>
-      new SafekeeperClient(
-        `safekeeper ${sk.id}`,
-        `http://${LOOPBACK_HOST}:${sk.httpPort}`,
-        STATUS_TIMEOUT_MS,
-      )
+      clientFor(config, sk.id, STATUS_TIMEOUT_MS)
         .timelineStatus(timeline.tenantId, timeline.timelineId)
         .catch(() => undefined),
     ),

@@ -2,21 +2,14 @@
 // per-timeline lock that is held across disk writes and control-file persists (never across
 // network waits). Not re-entrant: calling run() from inside run() of the same mutex deadlocks.
 
+const settled = (): void => undefined;
+
 export class AsyncMutex {
   private tail: Promise<void> = Promise.resolve();
-  private holders = 0;
-
-  get isLocked(): boolean {
-    return this.holders > 0;
-  }
 
   run<T>(fn: () => Promise<T> | T): Promise<T> {
-    this.holders++;
     const result = this.tail.then(fn);
-    const release = (): void => {
-      this.holders--;
-    };
-    this.tail = result.then(release, release);
+    this.tail = result.then(settled, settled);
     return result;
   }
 }

@@ -4,11 +4,12 @@
 import { AppError, describeError } from '../common/errors.js';
 import type { TenantId, TimelineId } from '../common/hex-id.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
-import { decodeXLogData } from '../postgres/wire/replication-messages.js';
+import { decodeXLogData, REPLICATION_TAGS } from '../postgres/wire/replication-messages.js';
 import { WireClient } from '../postgres/wire/wire-client.js';
+import { RECOVERY_APPLICATION_NAME } from '../safekeeper/protocol/proposer-messages.js';
 import { timelineParameters, type AcceptorEndpoint } from './acceptor-link.js';
 
-const RECOVERY_APPLICATION_NAME = 'wal_proposer_recovery';
+const XLOG_DATA_TAG = REPLICATION_TAGS.xLogData.charCodeAt(0);
 
 export async function fetchWal(
   endpoint: AcceptorEndpoint,
@@ -47,7 +48,7 @@ export async function fetchWal(
       );
       client.onCopyData((payload) => {
         try {
-          if (payload[0] !== 'w'.charCodeAt(0)) return;
+          if (payload[0] !== XLOG_DATA_TAG) return;
           const data = decodeXLogData(payload);
           if (data.walStartLsn !== nextLsn)
             throw new AppError(

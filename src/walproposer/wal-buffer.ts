@@ -1,7 +1,7 @@
 // The WAL a walproposer holds in memory: a contiguous byte range [startLsn, endLsn) kept as the
 // chunks it was appended in. Acceptors are streamed slices of it; the part every acceptor has
 // flushed (below truncate_lsn) is dropped. Appending never copies; slicing copies only when a
-// slice spans chunks.
+// slice spans chunks, and then once for all acceptors that ask for the same slice.
 import { AppError } from '../common/errors.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
 
@@ -14,6 +14,8 @@ export class WalBuffer {
   private readonly chunks: Chunk[] = [];
   private start: Lsn;
   private end: Lsn;
+  /** The last slice that had to be joined: acceptors streaming in step ask for it in turn. */
+  private joined: { readonly fromLsn: Lsn; readonly bytes: Uint8Array } | undefined;
 
   constructor(startLsn: Lsn) {
     this.start = startLsn;
@@ -26,10 +28,6 @@ export class WalBuffer {
   get endLsn(): Lsn {
     return this.end;
   }
-  get sizeBytes(): number {
-    return Number(this.end - this.start);
-  }
-
   append(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
     this.chunks.push({ startLsn: this.end, bytes });
@@ -56,6 +54,8 @@ export class WalBuffer {
         `WAL at ${formatLsn(fromLsn)} is not held (buffer ${formatLsn(this.start)}..${formatLsn(this.end)})`,
       );
     const length = Math.min(maxBytes, Number(this.end - fromLsn));
+    const joined = this.joined;
+    if (joined?.fromLsn === fromLsn && joined.bytes.length === length) return joined.bytes;
     const parts: Uint8Array[] = [];
     let got = 0;
     for (let index = this.chunkIndexOf(fromLsn); got < length; index++) {
@@ -65,7 +65,9 @@ export class WalBuffer {
       parts.push(chunk.bytes.subarray(offset, offset + take));
       got += take;
     }
-    return parts.length === 1 ? (parts[0] as Uint8Array) : Buffer.concat(parts);
+    if (parts.length === 1) return parts[0] as Uint8Array;
+    this.joined = { fromLsn, bytes: Buffer.concat(parts) };
+    return this.joined.bytes;
   }
 
   /** Drops whole chunks that end at or before `lsn`. */

@@ -52,8 +52,8 @@ export interface Election {
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
 const DEFAULT_RECONNECT_DELAY_MS = 250;
-/** WAL sent to one acceptor and not yet flushed there, at most. */
-const MAX_INFLIGHT_BYTES = 16 * 1024 * 1024;
+/** WAL sent to one acceptor and not yet flushed there: no more is sent past this (one append over at most). */
+const MAX_INFLIGHT_BYTES = 16n * 1024n * 1024n;
 /** Campaigns restarted because another proposer held a higher term, at most. */
 const MAX_CAMPAIGNS = 16;
 const RECOVERY_TIMEOUT_MS = 60_000;
@@ -93,10 +93,6 @@ export class WalProposer {
   get commitLsn(): Lsn {
     return this.commit;
   }
-  get endLsn(): Lsn {
-    return this.buffer?.endLsn ?? 0n;
-  }
-
   /** Connects to every acceptor and resolves once elected, or rejects at the deadline. */
   async elect(deadlineMs: number): Promise<Election> {
     for (const link of this.links) void this.connect(link);
@@ -429,11 +425,17 @@ export class WalProposer {
         `${link.name} is in term ${response.term}: a newer proposer took over term ${this.term}`,
       );
     if (!link.elected) return;
-    if (response.flushLsn > link.ackedFlushLsn) link.ackedFlushLsn = response.flushLsn;
-    if (response.commitLsn > link.ackedCommitLsn) link.ackedCommitLsn = response.commitLsn;
-    this.advance();
+    const commitAcknowledged = response.commitLsn > link.ackedCommitLsn;
+    if (commitAcknowledged) link.ackedCommitLsn = response.commitLsn;
+    // commit_lsn and truncate_lsn depend only on the flushes: nothing to redo unless one rose
+    // (advance() wakes the waiters when commit_lsn moves).
+    if (response.flushLsn > link.ackedFlushLsn) {
+      link.ackedFlushLsn = response.flushLsn;
+      this.advance();
+    }
     this.pump(link);
-    this.wake();
+    // announceCommit() waits for acceptors to acknowledge the commit.
+    if (commitAcknowledged) this.wake();
   }
 
   /** Recomputes commit_lsn and truncate_lsn; a new commit goes to idle acceptors at once. */
@@ -469,7 +471,7 @@ export class WalProposer {
     while (link.nextLsn < buffer.endLsn) {
       const acked =
         link.ackedFlushLsn > link.streamStartLsn ? link.ackedFlushLsn : link.streamStartLsn;
-      if (link.nextLsn - acked >= BigInt(MAX_INFLIGHT_BYTES)) return;
+      if (link.nextLsn - acked >= MAX_INFLIGHT_BYTES) return;
       const bytes = buffer.slice(link.nextLsn, MAX_APPEND_WAL_BYTES);
       const flowing = this.sendAppend(link, link.nextLsn, bytes);
       link.nextLsn += BigInt(bytes.length);

@@ -50,6 +50,27 @@ export function report(comparison: Omit<Comparison, 'ratio' | 'meetsTarget'>): C
   return full;
 }
 
+/** Runs `action` in a new scratch dir under the OS temp dir, removed afterwards whatever happens. */
+export async function withScratchDir<T>(
+  prefix: string,
+  action: (dir: string) => Promise<T>,
+): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    return await action(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `bytes` cut into consecutive views of `chunkBytes` (the last may be shorter). */
+export function splitIntoChunks(bytes: Buffer, chunkBytes: number): Buffer[] {
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += chunkBytes)
+    chunks.push(bytes.subarray(at, at + chunkBytes));
+  return chunks;
+}
+
 export interface BenchCluster {
   readonly cluster: LocalCluster;
   /** The benchmark's scratch dir (the repo dir is `<dir>/repo`). */
@@ -63,20 +84,20 @@ export async function withBenchCluster(
   sync: boolean,
   action: (bench: BenchCluster) => Promise<void>,
 ): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-'));
-  const cluster = new LocalCluster(join(dir, 'repo'));
-  try {
-    await cluster.init({
-      safekeeperCount: 3,
-      portOffset: randomPortOffset(),
-      sync,
-      remoteStorage: 'embedded',
-    });
-    await action({ cluster, dir, env: { ...process.env, NEON_REPO_DIR: cluster.repoDir } });
-  } finally {
-    await cluster.stop('immediate').catch(() => undefined);
-    await rm(dir, { recursive: true, force: true });
-  }
+  await withScratchDir('neon-local-bench-', async (dir) => {
+    const cluster = new LocalCluster(join(dir, 'repo'));
+    try {
+      await cluster.init({
+        safekeeperCount: 3,
+        portOffset: randomPortOffset(),
+        sync,
+        remoteStorage: 'embedded',
+      });
+      await action({ cluster, dir, env: { ...process.env, NEON_REPO_DIR: cluster.repoDir } });
+    } finally {
+      await cluster.stop('immediate').catch(() => undefined);
+    }
+  });
 }
 
 export function environmentNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {

@@ -1,10 +1,16 @@
 // The disk's own numbers, for benchmarks to be judged against: the latency of one small write
 // plus fdatasync, and a plain Node writer that appends and fdatasyncs to several files the way
-// a quorum of safekeepers would. Files are zero-filled and synced before any clock starts, and
-// removed afterwards. Nothing here knows about safekeepers.
+// a quorum of safekeepers would. Writes and fdatasyncs are made the way the WAL storage makes
+// them (synchronous writes, the callback fdatasync). Files are zero-filled and synced before any
+// clock starts (unless the plain writer is asked to grow its own), and removed afterwards.
+// Nothing here knows about safekeepers.
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createZeroFilledFile, writeFullyAt } from '../../src/safekeeper/wal/segment-files.js';
+import {
+  createZeroFilledFile,
+  fdatasyncFile,
+  writeFullyAt,
+} from '../../src/safekeeper/wal/segment-files.js';
 
 export interface LatencyPlan {
   readonly writeBytes: number;
@@ -41,7 +47,7 @@ export async function measureFdatasyncLatenciesMs(
       await Promise.all(
         handles.map(async (handle) => {
           writeFullyAt(handle.fd, bytes, index * plan.writeBytes);
-          await handle.datasync();
+          await fdatasyncFile(handle.fd);
           if (++durable === plan.quorum) quorumAt = performance.now();
         }),
       );
@@ -85,7 +91,7 @@ export async function measurePlainWriterSeconds(
       await Promise.all(
         handles.map(async (handle) => {
           writeFullyAt(handle.fd, chunk, offset);
-          await handle.datasync();
+          await fdatasyncFile(handle.fd);
         }),
       );
       offset += chunk.length;

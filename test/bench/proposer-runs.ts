@@ -6,9 +6,10 @@ import type { Lsn } from '../../src/postgres/lsn.js';
 import { WalEncoder } from '../../src/postgres/wal/wal-encoder.js';
 import { MAX_UNCOMMITTED_BYTES } from '../../src/walproposer/push-generated-wal.js';
 import { WalProposer, type Election } from '../../src/walproposer/walproposer.js';
+import { MIB } from '../helpers/wal.js';
+import { splitIntoChunks } from './bench-helpers.js';
 import { deleteTimeline, endpointsOf, type BenchSafekeeper } from './bench-safekeepers.js';
 
-export const MIB = 1024 * 1024;
 export const SEGMENT_BYTES = 16 * MIB;
 export const RECORD_BYTES = 8 * 1024;
 /** Appends are whole records, at most this many bytes (the proposer's AppendRequest size). */
@@ -65,11 +66,7 @@ export function encodeAppends(
 
 /** The same WAL cut into exact APPEND_BYTES chunks, for the plain writer. */
 export function chunksOf(appends: readonly Buffer[]): Buffer[] {
-  const stream = Buffer.concat(appends);
-  const chunks: Buffer[] = [];
-  for (let at = 0; at < stream.length; at += APPEND_BYTES)
-    chunks.push(stream.subarray(at, at + APPEND_BYTES));
-  return chunks;
+  return splitIntoChunks(Buffer.concat(appends), APPEND_BYTES);
 }
 
 /**

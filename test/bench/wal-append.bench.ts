@@ -2,19 +2,24 @@
 // flush per 1 MiB, 16 MiB segments created on the way), against a plain Node loop doing the
 // same writes and fdatasyncs on a preallocated file, in the same run. Also reports 100
 // timelines appending concurrently. Prints one JSON line per comparison.
-import { open, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   createZeroFilledFile,
+  fdatasyncFile,
   segmentPath,
   writeFullyAt,
 } from '../../src/safekeeper/wal/segment-files.js';
 import { WalStorage } from '../../src/safekeeper/wal/wal-storage.js';
-import { makeTestWal } from '../helpers/wal.js';
-import { median, reportThroughput, round } from './bench-helpers.js';
+import { makeTestWal, MIB } from '../helpers/wal.js';
+import {
+  median,
+  reportThroughput,
+  round,
+  splitIntoChunks,
+  withScratchDir,
+} from './bench-helpers.js';
 
-const MIB = 1024 * 1024;
 const SEGMENT_BYTES = 16 * MIB;
 const APPEND_BYTES = 128 * 1024;
 const APPENDS_PER_FLUSH = MIB / APPEND_BYTES;
@@ -24,16 +29,9 @@ const TIMELINES = 100;
 const BYTES_PER_TIMELINE = 2 * MIB;
 const WAL_START = BigInt(SEGMENT_BYTES);
 
-function chunksOf(bytes: Buffer): Buffer[] {
-  const chunks: Buffer[] = [];
-  for (let at = 0; at < bytes.length; at += APPEND_BYTES)
-    chunks.push(bytes.subarray(at, at + APPEND_BYTES));
-  return chunks;
-}
-
 /**
- * The baseline: the same appends and fdatasyncs on a file zero-filled beforehand (untimed), the
- * writes synchronous page-cache copies as in the WAL storage.
+ * The baseline: the same appends and fdatasyncs on a file zero-filled beforehand (untimed), done
+ * the way the WAL storage does them (synchronous writes, the callback fdatasync).
  */
 async function plainLoopSeconds(dir: string, chunks: readonly Buffer[]): Promise<number> {
   const path = join(dir, 'plain.bin');
@@ -44,9 +42,9 @@ async function plainLoopSeconds(dir: string, chunks: readonly Buffer[]): Promise
   for (const [index, chunk] of chunks.entries()) {
     writeFullyAt(handle.fd, chunk, offset);
     offset += chunk.length;
-    if ((index + 1) % APPENDS_PER_FLUSH === 0) await handle.datasync();
+    if ((index + 1) % APPENDS_PER_FLUSH === 0) await fdatasyncFile(handle.fd);
   }
-  await handle.datasync();
+  await fdatasyncFile(handle.fd);
   const seconds = (performance.now() - startedAt) / 1000;
   await handle.close();
   return seconds;
@@ -90,8 +88,7 @@ async function concurrentSeconds(dir: string, chunks: readonly Buffer[]): Promis
   const storages = await Promise.all(
     Array.from({ length: TIMELINES }, async (_, index) => {
       const timelineDir = join(dir, `timeline-${index}`);
-      await open(timelineDir, 'r').catch(() => undefined);
-      await import('node:fs/promises').then((fs) => fs.mkdir(timelineDir));
+      await mkdir(timelineDir);
       return openStorage(timelineDir);
     }),
   );
@@ -102,13 +99,8 @@ async function concurrentSeconds(dir: string, chunks: readonly Buffer[]): Promis
   return seconds;
 }
 
-async function withScratch<T>(action: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-'));
-  try {
-    return await action(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+function withScratch<T>(action: (dir: string) => Promise<T>): Promise<T> {
+  return withScratchDir('neon-local-bench-', action);
 }
 
 const recordCount = TOTAL_BYTES / 8192;
@@ -117,7 +109,7 @@ const wal = makeTestWal(
   Array.from({ length: recordCount }, () => 8192),
   SEGMENT_BYTES,
 );
-const chunks = chunksOf(wal.bytes.subarray(0, TOTAL_BYTES));
+const chunks = splitIntoChunks(wal.bytes.subarray(0, TOTAL_BYTES), APPEND_BYTES);
 // One unmeasured round first, so that both sides run JIT-compiled code.
 await withScratch((dir) => plainLoopSeconds(dir, chunks));
 await withScratch((dir) => storageSeconds(dir, chunks, true));

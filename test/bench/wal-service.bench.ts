@@ -5,8 +5,8 @@
 // 8 KiB write + fdatasync). Prints one JSON document; a missed target is reported, not fatal.
 import { MAX_UNCOMMITTED_BYTES } from '../../src/walproposer/push-generated-wal.js';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { quorumOf } from '../../src/walproposer/election.js';
 import {
@@ -15,14 +15,14 @@ import {
   stopBenchSafekeepers,
   type BenchSafekeeper,
 } from './bench-safekeepers.js';
-import { median, percentile, round } from './bench-helpers.js';
+import { MIB } from '../helpers/wal.js';
+import { median, percentile, round, withScratchDir } from './bench-helpers.js';
 import { measureFdatasyncLatenciesMs, measurePlainWriterSeconds } from './fsync-baselines.js';
 import {
   APPEND_BYTES,
   chunksOf,
   commitLatenciesMs,
   encodeAppends,
-  MIB,
   pushSeconds,
   RECORD_BYTES,
   SEGMENT_BYTES,
@@ -54,16 +54,6 @@ function latencySummary(durationsMs: readonly number[]): { p50Ms: number; p99Ms:
     p50Ms: precise(percentile(durationsMs, 0.5)),
     p99Ms: precise(percentile(durationsMs, 0.99)),
   };
-}
-
-/** Scratch space in the OS temp dir: daemons' data dirs and baseline files share one disk. */
-async function withScratch<T>(action: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'neon-local-bench-wal-service-'));
-  try {
-    return await action(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }
 
 interface Measurements {
@@ -222,7 +212,8 @@ function latencyReport(measured: Measurements): Record<string, unknown> {
 const startedAt = performance.now();
 // Other work on the machine skews every figure here: the load average is reported with them.
 const [loadAverageAtStart] = loadavg();
-const measured = await withScratch(measureAll);
+// Scratch space in the OS temp dir: daemons' data dirs and baseline files share one disk.
+const measured = await withScratchDir('neon-local-bench-wal-service-', measureAll);
 process.stdout.write(
   `${JSON.stringify({
     benchmark: 'wal-service',

@@ -6,13 +6,15 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NodeId } from '../../src/common/ids.js';
 import type { LocalCluster } from '../../src/index.js';
-import { parseLsn, type Lsn } from '../../src/postgres/lsn.js';
+import { pollUntil } from '../../src/common/deadline.js';
+import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { segmentFileName } from '../../src/postgres/segment-name.js';
 import { runCli, runCliJson, type CliResult } from './cli.js';
 
 export const TENANT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 export const TIMELINE = '7e57ab1e7e57ab1e7e57ab1e7e57ab1e';
 export const TIMELINE_REF = `${TENANT}/${TIMELINE}`;
+const FLUSH_WAIT_TIMEOUT_MS = 20_000;
 
 export interface PushResult {
   term: number;
@@ -36,20 +38,46 @@ export async function pushOk(repoDir: string, args: readonly string[]): Promise<
   return pushed.body.result as PushResult;
 }
 
-/** Starts `wal push` in the background (plain output, so stderr shows its progress). */
+/** Starts `wal push --json` in the background; its progress goes to stderr. */
 export function pushInBackground(repoDir: string, args: readonly string[]): Promise<CliResult> {
   return runCli(['wal', 'push', TIMELINE_REF, ...args, '--json'], { repoDir });
 }
 
-export async function timelineStatus(cluster: LocalCluster, id: number): Promise<TimelineStatus> {
+async function fetchTimelineStatus(cluster: LocalCluster, id: number): Promise<Response> {
   const config = await cluster.loadConfig();
   const sk = config.safekeepers.find((entry) => entry.id === id);
   assert.ok(sk, `no safekeeper ${id}`);
-  const response = await fetch(
-    `http://127.0.0.1:${sk.httpPort}/v1/tenant/${TENANT}/timeline/${TIMELINE}`,
-  );
+  return fetch(`http://127.0.0.1:${sk.httpPort}/v1/tenant/${TENANT}/timeline/${TIMELINE}`);
+}
+
+export async function timelineStatus(cluster: LocalCluster, id: number): Promise<TimelineStatus> {
+  const response = await fetchTimelineStatus(cluster, id);
   assert.equal(response.status, 200, await response.clone().text());
   return (await response.json()) as TimelineStatus;
+}
+
+/**
+ * Waits until safekeeper `id` has flushed the timeline's WAL beyond `lsn` (0: any WAL; the
+ * timeline may not exist yet): a fault injected after this lands while a push is streaming to it.
+ */
+export async function waitForFlushBeyond(
+  cluster: LocalCluster,
+  id: number,
+  lsn: Lsn,
+): Promise<void> {
+  const reached = await pollUntil(
+    async () => {
+      const response = await fetchTimelineStatus(cluster, id);
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      const status = (await response.json()) as TimelineStatus;
+      return parseLsn(status.flush_lsn) > lsn ? true : undefined;
+    },
+    { timeoutMs: FLUSH_WAIT_TIMEOUT_MS, intervalMs: 20 },
+  );
+  assert.ok(reached, `safekeeper ${id} flushed nothing beyond ${formatLsn(lsn)} in time`);
 }
 
 export function timelineDir(cluster: LocalCluster, id: number): string {

@@ -10,6 +10,8 @@ import { makeTestCluster, pidsMentioning, randomPortOffset } from '../helpers/cl
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const FIXTURE = join(PROJECT_ROOT, 'test', 'fixtures', 'minio');
+/** Any value: what matters is that the launched MinIO does not inherit it. */
+const EXTRA_CA_CERTS = '/etc/ssl/certs/ca-certificates.crt';
 
 interface Invocation {
   argv: string[];
@@ -36,7 +38,13 @@ test(
       { repoDir },
     );
     assert.equal(init.exitCode, 0, init.stderr);
-    const env = { MINIO_ROOT_USER: 'test-user', MINIO_ROOT_PASSWORD: 'test-password-1' };
+    const env = {
+      MINIO_ROOT_USER: 'test-user',
+      MINIO_ROOT_PASSWORD: 'test-password-1',
+      // Set for the CLI (the test runner removes it from its own environment): the launcher
+      // must not hand it on.
+      NODE_EXTRA_CA_CERTS: EXTRA_CA_CERTS,
+    };
     const start = await runCli(['start'], { repoDir, env });
     assert.equal(start.exitCode, 0, start.stderr);
 

@@ -23,6 +23,7 @@ import {
   segmentsOf,
   timelineDir,
   timelineStatus,
+  waitForFlushBeyond,
   walBytes,
 } from '../helpers/wal-push.js';
 
@@ -113,7 +114,8 @@ test(
     const cluster = await startCluster(t);
     const repoDir = cluster.repoDir;
     const running = pushInBackground(repoDir, ['--size', '48MiB', '--rate', '16MiB/s']);
-    await sleepMs(1_000);
+    // A fresh timeline's WAL starts at its second segment: wait for WAL written past that.
+    await waitForFlushBeyond(cluster, 3, BigInt(SEGMENT_BYTES));
     await sk(cluster, 'kill', 3);
     const pushed = await running;
     assert.equal(pushed.exitCode, 0, pushed.stderr);
@@ -121,7 +123,7 @@ test(
       end_lsn: string;
       start_lsn: string;
     };
-    // Killed a second into a 3-second push: safekeeper 3 holds only the beginning.
+    // Killed early in a 3-second push: safekeeper 3 holds only the beginning.
     await sk(cluster, 'start', 3);
     const behind = await timelineStatus(cluster, 3);
     assert.ok(lsn(behind.flush_lsn) < lsn(first.end_lsn), `safekeeper 3 at ${behind.flush_lsn}`);
@@ -134,7 +136,7 @@ test(
 
     // A safekeeper that comes back during a push is caught up by that push.
     const third = pushInBackground(repoDir, ['--size', '32MiB', '--rate', '8MiB/s']);
-    await sleepMs(700);
+    await waitForFlushBeyond(cluster, 2, lsn(second.end_lsn));
     await sk(cluster, 'kill', 2);
     await sleepMs(700);
     await sk(cluster, 'start', 2);
@@ -171,7 +173,8 @@ test(
       '--timeout',
       '6s',
     ]);
-    await sleepMs(1_000);
+    await waitForFlushBeyond(cluster, 2, lsn(first.end_lsn));
+    await waitForFlushBeyond(cluster, 3, lsn(first.end_lsn));
     await sk(cluster, 'kill', 2);
     await sk(cluster, 'kill', 3);
     const stalled = await running;
@@ -223,7 +226,8 @@ test(
       '--timeout',
       '6s',
     ]);
-    await sleepMs(800);
+    await waitForFlushBeyond(cluster, 2, lsn(first.end_lsn));
+    await waitForFlushBeyond(cluster, 3, lsn(first.end_lsn));
     await sk(cluster, 'pause', 2);
     await sk(cluster, 'pause', 3);
     const stalled = await running;

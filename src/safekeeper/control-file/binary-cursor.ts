@@ -14,14 +14,24 @@ const I64_MIN = -0x8000_0000_0000_0000n;
 const I64_MAX = 0x7fff_ffff_ffff_ffffn;
 const NUL = 0;
 
+/**
+ * A field's name for error messages. Readers run per message on hot paths: a name that has to be
+ * built (from a key read off the wire, say) is passed as a function and built only on failure.
+ */
+export type FieldName = string | (() => string);
+
+function nameOf(field: FieldName): string {
+  return typeof field === 'string' ? field : field();
+}
+
 export class BinaryReader {
   private offset = 0;
   private readonly bytes: Buffer;
 
-  /** `what` prefixes every error message, e.g. "malformed VoteRequest". */
+  /** `what` prefixes every error message, e.g. "malformed VoteRequest" (built only on failure). */
   constructor(
     bytes: Uint8Array,
-    private readonly what: string,
+    private readonly what: FieldName,
     private readonly errorCode: ErrorCode = 'integrity',
   ) {
     this.bytes = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -33,91 +43,91 @@ export class BinaryReader {
 
   /** Throws the reader's error: `<what>: <problem>`. */
   fail(problem: string): never {
-    throw new AppError(this.errorCode, `${this.what}: ${problem}`);
+    throw new AppError(this.errorCode, `${nameOf(this.what)}: ${problem}`);
   }
 
-  private take(length: number, field: string): number {
+  private take(length: number, field: FieldName): number {
     if (length > this.remainingBytes) {
-      this.fail(`truncated at byte ${this.offset} while reading ${field}`);
+      this.fail(`truncated at byte ${this.offset} while reading ${nameOf(field)}`);
     }
     const at = this.offset;
     this.offset += length;
     return at;
   }
 
-  u8(field: string): number {
+  u8(field: FieldName): number {
     return this.bytes.readUInt8(this.take(1, field));
   }
 
-  u32(field: string): number {
+  u32(field: FieldName): number {
     return this.bytes.readUInt32LE(this.take(4, field));
   }
 
-  i32BE(field: string): number {
+  i32BE(field: FieldName): number {
     return this.bytes.readInt32BE(this.take(4, field));
   }
 
-  u64(field: string): bigint {
+  u64(field: FieldName): bigint {
     return this.bytes.readBigUInt64LE(this.take(8, field));
   }
 
-  u64BE(field: string): bigint {
+  u64BE(field: FieldName): bigint {
     return this.bytes.readBigUInt64BE(this.take(8, field));
   }
 
-  i64(field: string): bigint {
+  i64(field: FieldName): bigint {
     return this.bytes.readBigInt64LE(this.take(8, field));
   }
 
-  i64BE(field: string): bigint {
+  i64BE(field: FieldName): bigint {
     return this.bytes.readBigInt64BE(this.take(8, field));
   }
 
   /** `length` raw bytes as a view of the input (no copy). */
-  bytesView(length: number, field: string): Buffer {
+  bytesView(length: number, field: FieldName): Buffer {
     const at = this.take(length, field);
     return this.bytes.subarray(at, at + length);
   }
 
-  skip(length: number, field: string): void {
+  skip(length: number, field: FieldName): void {
     this.take(length, field);
   }
 
   /** A NUL-terminated string (latin1); the NUL is consumed and not returned. */
-  cString(field: string): string {
+  cString(field: FieldName): string {
     if (this.remainingBytes === 0) this.take(1, field);
     const end = this.bytes.indexOf(NUL, this.offset);
-    if (end === -1) this.fail(`${field} at byte ${this.offset} has no terminating NUL`);
+    if (end === -1) this.fail(`${nameOf(field)} at byte ${this.offset} has no terminating NUL`);
     const text = this.bytes.toString('latin1', this.offset, end);
     this.offset = end + 1;
     return text;
   }
 
   /** A u64 count, refused above `max` (a corrupt count must not drive a huge loop). */
-  count(field: string, max: number): number {
+  count(field: FieldName, max: number): number {
     const count = this.u64(field);
-    if (count > BigInt(max)) this.fail(`${field} count ${count} exceeds ${max}`);
+    if (count > BigInt(max)) this.fail(`${nameOf(field)} count ${count} exceeds ${max}`);
     return Number(count);
   }
 
   /** A u32 count of `entryBytes`-sized entries, refused if the rest of the input cannot hold them. */
-  u32Count(field: string, entryBytes: number): number {
+  u32Count(field: FieldName, entryBytes: number): number {
     const count = this.u32(field);
     const neededBytes = count * entryBytes;
     if (neededBytes > this.remainingBytes) {
       this.fail(
-        `${field} count ${count} needs ${neededBytes} bytes but only ${this.remainingBytes} remain`,
+        `${nameOf(field)} count ${count} needs ${neededBytes} bytes but only ${this.remainingBytes} remain`,
       );
     }
     return count;
   }
 
   /** A u64-length-prefixed string that must match `pattern`. */
-  string(field: string, maxLength: number, pattern: RegExp): string {
-    const length = this.count(`${field} length`, maxLength);
+  string(field: FieldName, maxLength: number, pattern: RegExp): string {
+    const length = this.count(() => `${nameOf(field)} length`, maxLength);
     const at = this.take(length, field);
     const text = this.bytes.toString('latin1', at, at + length);
-    if (!pattern.test(text)) this.fail(`${field} "${text}" is malformed`);
+    if (!pattern.test(text)) this.fail(`${nameOf(field)} "${text}" is malformed`);
     return text;
   }
 

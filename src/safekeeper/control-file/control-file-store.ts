@@ -1,6 +1,6 @@
 // Durable storage of one timeline's control file. Every persist is atomic: write
-// `safekeeper.control.partial`, fsync it, rename it over `safekeeper.control`, fsync the file and
-// the timeline directory (fsyncs skipped with --no-sync); only then does the "persisted" copy
+// `safekeeper.control.partial`, fsync it, rename it over `safekeeper.control`, fsync the timeline
+// directory (the rename's durability; fsyncs skipped with --no-sync); only then does the "persisted" copy
 // change. Loading verifies the envelope (codec) and the state's invariants; a file in an older
 // format version is upgraded and rewritten at once.
 import { open, readFile, rename } from 'node:fs/promises';
@@ -35,7 +35,7 @@ export async function writeControlFileAtomically(
   const startedAt = performance.now();
   const noSync = options.noSync;
   const problem = describeStateViolation(state);
-  assert(problem === undefined, `refusing to persist an invalid state: ${problem ?? ''}`);
+  assert(problem === undefined, () => `refusing to persist an invalid state: ${problem ?? ''}`);
   const finalPath = join(dir, CONTROL_FILE_NAME);
   const tempPath = finalPath + TEMP_SUFFIX;
   const handle = await open(tempPath, 'w', 0o644);
@@ -46,10 +46,8 @@ export async function writeControlFileAtomically(
     await handle.close();
   }
   await rename(tempPath, finalPath);
-  if (!noSync) {
-    await fsyncPath(finalPath);
-    await fsyncPath(dir);
-  }
+  // The file's bytes were synced before the rename; the rename itself lives in the directory.
+  if (!noSync) await fsyncPath(dir);
   options.observePersistSeconds?.((performance.now() - startedAt) / 1000);
 }
 

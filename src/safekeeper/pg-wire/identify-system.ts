@@ -8,18 +8,16 @@ import {
   encodeReadyForQuery,
   encodeRowDescription,
 } from '../../postgres/wire/backend-messages.js';
+import { TYPE_OIDS } from '../../postgres/wire/pg-types.js';
 import type { Timeline } from '../timeline/timeline.js';
-
-const TEXT_OID = 25;
-const INT4_OID = 23;
 
 export function identifySystem(timeline: Timeline): Buffer[] {
   return [
     encodeRowDescription([
-      { name: 'systemid', typeOid: TEXT_OID },
-      { name: 'timeline', typeOid: INT4_OID },
-      { name: 'xlogpos', typeOid: TEXT_OID },
-      { name: 'dbname', typeOid: TEXT_OID },
+      { name: 'systemid', typeOid: TYPE_OIDS.text },
+      { name: 'timeline', typeOid: TYPE_OIDS.int4 },
+      { name: 'xlogpos', typeOid: TYPE_OIDS.text },
+      { name: 'dbname', typeOid: TYPE_OIDS.text },
     ]),
     encodeDataRow([
       timeline.state.server.systemId.toString(),

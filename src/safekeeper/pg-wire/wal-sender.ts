@@ -13,10 +13,10 @@ import {
   encodeXLogData,
   postgresEpochMicrosNow,
 } from '../../postgres/wire/replication-messages.js';
+import { RECOVERY_APPLICATION_NAME } from '../protocol/proposer-messages.js';
 import type { Timeline } from '../timeline/timeline.js';
 import { WalReader } from '../wal/wal-reader.js';
 
-export const RECOVERY_APPLICATION_NAME = 'wal_proposer_recovery';
 const MAX_XLOGDATA_BYTES = 128 * 1024;
 
 export interface ReplicationRequest {

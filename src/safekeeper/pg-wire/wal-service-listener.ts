@@ -14,7 +14,7 @@ export interface WalServiceOptions {
 
 export interface WalService {
   readonly server: Server;
-  /** Ends every open connection (their in-flight step finishes first). */
+  /** Destroys every open connection; a step in flight still completes, under the timeline lock. */
   closeConnections(): void;
 }
 

@@ -268,7 +268,10 @@ export class WireSession {
   private async write(frames: readonly Uint8Array[]): Promise<void> {
     if (this.mode === 'ended' || this.socket.destroyed) return;
     let flowing = true;
+    // One system call for all of them (no delay is on: each write() would be its own segment).
+    this.socket.cork();
     for (const frame of frames) flowing = this.socket.write(frame);
+    this.socket.uncork();
     if (flowing) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {

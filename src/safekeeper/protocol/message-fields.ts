@@ -21,7 +21,7 @@ export function tagValue(letter: string): bigint {
 type Direction = 'proposer' | 'acceptor';
 
 function tagReader(payload: Uint8Array, direction: Direction): BinaryReader {
-  return new BinaryReader(payload, `malformed ${direction} message`, 'usage');
+  return new BinaryReader(payload, () => `malformed ${direction} message`, 'usage');
 }
 
 export function readTagLetter(payload: Uint8Array, direction: Direction): string {
@@ -48,7 +48,7 @@ export function decodeBody<T>(
   name: string,
   read: (reader: BinaryReader) => T,
 ): T {
-  const reader = new BinaryReader(payload, `malformed ${name}`, 'usage');
+  const reader = new BinaryReader(payload, () => `malformed ${name}`, 'usage');
   reader.skip(TAG_BYTES, 'tag');
   const message = read(reader);
   reader.expectEnd();

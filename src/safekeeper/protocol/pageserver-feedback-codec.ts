@@ -11,7 +11,6 @@ import type { BinaryReader, BinaryWriter } from '../control-file/binary-cursor.j
 import type { PageserverFeedback } from './proposer-messages.js';
 
 const FEEDBACK_VALUE_BYTES = 8;
-const LENGTH_FIELD_BYTES = 4;
 /** Longest key shown in an error message (keys come from the peer). */
 const SHOWN_KEY_CHARS_MAX = 64;
 
@@ -54,9 +53,7 @@ export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback
     // Every reply carries this block: the key's description is built only for an error.
     const shown = (): string =>
       `pageserver feedback key ${JSON.stringify(key.slice(0, SHOWN_KEY_CHARS_MAX))}`;
-    // A truncated length throws the reader's own "truncated ... while reading <key> length".
-    if (reader.remainingBytes < LENGTH_FIELD_BYTES) reader.i32BE(`${shown()} length`);
-    const lengthBytes = reader.i32BE('pageserver feedback value length');
+    const lengthBytes = reader.i32BE(() => `${shown()} length`);
     if (lengthBytes < 0) reader.fail(`${shown()} has negative length ${lengthBytes}`);
     if (lengthBytes > reader.remainingBytes) {
       reader.fail(
@@ -65,7 +62,7 @@ export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback
     }
     const known = FEEDBACK_KEYS.find((candidate) => candidate.key === key);
     if (known === undefined) {
-      reader.skip(lengthBytes, 'pageserver feedback value');
+      reader.skip(lengthBytes, shown);
       continue;
     }
     if (lengthBytes !== FEEDBACK_VALUE_BYTES) {
@@ -73,7 +70,7 @@ export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback
     }
     if (seen.has(known.field)) reader.fail(`${shown()} appears twice`);
     seen.add(known.field);
-    feedback[known.field] = known.signed ? reader.i64BE(key) : reader.u64BE(key);
+    feedback[known.field] = known.signed ? reader.i64BE(shown) : reader.u64BE(shown);
   }
   return feedback;
 }

@@ -49,6 +49,7 @@ import {
   type VoteResponse,
 } from './proposer-messages.js';
 
+const ACCEPTOR_MESSAGE_INITIAL_BYTES = 256;
 const VOTE_REQUEST_BODY_BYTES: readonly number[] = [8, 8 + ID_BYTES];
 
 const PROPOSER_TAGS: Record<ProposerMessage['tag'], string> = {
@@ -100,7 +101,11 @@ export function decodeProposerMessage(payload: Uint8Array): ProposerMessage {
 }
 
 export function encodeAcceptorMessage(message: AcceptorMessage): Buffer {
-  const writer = new BinaryWriter().u64(tagValue(ACCEPTOR_TAGS[message.tag]), 'tag');
+  // An AppendResponse, the reply to every batch, is 188 bytes: no growth on the way.
+  const writer = new BinaryWriter(ACCEPTOR_MESSAGE_INITIAL_BYTES).u64(
+    tagValue(ACCEPTOR_TAGS[message.tag]),
+    'tag',
+  );
   switch (message.tag) {
     case 'greeting':
       writer.u64(message.term, 'AcceptorGreeting term').u64(message.nodeId, 'node_id');

@@ -8,6 +8,9 @@ import type { Lsn } from '../../postgres/lsn.js';
 import type { Term, TermSwitch } from '../control-file/safekeeper-state.js';
 
 /** The only protocol version this acceptor speaks. */
+/** The application_name a walproposer reads WAL back with (START_REPLICATION, recovery). */
+export const RECOVERY_APPLICATION_NAME = 'wal_proposer_recovery';
+
 export const PROPOSER_PROTOCOL_VERSION = 2;
 /** Most WAL bytes one AppendRequest may carry (16 pages of 8 KiB). */
 export const MAX_APPEND_WAL_BYTES = 131_072;

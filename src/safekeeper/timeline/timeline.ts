@@ -106,18 +106,9 @@ export class Timeline {
   get flushLsn(): Lsn {
     return this.wal?.flushLsn ?? 0n;
   }
-  get msSinceLastPersist(): number {
-    return this.control.msSinceLastPersist();
-  }
   /** A compute (walproposer) is connected; the backup/broker activity flags build on this. */
   get isActive(): boolean {
     return this.computes > 0;
-  }
-  get connectedComputes(): number {
-    return this.computes;
-  }
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /** Counts a connected compute until the returned function is called (once). */

@@ -195,22 +195,19 @@ export class WalStorage {
 
   /** The write reached the end of the segment: make it durable and give it its final name. */
   private async completeSegment(segment: OpenSegment): Promise<void> {
-    this.current = undefined;
-    try {
-      if (!this.options.noSync) await segment.handle.datasync();
-    } finally {
-      await segment.handle.close();
-    }
+    assert(this.current === segment, 'the completed segment is the open one');
+    await this.closeCurrent();
     if (segment.location.partial)
       await renameSegment(segment.location, this.options.dir, this.segmentSizeBytes, false);
   }
 
+  /** Makes the open segment durable and closes it. */
   private async closeCurrent(): Promise<void> {
     const segment = this.current;
     this.current = undefined;
     if (segment === undefined) return;
     try {
-      if (!this.options.noSync) await segment.handle.datasync();
+      if (!this.options.noSync) await fdatasyncFile(segment.handle.fd);
     } finally {
       await segment.handle.close();
     }
@@ -249,7 +246,7 @@ export class WalStorage {
       const handle = await open(location.path, 'r+');
       try {
         await zeroFill(handle, segmentOffsetOf(endLsn, segmentSizeBytes), segmentSizeBytes);
-        if (!this.options.noSync) await handle.datasync();
+        if (!this.options.noSync) await fdatasyncFile(handle.fd);
       } finally {
         await handle.close();
       }
