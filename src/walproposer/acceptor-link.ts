@@ -8,10 +8,12 @@ import type { Lsn } from '../postgres/lsn.js';
 import { WireClient, WireServerError } from '../postgres/wire/wire-client.js';
 import {
   decodeAcceptorMessage,
+  encodeAppendRequestParts,
   encodeProposerMessageParts,
 } from '../safekeeper/protocol/proposer-codec.js';
 import type {
   AcceptorMessage,
+  AppendRequestHeader,
   ProposerMessage,
   VoteResponse,
 } from '../safekeeper/protocol/proposer-messages.js';
@@ -116,6 +118,13 @@ export class AcceptorLink {
     const client = this.client;
     if (client === undefined || this.state !== 'up') return true;
     return client.sendCopyDataParts(encodeProposerMessageParts(message));
+  }
+
+  /** Sends an AppendRequest whose WAL is `walParts` (not copied); false as for send(). */
+  sendAppend(header: AppendRequestHeader, walParts: readonly Uint8Array[]): boolean {
+    const client = this.client;
+    if (client === undefined || this.state !== 'up') return true;
+    return client.sendCopyDataParts(encodeAppendRequestParts(header, walParts));
   }
 
   /** Resolves once the socket drained, or at once when the connection is gone (never rejects). */

@@ -1,7 +1,7 @@
 // The WAL a walproposer holds in memory: a contiguous byte range [startLsn, endLsn) kept as the
 // chunks it was appended in. Acceptors are streamed slices of it; the part every acceptor has
-// flushed (below truncate_lsn) is dropped. Appending never copies; slicing copies only when a
-// slice spans chunks, and then once for all acceptors that ask for the same slice.
+// flushed (below truncate_lsn) is dropped. Nothing here copies WAL: a slice is the views of the
+// chunks it covers, which go to the socket as they are.
 import { AppError } from '../common/errors.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
 
@@ -14,8 +14,6 @@ export class WalBuffer {
   private readonly chunks: Chunk[] = [];
   private start: Lsn;
   private end: Lsn;
-  /** The last slice that had to be joined: acceptors streaming in step ask for it in turn. */
-  private joined: { readonly fromLsn: Lsn; readonly bytes: Uint8Array } | undefined;
 
   constructor(startLsn: Lsn) {
     this.start = startLsn;
@@ -46,16 +44,17 @@ export class WalBuffer {
     this.start = startLsn;
   }
 
-  /** Up to `maxBytes` from `fromLsn` (which must be inside the buffer). */
-  slice(fromLsn: Lsn, maxBytes: number): Uint8Array {
+  /**
+   * Up to `maxBytes` from `fromLsn` (which must be inside the buffer), as views of the chunks it
+   * covers, in order.
+   */
+  slice(fromLsn: Lsn, maxBytes: number): Uint8Array[] {
     if (fromLsn < this.start || fromLsn > this.end)
       throw new AppError(
         'internal',
         `WAL at ${formatLsn(fromLsn)} is not held (buffer ${formatLsn(this.start)}..${formatLsn(this.end)})`,
       );
     const length = Math.min(maxBytes, Number(this.end - fromLsn));
-    const joined = this.joined;
-    if (joined?.fromLsn === fromLsn && joined.bytes.length === length) return joined.bytes;
     const parts: Uint8Array[] = [];
     let got = 0;
     for (let index = this.chunkIndexOf(fromLsn); got < length; index++) {
@@ -65,9 +64,7 @@ export class WalBuffer {
       parts.push(chunk.bytes.subarray(offset, offset + take));
       got += take;
     }
-    if (parts.length === 1) return parts[0] as Uint8Array;
-    this.joined = { fromLsn, bytes: Buffer.concat(parts) };
-    return this.joined.bytes;
+    return parts;
   }
 
   /** Drops whole chunks that end at or before `lsn`. */

@@ -145,7 +145,7 @@ export class WalProposer {
     const pending = this.links.filter((link) => link.state === 'up');
     for (const link of pending)
       if (link.elected && link.nextLsn === this.buffer?.endLsn)
-        this.sendAppend(link, link.nextLsn, new Uint8Array(0));
+        this.sendAppend(link, link.nextLsn, [], 0);
     await this.waitUntil(
       () => pending.every((link) => link.state !== 'up' || link.ackedCommitLsn >= target),
       deadlineMs,
@@ -460,7 +460,7 @@ export class WalProposer {
           link.nextLsn === this.buffer?.endLsn &&
           link.sentCommitLsn < this.commit
         )
-          this.sendAppend(link, link.nextLsn, new Uint8Array(0));
+          this.sendAppend(link, link.nextLsn, [], 0);
     });
   }
 
@@ -472,9 +472,11 @@ export class WalProposer {
       const acked =
         link.ackedFlushLsn > link.streamStartLsn ? link.ackedFlushLsn : link.streamStartLsn;
       if (link.nextLsn - acked >= MAX_INFLIGHT_BYTES) return;
-      const bytes = buffer.slice(link.nextLsn, MAX_APPEND_WAL_BYTES);
-      const flowing = this.sendAppend(link, link.nextLsn, bytes);
-      link.nextLsn += BigInt(bytes.length);
+      const walParts = buffer.slice(link.nextLsn, MAX_APPEND_WAL_BYTES);
+      let walLength = 0;
+      for (const part of walParts) walLength += part.length;
+      const flowing = this.sendAppend(link, link.nextLsn, walParts, walLength);
+      link.nextLsn += BigInt(walLength);
       if (!flowing) {
         link.draining = true;
         void link.waitForDrain().then(() => {
@@ -486,21 +488,23 @@ export class WalProposer {
     }
   }
 
-  private sendAppend(link: AcceptorLink, beginLsn: Lsn, bytes: Uint8Array): boolean {
+  private sendAppend(
+    link: AcceptorLink,
+    beginLsn: Lsn,
+    walParts: readonly Uint8Array[],
+    walLength: number,
+  ): boolean {
     link.sentCommitLsn = this.commit;
-    return link.send({
-      tag: 'append',
-      header: {
-        term: this.term,
-        epochStartLsn: this.epochStartLsn,
-        beginLsn,
-        endLsn: beginLsn + BigInt(bytes.length),
-        commitLsn: this.commit,
-        truncateLsn: this.truncate,
-        proposerId: this.proposerId,
-      },
-      walBytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length),
-    });
+    const header = {
+      term: this.term,
+      epochStartLsn: this.epochStartLsn,
+      beginLsn,
+      endLsn: beginLsn + BigInt(walLength),
+      commitLsn: this.commit,
+      truncateLsn: this.truncate,
+      proposerId: this.proposerId,
+    };
+    return link.sendAppend(header, walParts);
   }
 
   private fail(error: AppError): void {

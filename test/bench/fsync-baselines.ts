@@ -1,16 +1,27 @@
 // The disk's own numbers, for benchmarks to be judged against: the latency of one small write
 // plus fdatasync, and a plain Node writer that appends and fdatasyncs to several files the way
-// a quorum of safekeepers would. Writes and fdatasyncs are made the way the WAL storage makes
-// them (synchronous writes, the callback fdatasync). Files are zero-filled and synced before any
-// clock starts (unless the plain writer is asked to grow its own), and removed afterwards.
-// Nothing here knows about safekeepers.
+// a quorum of safekeepers would. The plain way: a synchronous write into the page cache, then
+// fdatasync through the callback API (the cheapest of Node's). Files are zero-filled and synced
+// before any clock starts (unless the plain writer is asked to grow its own), and removed
+// afterwards. Nothing here knows about safekeepers.
+import { fdatasync, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  createZeroFilledFile,
-  fdatasyncFile,
-  writeFullyAt,
-} from '../../src/safekeeper/wal/segment-files.js';
+import { promisify } from 'node:util';
+import type { WalIoMode } from '../../src/safekeeper/wal/direct-io.js';
+import { createZeroFilledFile } from '../../src/safekeeper/wal/segment-files.js';
+
+/** Baseline files are zero-filled through the page cache and fsynced. */
+export const PLAIN_FILES: WalIoMode = { direct: false, sync: true };
+
+/** All of `bytes` at `offset` of an open file, synchronously (a positional write may be short). */
+export function writeFullyAt(fd: number, bytes: Uint8Array, offset: number): void {
+  let written = 0;
+  while (written < bytes.length)
+    written += writeSync(fd, bytes, written, bytes.length - written, offset + written);
+}
+
+export const fdatasyncFile: (fd: number) => Promise<void> = promisify(fdatasync);
 
 export interface LatencyPlan {
   readonly writeBytes: number;
@@ -35,7 +46,7 @@ export async function measureFdatasyncLatenciesMs(
   const paths = Array.from({ length: plan.fileCount }, (_, index) =>
     join(dir, `fdatasync-latency-${index}.bin`),
   );
-  for (const path of paths) await createZeroFilledFile(path, count * plan.writeBytes, false);
+  for (const path of paths) await createZeroFilledFile(path, count * plan.writeBytes, PLAIN_FILES);
   const handles = await Promise.all(paths.map((path) => open(path, 'r+')));
   const bytes = Buffer.alloc(plan.writeBytes, 0x5a);
   const durationsMs: number[] = [];
@@ -80,7 +91,7 @@ export async function measurePlainWriterSeconds(
   const totalBytes = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
   const paths = Array.from({ length: fileCount }, (_, index) => join(dir, `plain-${index}.bin`));
   if (files === 'preallocated')
-    for (const path of paths) await createZeroFilledFile(path, totalBytes, false);
+    for (const path of paths) await createZeroFilledFile(path, totalBytes, PLAIN_FILES);
   const startedAt = performance.now();
   const handles = await Promise.all(
     paths.map((path) => open(path, files === 'preallocated' ? 'r+' : 'wx')),

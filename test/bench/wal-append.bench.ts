@@ -4,12 +4,8 @@
 // timelines appending concurrently. Prints one JSON line per comparison.
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  createZeroFilledFile,
-  fdatasyncFile,
-  segmentPath,
-  writeFullyAt,
-} from '../../src/safekeeper/wal/segment-files.js';
+import { probeDirectIo } from '../../src/safekeeper/wal/direct-io.js';
+import { createZeroFilledFile, segmentPath } from '../../src/safekeeper/wal/segment-files.js';
 import { WalStorage } from '../../src/safekeeper/wal/wal-storage.js';
 import { makeTestWal, MIB } from '../helpers/wal.js';
 import {
@@ -19,6 +15,7 @@ import {
   splitIntoChunks,
   withScratchDir,
 } from './bench-helpers.js';
+import { fdatasyncFile, PLAIN_FILES, writeFullyAt } from './fsync-baselines.js';
 
 const SEGMENT_BYTES = 16 * MIB;
 const APPEND_BYTES = 128 * 1024;
@@ -30,12 +27,12 @@ const BYTES_PER_TIMELINE = 2 * MIB;
 const WAL_START = BigInt(SEGMENT_BYTES);
 
 /**
- * The baseline: the same appends and fdatasyncs on a file zero-filled beforehand (untimed), done
- * the way the WAL storage does them (synchronous writes, the callback fdatasync).
+ * The baseline: the same appends and fdatasyncs on a file zero-filled beforehand (untimed), the
+ * plain way (synchronous writes into the page cache, the callback fdatasync).
  */
 async function plainLoopSeconds(dir: string, chunks: readonly Buffer[]): Promise<number> {
   const path = join(dir, 'plain.bin');
-  await createZeroFilledFile(path, TOTAL_BYTES, false);
+  await createZeroFilledFile(path, TOTAL_BYTES, PLAIN_FILES);
   const handle = await open(path, 'r+');
   const startedAt = performance.now();
   let offset = 0;
@@ -74,8 +71,9 @@ async function storageSeconds(
   preallocated: boolean,
 ): Promise<number> {
   const segments = BigInt(TOTAL_BYTES / SEGMENT_BYTES);
+  const mode = { direct: await probeDirectIo(dir), sync: true };
   for (let segno = 1n; preallocated && segno <= segments + 1n; segno++)
-    await createZeroFilledFile(segmentPath(dir, segno, SEGMENT_BYTES, true), SEGMENT_BYTES, false);
+    await createZeroFilledFile(segmentPath(dir, segno, SEGMENT_BYTES, true), SEGMENT_BYTES, mode);
   const storage = await openStorage(dir);
   const startedAt = performance.now();
   await appendAll(storage, chunks);

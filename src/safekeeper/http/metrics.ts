@@ -81,9 +81,12 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
     });
   const writeSeconds = histogram(
     'safekeeper_write_wal_seconds',
-    'Time to write one WAL message to disk',
+    'Time to stage one WAL message for its segment (a copy, plus a write-out when the staging buffer is full)',
   );
-  const flushSeconds = histogram('safekeeper_flush_wal_seconds', 'Time to fdatasync WAL');
+  const flushSeconds = histogram(
+    'safekeeper_flush_wal_seconds',
+    'Time to make staged WAL durable (one synchronous direct write)',
+  );
   const persistSeconds = histogram(
     'safekeeper_persist_control_file_seconds',
     'Time to persist a control file atomically',

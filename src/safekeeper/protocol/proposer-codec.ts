@@ -41,6 +41,7 @@ import {
   MAX_APPEND_WAL_BYTES,
   type AcceptorMessage,
   type AppendRequest,
+  type AppendRequestHeader,
   type AppendResponse,
   type ProposerElected,
   type ProposerGreeting,
@@ -50,6 +51,8 @@ import {
 } from './proposer-messages.js';
 
 const ACCEPTOR_MESSAGE_INITIAL_BYTES = 256;
+/** The u64 tag and the append header: six u64 fields and the proposer's 16-byte id. */
+const APPEND_REQUEST_HEADER_BYTES = 8 + 6 * 8 + ID_BYTES;
 const VOTE_REQUEST_BODY_BYTES: readonly number[] = [8, 8 + ID_BYTES];
 
 const PROPOSER_TAGS: Record<ProposerMessage['tag'], string> = {
@@ -196,25 +199,45 @@ function readProposerElected(reader: BinaryReader): ProposerElected {
  */
 export function encodeProposerMessageParts(message: ProposerMessage): Uint8Array[] {
   if (message.tag !== 'append') return [encodeProposerMessage(message)];
-  const writer = new BinaryWriter().u64(tagValue(PROPOSER_TAGS.append), 'tag');
-  writeAppendRequestHeader(writer, message);
-  return [writer.toBuffer(), message.walBytes];
+  return encodeAppendRequestParts(message.header, [message.walBytes]);
+}
+
+/**
+ * An AppendRequest whose WAL is the concatenation of `walParts`, as the parts of one payload:
+ * the tag and header, then the parts themselves (a proposer's WAL stays in the chunks it was
+ * appended in).
+ */
+export function encodeAppendRequestParts(
+  header: AppendRequestHeader,
+  walParts: readonly Uint8Array[],
+): Uint8Array[] {
+  let walLength = 0;
+  for (const part of walParts) walLength += part.length;
+  const writer = new BinaryWriter(APPEND_REQUEST_HEADER_BYTES).u64(
+    tagValue(PROPOSER_TAGS.append),
+    'tag',
+  );
+  writeAppendRequestHeader(writer, header, walLength);
+  return [writer.toBuffer(), ...walParts];
 }
 
 function writeAppendRequest(writer: BinaryWriter, message: AppendRequest): void {
-  writeAppendRequestHeader(writer, message);
+  writeAppendRequestHeader(writer, message.header, message.walBytes.length);
   writer.bytes(message.walBytes);
 }
 
-function writeAppendRequestHeader(writer: BinaryWriter, message: AppendRequest): void {
-  const { header, walBytes } = message;
+function writeAppendRequestHeader(
+  writer: BinaryWriter,
+  header: AppendRequestHeader,
+  walLength: number,
+): void {
   assert(header.endLsn >= header.beginLsn, 'AppendRequest end_lsn is before begin_lsn');
   assert(
-    BigInt(walBytes.length) === header.endLsn - header.beginLsn,
+    BigInt(walLength) === header.endLsn - header.beginLsn,
     () =>
-      `AppendRequest carries ${walBytes.length} WAL bytes but end_lsn - begin_lsn is ${header.endLsn - header.beginLsn}`,
+      `AppendRequest carries ${walLength} WAL bytes but end_lsn - begin_lsn is ${header.endLsn - header.beginLsn}`,
   );
-  assert(walBytes.length <= MAX_APPEND_WAL_BYTES, 'AppendRequest carries too many WAL bytes');
+  assert(walLength <= MAX_APPEND_WAL_BYTES, 'AppendRequest carries too many WAL bytes');
   writer.u64(header.term, 'term').u64(header.epochStartLsn, 'epoch_start_lsn');
   writer.u64(header.beginLsn, 'begin_lsn').u64(header.endLsn, 'end_lsn');
   writer.u64(header.commitLsn, 'commit_lsn').u64(header.truncateLsn, 'truncate_lsn');

@@ -6,6 +6,7 @@ import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError } from '../../common/errors.js';
 import { fsyncPath } from '../../common/fsync-path.js';
+import type { WalIoMode } from './direct-io.js';
 import { createZeroFilledFile } from './segment-files.js';
 
 export const PREALLOCATED_FILE_NAME = 'wal-segment.prealloc';
@@ -19,7 +20,7 @@ export class SegmentPreallocator {
   private constructor(
     private readonly dir: string,
     private readonly segmentSizeBytes: number,
-    private readonly noSync: boolean,
+    private readonly mode: WalIoMode,
     private readonly onWarning: (message: string) => void,
   ) {
     this.sparePath = join(dir, PREALLOCATED_FILE_NAME);
@@ -28,17 +29,17 @@ export class SegmentPreallocator {
   static async open(
     dir: string,
     segmentSizeBytes: number,
-    noSync: boolean,
+    mode: WalIoMode,
     onWarning: (message: string) => void,
   ): Promise<SegmentPreallocator> {
     await rm(join(dir, PREALLOCATED_FILE_NAME), { force: true });
-    return new SegmentPreallocator(dir, segmentSizeBytes, noSync, onWarning);
+    return new SegmentPreallocator(dir, segmentSizeBytes, mode, onWarning);
   }
 
   /** Starts preparing a spare unless one is ready or being prepared. */
   prepare(): void {
     if (this.closed || this.spare !== undefined) return;
-    this.spare = createZeroFilledFile(this.sparePath, this.segmentSizeBytes, this.noSync).then(
+    this.spare = createZeroFilledFile(this.sparePath, this.segmentSizeBytes, this.mode).then(
       () => true,
       (error: unknown) => {
         this.onWarning(`could not preallocate a WAL segment: ${describeError(error)}`);
@@ -52,8 +53,8 @@ export class SegmentPreallocator {
     const spare = this.spare;
     this.spare = undefined;
     if (spare !== undefined && (await spare)) await rename(this.sparePath, path);
-    else await createZeroFilledFile(path, this.segmentSizeBytes, this.noSync);
-    if (!this.noSync) await fsyncPath(this.dir);
+    else await createZeroFilledFile(path, this.segmentSizeBytes, this.mode);
+    if (this.mode.sync) await fsyncPath(this.dir);
   }
 
   /** Waits for a spare in preparation and removes it. */

@@ -1,10 +1,12 @@
 // One timeline's WAL on disk. Writes are strictly sequential (a rewrite or a gap is refused),
-// split at segment boundaries, into zero-filled `.partial` segments that are fdatasynced and
-// renamed to their final name when full. Every byte written is walked by the WAL decoder so that
-// write_record_lsn is the end of the last complete record; flush() makes it flush_lsn with one
-// fdatasync however many writes preceded it (group commit). truncate() cuts the WAL at an LSN
-// for a new term. Callers serialise calls (the timeline lock); nothing here is re-entrant.
-import { open, rm, type FileHandle } from 'node:fs/promises';
+// split at segment boundaries, into zero-filled `.partial` segments that are renamed to their
+// final name when full. Every byte written is walked by the WAL decoder so that write_record_lsn
+// is the end of the last complete record. A write only stages bytes in the open segment's
+// buffer (segment-writer.ts); flush() writes them out with one synchronous direct write however
+// many writes preceded it (group commit), and makes write_record_lsn flush_lsn. So write_lsn is
+// "received and checked", not "in the OS". truncate() cuts the WAL at an LSN for a new term.
+// Callers serialise calls (the timeline lock); nothing here is re-entrant.
+import { open, rm } from 'node:fs/promises';
 import { AppError, describeError } from '../../common/errors.js';
 import { assert } from '../../common/assert.js';
 import { fsyncPath } from '../../common/fsync-path.js';
@@ -16,16 +18,29 @@ import {
 } from '../../postgres/segment-name.js';
 import { WalDecoder } from '../../postgres/wal/wal-decoder.js';
 import {
-  fdatasyncFile,
+  alignDown,
+  alignUp,
+  allocateAlignedBuffer,
+  DIRECT_IO_ALIGNMENT_BYTES,
+  probeDirectIo,
+  readAtMost,
+  segmentWriteFlags,
+  writeAllAt,
+  writeZeros,
+  type WalIoMode,
+} from './direct-io.js';
+import {
   findSegment,
   listSegments,
   renameSegment,
   segmentPath,
-  writeFullyAt,
-  zeroFill,
   type SegmentLocation,
 } from './segment-files.js';
 import { SegmentPreallocator } from './segment-preallocator.js';
+import { SegmentWriter } from './segment-writer.js';
+
+/** Bytes staged before a write-out is forced: a flush of a larger batch writes out this much at a time. */
+const STAGING_BYTES = 1024 * 1024;
 
 export interface WalStorageObserver {
   observeWriteSeconds(seconds: number, bytes: number): void;
@@ -47,7 +62,7 @@ export interface WalPosition {
 
 interface OpenSegment {
   location: SegmentLocation;
-  readonly handle: FileHandle;
+  readonly writer: SegmentWriter;
   /** Whether the segment after this one was looked for (and a spare started if missing). */
   nextPrepared: boolean;
 }
@@ -62,11 +77,16 @@ export class WalStorage {
   private failure: string | undefined;
   private closed = false;
 
+  /** The open segment's staging buffer (aligned), reused from segment to segment. */
+  private readonly staging: Buffer;
+
   private constructor(
     private readonly options: WalStorageOptions,
+    private readonly mode: WalIoMode,
     private readonly preallocator: SegmentPreallocator,
     position: Lsn,
   ) {
+    this.staging = allocateAlignedBuffer(Math.min(STAGING_BYTES, options.segmentSizeBytes));
     this.writePosition = position;
     this.recordPosition = position;
     this.flushPosition = position;
@@ -75,13 +95,25 @@ export class WalStorage {
 
   /** Opens the storage with every LSN at `endLsn` (0: nothing written yet, recovery found no WAL). */
   static async open(options: WalStorageOptions, position: WalPosition): Promise<WalStorage> {
+    const onWarning = options.onWarning ?? (() => undefined);
+    const direct = await probeDirectIo(options.dir);
+    if (!direct)
+      onWarning(
+        `${options.dir}: the filesystem refuses O_DIRECT, WAL is written through the page cache`,
+      );
+    const mode: WalIoMode = { direct, sync: !options.noSync };
     const preallocator = await SegmentPreallocator.open(
       options.dir,
       options.segmentSizeBytes,
-      options.noSync,
-      options.onWarning ?? (() => undefined),
+      mode,
+      onWarning,
     );
-    return new WalStorage(options, preallocator, position.endLsn);
+    return new WalStorage(options, mode, preallocator, position.endLsn);
+  }
+
+  /** Whether segments are written with O_DIRECT (else through the page cache). */
+  get directIo(): boolean {
+    return this.mode.direct;
   }
 
   get segmentSizeBytes(): number {
@@ -159,8 +191,8 @@ export class WalStorage {
       const segno = segmentNumberOf(lsn, segmentSizeBytes);
       const offset = segmentOffsetOf(lsn, segmentSizeBytes);
       const length = Math.min(bytes.length - done, segmentSizeBytes - offset);
-      const segment = await this.openSegment(segno);
-      writeFullyAt(segment.handle.fd, bytes.subarray(done, done + length), offset);
+      const segment = await this.openSegment(segno, offset);
+      await segment.writer.stage(bytes.subarray(done, done + length));
       // Past half of a segment, the next one is prepared in the background; earlier would cost
       // a spare segment per idle timeline.
       if (!segment.nextPrepared && offset + length > segmentSizeBytes / 2) {
@@ -174,7 +206,8 @@ export class WalStorage {
     }
   }
 
-  private async openSegment(segno: SegmentNumber): Promise<OpenSegment> {
+  /** The open segment `segno`, opening it for writing at `offset` if another one is open. */
+  private async openSegment(segno: SegmentNumber, offset: number): Promise<OpenSegment> {
     if (this.current?.location.segno === segno) return this.current;
     await this.closeCurrent();
     let location = await findSegment(this.options.dir, segno, this.segmentSizeBytes);
@@ -183,7 +216,14 @@ export class WalStorage {
       await this.preallocator.install(path);
       location = { segno, path, partial: true };
     }
-    this.current = { location, handle: await open(location.path, 'r+'), nextPrepared: false };
+    const writer = await SegmentWriter.open(
+      location.path,
+      offset,
+      this.staging,
+      this.mode,
+      this.segmentSizeBytes,
+    );
+    this.current = { location, writer, nextPrepared: false };
     return this.current;
   }
 
@@ -193,7 +233,7 @@ export class WalStorage {
       this.preallocator.prepare();
   }
 
-  /** The write reached the end of the segment: make it durable and give it its final name. */
+  /** The write reached the end of the segment: write it out and give it its final name. */
   private async completeSegment(segment: OpenSegment): Promise<void> {
     assert(this.current === segment, 'the completed segment is the open one');
     await this.closeCurrent();
@@ -201,25 +241,27 @@ export class WalStorage {
       await renameSegment(segment.location, this.options.dir, this.segmentSizeBytes, false);
   }
 
-  /** Makes the open segment durable and closes it. */
+  /** Writes out what the open segment has staged (durable unless --no-sync) and closes it. */
   private async closeCurrent(): Promise<void> {
     const segment = this.current;
     this.current = undefined;
     if (segment === undefined) return;
     try {
-      if (!this.options.noSync) await fdatasyncFile(segment.handle.fd);
+      await segment.writer.writeOut();
     } finally {
-      await segment.handle.close();
+      await segment.writer.close();
     }
   }
 
-  /** Makes everything up to write_record_lsn durable with (at most) one fdatasync. */
+  /**
+   * Makes everything up to write_record_lsn durable: one write-out of the staged blocks, durable
+   * when it returns (O_DSYNC) unless --no-sync.
+   */
   async flush(): Promise<void> {
     if (this.flushPosition === this.recordPosition) return;
     const target = this.recordPosition;
     const startedAt = performance.now();
-    if (this.current !== undefined && !this.options.noSync)
-      await fdatasyncFile(this.current.handle.fd);
+    await this.current?.writer.writeOut();
     assert(target >= this.flushPosition, 'flush_lsn is monotonic between truncations');
     this.flushPosition = target;
     this.options.observer?.observeFlushSeconds((performance.now() - startedAt) / 1000);
@@ -243,19 +285,13 @@ export class WalStorage {
     const segno = segmentNumberOf(endLsn, segmentSizeBytes);
     const location = await findSegment(dir, segno, segmentSizeBytes);
     if (location !== undefined) {
-      const handle = await open(location.path, 'r+');
-      try {
-        await zeroFill(handle, segmentOffsetOf(endLsn, segmentSizeBytes), segmentSizeBytes);
-        if (!this.options.noSync) await fdatasyncFile(handle.fd);
-      } finally {
-        await handle.close();
-      }
+      await this.zeroSegmentFrom(location.path, segmentOffsetOf(endLsn, segmentSizeBytes));
       if (!location.partial) await renameSegment(location, dir, segmentSizeBytes, true);
     }
     for (const later of await listSegments(dir, segmentSizeBytes)) {
       if (later.segno > segno) await rm(later.path, { force: true });
     }
-    if (!this.options.noSync) await fsyncPath(dir);
+    if (this.mode.sync) await fsyncPath(dir);
     this.writePosition = endLsn;
     this.recordPosition = endLsn;
     this.flushPosition = endLsn;
@@ -263,13 +299,36 @@ export class WalStorage {
     this.failure = undefined;
   }
 
-  /** Flushes nothing: closes files and drops the spare segment. Pending data stays unsynced. */
+  /**
+   * Zeroes a segment file from `offset` to its end, durably unless --no-sync (one fdatasync at
+   * the end): the block holding `offset` is read and written back with zeros after it. No
+   * segment is open, so the staging buffer is free.
+   */
+  private async zeroSegmentFrom(path: string, offset: number): Promise<void> {
+    const handle = await open(path, segmentWriteFlags({ direct: this.mode.direct, sync: false }));
+    try {
+      const blockOffset = alignDown(offset);
+      if (blockOffset < offset) {
+        const block = this.staging.subarray(0, DIRECT_IO_ALIGNMENT_BYTES);
+        block.fill(0);
+        await readAtMost(handle.fd, block, block.length, blockOffset);
+        block.fill(0, offset - blockOffset);
+        await writeAllAt(handle.fd, block, 0, block.length, blockOffset);
+      }
+      await writeZeros(handle.fd, alignUp(offset), this.segmentSizeBytes);
+      if (this.mode.sync) await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Flushes nothing: closes files and drops the spare segment. Staged bytes are dropped. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     const segment = this.current;
     this.current = undefined;
-    await segment?.handle.close();
+    await segment?.writer.close();
     await this.preallocator.close();
   }
 }

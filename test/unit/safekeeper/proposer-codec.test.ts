@@ -6,6 +6,7 @@ import {
   decodeAcceptorMessage,
   decodeProposerMessage,
   encodeAcceptorMessage,
+  encodeAppendRequestParts,
   encodeProposerMessage,
   encodeProposerMessageParts,
 } from '../../../src/safekeeper/protocol/proposer-codec.js';
@@ -40,6 +41,18 @@ for (const { name, message } of PROPOSER_CASES) {
     if (message.tag === 'append') assert.equal(parts[1], message.walBytes);
   });
 }
+
+test('an AppendRequest from several WAL parts is the one from their concatenation', () => {
+  const parts = [walOf(3), walOf(70_000), walOf(1)];
+  const message = appendRequest(0x16b_9188n, Buffer.concat(parts));
+  const encoded = encodeAppendRequestParts(message.header, parts);
+  assert.deepEqual(Buffer.concat(encoded), encodeProposerMessage(message));
+  assert.deepEqual(encoded.slice(1), parts, 'the WAL parts themselves follow the header');
+  assert.throws(
+    () => encodeAppendRequestParts(message.header, parts.slice(1)),
+    /carries 70001 WAL bytes but end_lsn - begin_lsn is 70004/,
+  );
+});
 
 for (const { name, message, bytes } of ACCEPTOR_CASES) {
   test(`acceptor ${name}: round trip in ${bytes} bytes`, () => {

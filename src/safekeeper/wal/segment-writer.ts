@@ -1,0 +1,116 @@
+// Writes into one open WAL segment file through an aligned staging buffer (direct-io.ts): stage()
+// copies bytes into the buffer, writeOut() writes the blocks staged since the last write-out,
+// from the aligned block holding the first new byte to the block holding the last. The block a
+// write-out ends in is written again by the next one (PostgreSQL's way with direct I/O). The
+// buffer always starts at an aligned segment offset and holds zeros past the staged bytes, which
+// is what the zero-filled segment holds there. A full buffer is written out and starts over.
+import { open, type FileHandle } from 'node:fs/promises';
+import { assert } from '../../common/assert.js';
+import {
+  alignDown,
+  alignUp,
+  DIRECT_IO_ALIGNMENT_BYTES,
+  readAtMost,
+  segmentWriteFlags,
+  writeAllAt,
+  type WalIoMode,
+} from './direct-io.js';
+
+export class SegmentWriter {
+  /** staging[0, stagedBytes) are the segment's bytes from baseOffset on. */
+  private stagedBytes: number;
+  /** staging[0, writtenBytes) are in the file. */
+  private writtenBytes: number;
+
+  private constructor(
+    private readonly handle: FileHandle,
+    private readonly staging: Buffer,
+    private readonly segmentSizeBytes: number,
+    /** The segment offset of staging[0]: aligned. */
+    private baseOffset: number,
+    stagedBytes: number,
+  ) {
+    this.stagedBytes = stagedBytes;
+    this.writtenBytes = stagedBytes;
+  }
+
+  /**
+   * Opens the segment file at `path` for writing at `offset`. `staging` (aligned, a multiple of
+   * the alignment) becomes this writer's until it is closed. The bytes before `offset` in its
+   * block are read from the file, so that write-outs carry them again.
+   */
+  static async open(
+    path: string,
+    offset: number,
+    staging: Buffer,
+    mode: WalIoMode,
+    segmentSizeBytes: number,
+  ): Promise<SegmentWriter> {
+    const handle = await open(path, segmentWriteFlags(mode));
+    try {
+      staging.fill(0);
+      const baseOffset = alignDown(offset);
+      const headBytes = offset - baseOffset;
+      if (headBytes > 0) {
+        await readAtMost(handle.fd, staging, DIRECT_IO_ALIGNMENT_BYTES, baseOffset);
+        // Past `offset` the file may hold a torn record's bytes; the segment past the end is zeros.
+        staging.fill(0, headBytes, DIRECT_IO_ALIGNMENT_BYTES);
+      }
+      return new SegmentWriter(handle, staging, segmentSizeBytes, baseOffset, headBytes);
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  /** The segment offset after the last staged byte. */
+  get endOffset(): number {
+    return this.baseOffset + this.stagedBytes;
+  }
+
+  /** How many bytes the buffer can hold from baseOffset: to its size or the segment's end. */
+  private get limitBytes(): number {
+    return Math.min(this.staging.length, this.segmentSizeBytes - this.baseOffset);
+  }
+
+  /** Stages `bytes` at endOffset (they must fit in the segment); a full buffer is written out. */
+  async stage(bytes: Uint8Array): Promise<void> {
+    assert(
+      this.endOffset + bytes.length <= this.segmentSizeBytes,
+      () => `${bytes.length} bytes at offset ${this.endOffset} fit in the segment`,
+    );
+    let done = 0;
+    while (done < bytes.length) {
+      const take = Math.min(bytes.length - done, this.limitBytes - this.stagedBytes);
+      this.staging.set(bytes.subarray(done, done + take), this.stagedBytes);
+      this.stagedBytes += take;
+      done += take;
+      // At the segment's end the buffer stays: the storage completes the segment.
+      if (this.stagedBytes === this.limitBytes && this.endOffset < this.segmentSizeBytes)
+        await this.writeOutAndStartOver();
+    }
+  }
+
+  /** Writes the blocks staged since the last write-out (durable on return with O_DSYNC). */
+  async writeOut(): Promise<void> {
+    if (this.writtenBytes === this.stagedBytes) return;
+    const from = alignDown(this.writtenBytes);
+    const to = alignUp(this.stagedBytes);
+    await writeAllAt(this.handle.fd, this.staging, from, to, this.baseOffset + from);
+    this.writtenBytes = this.stagedBytes;
+  }
+
+  private async writeOutAndStartOver(): Promise<void> {
+    await this.writeOut();
+    // limitBytes is a multiple of the alignment, so the next block starts afresh.
+    this.staging.fill(0, 0, this.stagedBytes);
+    this.baseOffset += this.stagedBytes;
+    this.stagedBytes = 0;
+    this.writtenBytes = 0;
+  }
+
+  /** Closes the file; bytes staged since the last write-out are dropped. */
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
