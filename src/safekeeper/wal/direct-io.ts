@@ -6,7 +6,7 @@
 // Node's allocator aligns to 16 bytes, WebAssembly memory to the OS page, so aligned buffers are
 // WebAssembly memories. A filesystem without O_DIRECT (tmpfs) is detected once per directory and
 // gets the same aligned writes through the page cache.
-import { constants, read, write } from 'node:fs';
+import { constants, read, write, writeSync } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,18 @@ export async function writeAllAt(
     const { bytesWritten } = await writeAt(fd, bytes, done, to - done, offset + done - from);
     done += bytesWritten;
   }
+}
+
+/** writeAllAt on the calling thread: the event loop waits for the write (and its O_DSYNC). */
+export function writeAllAtBlocking(
+  fd: number,
+  bytes: Uint8Array,
+  from: number,
+  to: number,
+  offset: number,
+): void {
+  for (let done = from; done < to;)
+    done += writeSync(fd, bytes, done, to - done, offset + done - from);
 }
 
 /** Reads `length` bytes at `offset` into the start of `into`; returns how many existed. */
