@@ -1,13 +1,20 @@
 // The safekeeper's Prometheus registry: process metrics under the safekeeper_ prefix, the HTTP
 // request counter, and per-timeline metrics labelled tenant_id/timeline_id: flush and commit LSN
 // gauges (read from the timelines at scrape time), WAL bytes written, and write, flush and
-// control-file persist durations.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+// control-file persist durations. The per-commit ones are plain numbers per timeline, turned into
+// prom-client metrics only at a scrape (timeline-histogram.ts says why).
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Timeline, TimelineObserver } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import { TimelineHistogram } from './timeline-histogram.js';
 
 type TimelineLabel = 'tenant_id' | 'timeline_id';
+type TimelineLabels = Readonly<Record<TimelineLabel, string>>;
+
+function timelineKey(tenantId: TenantId, timelineId: TimelineId): string {
+  return `${tenantId}/${timelineId}`;
+}
 const TIMELINE_LABELS = ['tenant_id', 'timeline_id'] as const;
 const DISK_SECONDS_BUCKETS = [
   0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5,
@@ -65,20 +72,20 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
     (timeline) => timeline.inmemLsns.commitLsn,
     source,
   );
-  const writtenBytes = new Counter({
+  // Totals per timeline, kept here and handed to the counter at each scrape (observed per commit).
+  const writtenBytesByTimeline = new Map<string, { labels: TimelineLabels; bytes: number }>();
+  new Counter({
     name: 'safekeeper_write_wal_bytes_total',
     help: 'WAL bytes written to segment files',
     labelNames: TIMELINE_LABELS,
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, bytes } of writtenBytesByTimeline.values()) this.inc(labels, bytes);
+    },
   });
-  const histogram = (name: string, help: string): Histogram<TimelineLabel> =>
-    new Histogram({
-      name,
-      help,
-      labelNames: TIMELINE_LABELS,
-      buckets: DISK_SECONDS_BUCKETS,
-      registers: [registry],
-    });
+  const histogram = (name: string, help: string): TimelineHistogram<TimelineLabels> =>
+    new TimelineHistogram(name, help, DISK_SECONDS_BUCKETS, registry);
   const writeSeconds = histogram(
     'safekeeper_write_wal_seconds',
     'Time to stage one WAL message for its segment (a copy, plus a write-out when the staging buffer is full)',
@@ -102,19 +109,25 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
     httpRequests,
     observerFor(tenantId, timelineId) {
       const labels = { tenant_id: tenantId, timeline_id: timelineId };
+      const key = timelineKey(tenantId, timelineId);
+      const written = writtenBytesByTimeline.get(key) ?? { labels, bytes: 0 };
+      writtenBytesByTimeline.set(key, written);
+      const write = writeSeconds.seriesFor(labels);
+      const flush = flushSeconds.seriesFor(labels);
+      const persist = persistSeconds.seriesFor(labels);
       return {
         observeWriteSeconds: (seconds, bytes) => {
-          writeSeconds.observe(labels, seconds);
-          writtenBytes.inc(labels, bytes);
+          write.observe(seconds);
+          written.bytes += bytes;
         },
-        observeFlushSeconds: (seconds) => flushSeconds.observe(labels, seconds),
-        observePersistSeconds: (seconds) => persistSeconds.observe(labels, seconds),
+        observeFlushSeconds: (seconds) => flush.observe(seconds),
+        observePersistSeconds: (seconds) => persist.observe(seconds),
       };
     },
     forgetTimeline(tenantId, timelineId) {
       const labels = { tenant_id: tenantId, timeline_id: timelineId };
-      for (const metric of [writtenBytes, writeSeconds, flushSeconds, persistSeconds])
-        metric.remove(labels);
+      writtenBytesByTimeline.delete(timelineKey(tenantId, timelineId));
+      for (const metric of [writeSeconds, flushSeconds, persistSeconds]) metric.remove(labels);
     },
     watchTimelines(registryOfTimelines) {
       timelines = registryOfTimelines;
