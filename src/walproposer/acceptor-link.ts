@@ -8,12 +8,10 @@ import type { Lsn } from '../postgres/lsn.js';
 import { WireClient, WireServerError } from '../postgres/wire/wire-client.js';
 import {
   decodeAcceptorMessage,
-  encodeAppendRequestParts,
   encodeProposerMessageParts,
 } from '../safekeeper/protocol/proposer-codec.js';
 import type {
   AcceptorMessage,
-  AppendRequestHeader,
   ProposerMessage,
   VoteResponse,
 } from '../safekeeper/protocol/proposer-messages.js';
@@ -120,11 +118,14 @@ export class AcceptorLink {
     return client.sendCopyDataParts(encodeProposerMessageParts(message));
   }
 
-  /** Sends an AppendRequest whose WAL is `walParts` (not copied); false as for send(). */
-  sendAppend(header: AppendRequestHeader, walParts: readonly Uint8Array[]): boolean {
+  /**
+   * Sends an AppendRequest from its encoded tag and header and its WAL (`walParts`, not
+   * copied); false as for send().
+   */
+  sendAppend(head: Uint8Array, walParts: readonly Uint8Array[]): boolean {
     const client = this.client;
     if (client === undefined || this.state !== 'up') return true;
-    return client.sendCopyDataParts(encodeAppendRequestParts(header, walParts));
+    return client.sendCopyDataParts([head, ...walParts]);
   }
 
   /** Resolves once the socket drained, or at once when the connection is gone (never rejects). */

@@ -16,6 +16,7 @@ import {
   type AppendResponse,
   type VoteResponse,
 } from '../safekeeper/protocol/proposer-messages.js';
+import { encodeAppendRequestHead } from '../safekeeper/protocol/proposer-codec.js';
 import { AcceptorLink, timelineParameters, type AcceptorEndpoint } from './acceptor-link.js';
 import {
   minFlushLsn,
@@ -77,6 +78,16 @@ export class WalProposer {
   private readonly waiters = new Set<() => void>();
   private readonly reconnectTimers = new Set<NodeJS.Timeout>();
   private election: Election | undefined;
+  private lastAppendHead:
+    | {
+        readonly term: bigint;
+        readonly beginLsn: Lsn;
+        readonly walLength: number;
+        readonly commitLsn: Lsn;
+        readonly truncateLsn: Lsn;
+        readonly bytes: Uint8Array;
+      }
+    | undefined;
 
   constructor(private readonly options: WalProposerOptions) {
     const parameters = timelineParameters(options.tenantId, options.timelineId, 'walproposer');
@@ -495,6 +506,23 @@ export class WalProposer {
     walLength: number,
   ): boolean {
     link.sentCommitLsn = this.commit;
+    return link.sendAppend(this.appendHead(beginLsn, walLength), walParts);
+  }
+
+  /**
+   * The encoded tag and header of an AppendRequest: acceptors streaming in step are sent the
+   * same slice with the same commit and truncate LSNs, so the last one is kept for them.
+   */
+  private appendHead(beginLsn: Lsn, walLength: number): Uint8Array {
+    const last = this.lastAppendHead;
+    if (
+      last?.beginLsn === beginLsn &&
+      last.walLength === walLength &&
+      last.commitLsn === this.commit &&
+      last.truncateLsn === this.truncate &&
+      last.term === this.term
+    )
+      return last.bytes;
     const header = {
       term: this.term,
       epochStartLsn: this.epochStartLsn,
@@ -504,7 +532,9 @@ export class WalProposer {
       truncateLsn: this.truncate,
       proposerId: this.proposerId,
     };
-    return link.sendAppend(header, walParts);
+    const bytes = encodeAppendRequestHead(header, walLength);
+    this.lastAppendHead = { ...header, walLength, bytes };
+    return bytes;
   }
 
   private fail(error: AppError): void {

@@ -29,13 +29,21 @@ const FEEDBACK_KEYS: readonly FeedbackKey[] = [
   { key: 'ps_replytime', field: 'psReplyTimeMicros', signed: true },
 ];
 
+/** What precedes each value when we write it: the key, its NUL and the value length (every reply). */
+const KEY_PREFIXES: readonly Buffer[] = FEEDBACK_KEYS.map(({ key }) => {
+  const prefix = Buffer.alloc(key.length + 1 + 4);
+  prefix.write(key, 'latin1');
+  prefix.writeInt32BE(FEEDBACK_VALUE_BYTES, key.length + 1);
+  return prefix;
+});
+
 export function writePageserverFeedback(writer: BinaryWriter, feedback: PageserverFeedback): void {
   writer.u8(FEEDBACK_KEYS.length, 'pageserver feedback key count');
-  for (const { key, field, signed } of FEEDBACK_KEYS) {
-    writer.cString(key, 'pageserver feedback key').i32BE(FEEDBACK_VALUE_BYTES, key);
+  FEEDBACK_KEYS.forEach(({ key, field, signed }, index) => {
+    writer.bytes(KEY_PREFIXES[index] as Buffer);
     if (signed) writer.i64BE(feedback[field], key);
     else writer.u64BE(feedback[field], key);
-  }
+  });
 }
 
 export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback {

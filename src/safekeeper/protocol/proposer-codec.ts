@@ -213,12 +213,17 @@ export function encodeAppendRequestParts(
 ): Uint8Array[] {
   let walLength = 0;
   for (const part of walParts) walLength += part.length;
+  return [encodeAppendRequestHead(header, walLength), ...walParts];
+}
+
+/** The tag and header of an AppendRequest carrying `walLength` WAL bytes (which follow it). */
+export function encodeAppendRequestHead(header: AppendRequestHeader, walLength: number): Buffer {
   const writer = new BinaryWriter(APPEND_REQUEST_HEADER_BYTES).u64(
     tagValue(PROPOSER_TAGS.append),
     'tag',
   );
   writeAppendRequestHeader(writer, header, walLength);
-  return [writer.toBuffer(), ...walParts];
+  return writer.toBuffer();
 }
 
 function writeAppendRequest(writer: BinaryWriter, message: AppendRequest): void {
