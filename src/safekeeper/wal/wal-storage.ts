@@ -51,6 +51,8 @@ export interface WalStorageOptions {
   readonly dir: string;
   readonly segmentSizeBytes: number;
   readonly noSync: boolean;
+  /** false: write through the page cache, as on a filesystem that refuses O_DIRECT (default: probe). */
+  readonly directIo?: boolean;
   readonly observer?: WalStorageObserver;
   readonly onWarning?: (message: string) => void;
 }
@@ -96,8 +98,8 @@ export class WalStorage {
   /** Opens the storage with every LSN at `endLsn` (0: nothing written yet, recovery found no WAL). */
   static async open(options: WalStorageOptions, position: WalPosition): Promise<WalStorage> {
     const onWarning = options.onWarning ?? (() => undefined);
-    const direct = await probeDirectIo(options.dir);
-    if (!direct)
+    const direct = options.directIo !== false && (await probeDirectIo(options.dir));
+    if (!direct && options.directIo !== false)
       onWarning(
         `${options.dir}: the filesystem refuses O_DIRECT, WAL is written through the page cache`,
       );

@@ -22,6 +22,56 @@ async function openStorage(dir: string, endLsn = 0n): Promise<WalStorage> {
   return WalStorage.open({ dir, segmentSizeBytes: MIB, noSync: false }, { endLsn });
 }
 
+for (const directIo of [true, false]) {
+  const how = directIo ? 'with O_DIRECT' : 'through the page cache';
+  test(`odd-sized writes, flushes at odd points, a full staging buffer and a reopen mid-block leave exactly the WAL (${how})`, async (t) => {
+    const dir = await makeTempDir(t);
+    const segmentSizeBytes = 4 * MIB;
+    const sizes = Array.from({ length: 700 }, (_, index) => 3000 + ((index * 7919) % 9000));
+    const wal = makeTestWal(BigInt(segmentSizeBytes), sizes, segmentSizeBytes);
+    assert.ok(wal.endLsn > BigInt(2 * segmentSizeBytes), 'the WAL crosses into a second segment');
+    const open = (endLsn: bigint): Promise<WalStorage> =>
+      WalStorage.open({ dir, segmentSizeBytes, noSync: false, directIo }, { endLsn });
+    let storage = await open(0n);
+    assert.equal(storage.directIo, directIo);
+    const pieceBytes = 77_777;
+    let at = wal.startLsn;
+    let reopened = false;
+    for (let index = 0; at < wal.endLsn; index++) {
+      const end = at + BigInt(pieceBytes) < wal.endLsn ? at + BigInt(pieceBytes) : wal.endLsn;
+      await storage.write(at, walSlice(wal, at, end));
+      at = end;
+      // Flushes after the first pieces, then none for more than a staging buffer (1 MiB).
+      if (index < 3 || index % 20 === 19) await storage.flush();
+      if (!reopened && index === 25) {
+        // Reopen where the last flush ended: mid-block, with a torn record's bytes after it.
+        const flushLsn = storage.flushLsn;
+        assert.notEqual(flushLsn % 4096n, 0n, 'the reopen point is inside a block');
+        await storage.close();
+        storage = await open(flushLsn);
+        at = flushLsn;
+        reopened = true;
+      }
+    }
+    await storage.flush();
+    assert.equal(storage.flushLsn, wal.endLsn);
+    await storage.close();
+    const first = await readFile(join(dir, '000000010000000000000001'));
+    const second = await readFile(join(dir, '000000010000000000000002.partial'));
+    assert.ok(first.equals(walSlice(wal, wal.startLsn, BigInt(2 * segmentSizeBytes))));
+    const written = Number(wal.endLsn) - 2 * segmentSizeBytes;
+    assert.equal(second.length, segmentSizeBytes);
+    assert.ok(
+      second.subarray(0, written).equals(walSlice(wal, BigInt(2 * segmentSizeBytes), wal.endLsn)),
+    );
+    assert.ok(
+      second.subarray(written).every((byte) => byte === 0),
+      'the tail stays zero',
+    );
+    assert.equal((await findEndOfWal(dir, segmentSizeBytes, wal.startLsn)).endLsn, wal.endLsn);
+  });
+}
+
 test('writes across a segment boundary leave one complete segment and one .partial', async (t) => {
   const dir = await makeTempDir(t);
   const wal = makeTestWal(
