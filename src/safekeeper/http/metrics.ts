@@ -7,7 +7,7 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Timeline, TimelineObserver } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
-import { TimelineHistogram } from './timeline-histogram.js';
+import { TimelineHistogram, type HistogramSeries } from './timeline-histogram.js';
 
 type TimelineLabel = 'tenant_id' | 'timeline_id';
 type TimelineLabels = Readonly<Record<TimelineLabel, string>>;
@@ -110,18 +110,24 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
     observerFor(tenantId, timelineId) {
       const labels = { tenant_id: tenantId, timeline_id: timelineId };
       const key = timelineKey(tenantId, timelineId);
-      const written = writtenBytesByTimeline.get(key) ?? { labels, bytes: 0 };
-      writtenBytesByTimeline.set(key, written);
-      const write = writeSeconds.seriesFor(labels);
-      const flush = flushSeconds.seriesFor(labels);
-      const persist = persistSeconds.seriesFor(labels);
+      // Series appear at a timeline's first observation, as prom-client's would.
+      let write: HistogramSeries | undefined;
+      let flush: HistogramSeries | undefined;
+      let persist: HistogramSeries | undefined;
+      let written: { labels: TimelineLabels; bytes: number } | undefined;
       return {
         observeWriteSeconds: (seconds, bytes) => {
-          write.observe(seconds);
+          (write ??= writeSeconds.seriesFor(labels)).observe(seconds);
+          if (written === undefined) {
+            written = writtenBytesByTimeline.get(key) ?? { labels, bytes: 0 };
+            writtenBytesByTimeline.set(key, written);
+          }
           written.bytes += bytes;
         },
-        observeFlushSeconds: (seconds) => flush.observe(seconds),
-        observePersistSeconds: (seconds) => persist.observe(seconds),
+        observeFlushSeconds: (seconds) =>
+          (flush ??= flushSeconds.seriesFor(labels)).observe(seconds),
+        observePersistSeconds: (seconds) =>
+          (persist ??= persistSeconds.seriesFor(labels)).observe(seconds),
       };
     },
     forgetTimeline(tenantId, timelineId) {

@@ -79,8 +79,12 @@ export class WalStorage {
   private failure: string | undefined;
   private closed = false;
 
-  /** The open segment's staging buffer (aligned), reused from segment to segment. */
-  private readonly staging: Buffer;
+  /**
+   * The open segment's staging buffer (aligned), reused from segment to segment. Allocated at the
+   * first write: each one reserves address space (a WebAssembly memory), and most loaded
+   * timelines of a daemon may never be written.
+   */
+  private stagingBuffer: Buffer | undefined;
 
   private constructor(
     private readonly options: WalStorageOptions,
@@ -88,7 +92,6 @@ export class WalStorage {
     private readonly preallocator: SegmentPreallocator,
     position: Lsn,
   ) {
-    this.staging = allocateAlignedBuffer(Math.min(STAGING_BYTES, options.segmentSizeBytes));
     this.writePosition = position;
     this.recordPosition = position;
     this.flushPosition = position;
@@ -111,6 +114,13 @@ export class WalStorage {
       onWarning,
     );
     return new WalStorage(options, mode, preallocator, position.endLsn);
+  }
+
+  private get staging(): Buffer {
+    this.stagingBuffer ??= allocateAlignedBuffer(
+      Math.min(STAGING_BYTES, this.options.segmentSizeBytes),
+    );
+    return this.stagingBuffer;
   }
 
   /** Whether segments are written with O_DIRECT (else through the page cache). */
@@ -272,7 +282,9 @@ export class WalStorage {
   /**
    * Cuts the WAL at `endLsn` (a new term starts streaming there): the segment holding it is
    * zeroed from that point and becomes `.partial` again, later segments are deleted, and all
-   * LSNs become `endLsn`.
+   * LSNs become `endLsn`. After a failed write only flush_lsn is known to be on disk (the staged
+   * bytes after it may be lost), so the cut must not be above it; a truncation that fails half-way
+   * leaves the storage needing another one.
    */
   async truncate(endLsn: Lsn): Promise<void> {
     if (this.closed) throw new AppError('wrong-state', 'WAL storage is closed');
@@ -281,6 +293,12 @@ export class WalStorage {
         'wrong-state',
         `cannot truncate WAL at ${formatLsn(endLsn)}: beyond write_lsn ${formatLsn(this.writePosition)}`,
       );
+    if (this.failure !== undefined && endLsn > this.flushPosition)
+      throw new AppError(
+        'wrong-state',
+        `cannot truncate WAL at ${formatLsn(endLsn)} after "${this.failure}": only WAL up to flush_lsn ${formatLsn(this.flushPosition)} is known to be on disk`,
+      );
+    this.failure = `the truncation at ${formatLsn(endLsn)} did not complete`;
     await this.closeCurrent();
     const { dir } = this.options;
     const segmentSizeBytes = this.segmentSizeBytes;
@@ -330,6 +348,7 @@ export class WalStorage {
     this.closed = true;
     const segment = this.current;
     this.current = undefined;
+    this.stagingBuffer = undefined;
     await segment?.writer.close();
     await this.preallocator.close();
   }

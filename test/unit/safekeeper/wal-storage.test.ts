@@ -141,6 +141,31 @@ test('rewrites and gaps are refused and leave the storage usable', async (t) => 
   await storage.close();
 });
 
+test('after a failed write a truncation may not go above flush_lsn', async (t) => {
+  const dir = await makeTempDir(t);
+  const wal = makeTestWal(BigInt(MIB), [8192, 8192, 8192]);
+  const storage = await openStorage(dir);
+  const second = wal.records[1]?.startLsn ?? 0n;
+  await storage.write(wal.startLsn, walSlice(wal, wal.startLsn, second));
+  await storage.flush();
+  // Staged, never flushed, then a failure: only flush_lsn is known to be on disk.
+  await storage.write(second, walSlice(wal, second, wal.endLsn));
+  await assert.rejects(storage.write(wal.endLsn, Buffer.alloc(100, 0xff)), AppError);
+  assert.equal(storage.flushLsn, second);
+  await assert.rejects(
+    storage.truncate(wal.endLsn),
+    (error: unknown) =>
+      error instanceof AppError &&
+      /only WAL up to flush_lsn .* is known to be on disk/.test(error.message),
+  );
+  await storage.truncate(second);
+  await storage.write(second, walSlice(wal, second, wal.endLsn));
+  await storage.flush();
+  assert.equal(storage.flushLsn, wal.endLsn);
+  await storage.close();
+  assert.equal((await findEndOfWal(dir, MIB, wal.startLsn)).endLsn, wal.endLsn);
+});
+
 test('bytes that are not PostgreSQL WAL are refused before they reach the disk', async (t) => {
   const dir = await makeTempDir(t);
   const wal = makeTestWal(BigInt(MIB), [4096, 4096]);
