@@ -94,6 +94,18 @@ export class BinaryReader {
   }
 
   /** A NUL-terminated string (latin1); the NUL is consumed and not returned. */
+  /** Consumes the next bytes if they are exactly `expected`; false (nothing consumed) if not. */
+  skipIfNext(expected: Uint8Array): boolean {
+    const end = this.offset + expected.length;
+    if (
+      end > this.bytes.length ||
+      this.bytes.compare(expected, 0, expected.length, this.offset, end) !== 0
+    )
+      return false;
+    this.offset = end;
+    return true;
+  }
+
   cString(field: FieldName): string {
     if (this.remainingBytes === 0) this.take(1, field);
     const end = this.bytes.indexOf(NUL, this.offset);
@@ -204,6 +216,12 @@ export class BinaryWriter {
     assertBigInt(value, I64_MIN, I64_MAX, field);
     const at = this.reserve(8);
     this.buffer.writeBigInt64BE(value, at);
+    return this;
+  }
+
+  /** `count` bytes left for the caller to fill in the taken buffer (e.g. a frame header). */
+  headroom(count: number): this {
+    this.reserve(count);
     return this;
   }
 

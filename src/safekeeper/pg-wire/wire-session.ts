@@ -20,11 +20,11 @@ import {
   encodeBackendKeyData,
   encodeCommandComplete,
   encodeCopyBothResponse,
-  encodeCopyData,
   encodeParameterStatus,
   encodeReadyForQuery,
   SSL_NOT_SUPPORTED,
 } from '../../postgres/wire/backend-messages.js';
+import { COPY_DATA_HEADER_BYTES, copyDataInPlace } from '../../postgres/wire/copy-messages.js';
 import { encodeErrorResponse } from '../../postgres/wire/error-response.js';
 import { FrameReader, STARTUP_CODES, type WireFrame } from '../../postgres/wire/frame-reader.js';
 import { decodeQuery } from '../../postgres/wire/frontend-messages.js';
@@ -261,7 +261,9 @@ export class WireSession {
       messages.push(decodeProposerMessage(this.take().body));
     const acceptor = this.acceptor as Acceptor;
     const replies = await acceptor.process(messages);
-    await this.write(replies.map((reply) => encodeCopyData(encodeAcceptorMessage(reply))));
+    await this.write(
+      replies.map((reply) => copyDataInPlace(encodeAcceptorMessage(reply, COPY_DATA_HEADER_BYTES))),
+    );
   }
 
   /** Writes frames; waits for the socket to drain so that a reader that stops reading stops us. */

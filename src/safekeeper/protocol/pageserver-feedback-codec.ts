@@ -57,6 +57,17 @@ export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback
   const seen = new Set<keyof PageserverFeedback>();
   const keyCount = reader.u8('pageserver feedback key count');
   for (let i = 0; i < keyCount; i++) {
+    // Every reply carries this block, in practice with our keys in our order: take those as bytes.
+    const expected = FEEDBACK_KEYS[i];
+    if (expected !== undefined && reader.skipIfNext(KEY_PREFIXES[i] as Buffer)) {
+      if (seen.has(expected.field))
+        reader.fail(`pageserver feedback key "${expected.key}" appears twice`);
+      seen.add(expected.field);
+      feedback[expected.field] = expected.signed
+        ? reader.i64BE(expected.key)
+        : reader.u64BE(expected.key);
+      continue;
+    }
     const key = reader.cString('pageserver feedback key');
     // Every reply carries this block: the key's description is built only for an error.
     const shown = (): string =>

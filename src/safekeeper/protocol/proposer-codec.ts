@@ -103,12 +103,15 @@ export function decodeProposerMessage(payload: Uint8Array): ProposerMessage {
   }
 }
 
-export function encodeAcceptorMessage(message: AcceptorMessage): Buffer {
+/**
+ * Encodes one acceptor message after `headroomBytes` unwritten bytes, which the transport fills
+ * with its frame header (so that a reply is one buffer, not a payload copied into a frame).
+ */
+export function encodeAcceptorMessage(message: AcceptorMessage, headroomBytes = 0): Buffer {
   // An AppendResponse, the reply to every batch, is 188 bytes: no growth on the way.
-  const writer = new BinaryWriter(ACCEPTOR_MESSAGE_INITIAL_BYTES).u64(
-    tagValue(ACCEPTOR_TAGS[message.tag]),
-    'tag',
-  );
+  const writer = new BinaryWriter(ACCEPTOR_MESSAGE_INITIAL_BYTES)
+    .headroom(headroomBytes)
+    .u64(tagValue(ACCEPTOR_TAGS[message.tag]), 'tag');
   switch (message.tag) {
     case 'greeting':
       writer.u64(message.term, 'AcceptorGreeting term').u64(message.nodeId, 'node_id');

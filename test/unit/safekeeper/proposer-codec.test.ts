@@ -12,6 +12,11 @@ import {
 } from '../../../src/safekeeper/protocol/proposer-codec.js';
 import type { AppendRequest } from '../../../src/safekeeper/protocol/proposer-messages.js';
 import {
+  COPY_DATA_HEADER_BYTES,
+  copyDataInPlace,
+  encodeCopyData,
+} from '../../../src/postgres/wire/copy-messages.js';
+import {
   ACCEPTOR_CASES,
   APPEND_RESPONSE,
   appendRequest,
@@ -39,6 +44,13 @@ for (const { name, message } of PROPOSER_CASES) {
     const parts = encodeProposerMessageParts(message);
     assert.deepEqual(Buffer.concat(parts), encodeProposerMessage(message));
     if (message.tag === 'append') assert.equal(parts[1], message.walBytes);
+  });
+}
+
+for (const { name, message } of ACCEPTOR_CASES) {
+  test(`acceptor ${name}: encoded after headroom and framed in place, it is the CopyData frame`, () => {
+    const framed = copyDataInPlace(encodeAcceptorMessage(message, COPY_DATA_HEADER_BYTES));
+    assert.deepEqual(framed, encodeCopyData(encodeAcceptorMessage(message)));
   });
 }
 
