@@ -4,7 +4,7 @@
 import { AppError } from '../common/errors.js';
 import { errorCodeOfHttp } from '../common/http-errors.js';
 
-export const SAFEKEEPER_API_TIMEOUT_MS = 10_000;
+const SAFEKEEPER_API_TIMEOUT_MS = 10_000;
 
 /** The subset of the timeline status document the CLI shows (LSNs as X/X strings). */
 export interface TimelineStatusDocument {

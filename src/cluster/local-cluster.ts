@@ -35,7 +35,7 @@ import {
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
-export const DEFAULT_WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+const DEFAULT_WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export interface StartOptions {
   readonly timeoutMs?: number;

@@ -5,7 +5,6 @@ import { AppError } from '../common/errors.js';
 
 export type Lsn = bigint;
 
-export const LSN_INVALID: Lsn = 0n;
 export const LSN_MAX: Lsn = 0xffff_ffff_ffff_ffffn;
 const LSN_TEXT = /^([0-9A-Fa-f]{1,8})\/([0-9A-Fa-f]{1,8})$/;
 

@@ -7,8 +7,8 @@ import type { Lsn } from './lsn.js';
 
 export type SegmentNumber = bigint;
 
-export const SEGMENT_SIZE_MIN_BYTES = 1024 * 1024;
-export const SEGMENT_SIZE_MAX_BYTES = 1024 * 1024 * 1024;
+const SEGMENT_SIZE_MIN_BYTES = 1024 * 1024;
+const SEGMENT_SIZE_MAX_BYTES = 1024 * 1024 * 1024;
 export const DEFAULT_SEGMENT_SIZE_BYTES = 16 * 1024 * 1024;
 /** PostgreSQL timeline id used by Neon: always 1. */
 export const PG_TIMELINE_ID = 1;
@@ -60,7 +60,7 @@ export function segmentFileName(
   return `${hex8(timelineId)}${hex8(segno / perXLogId)}${hex8(segno % perXLogId)}`;
 }
 
-export interface ParsedSegmentFileName {
+interface ParsedSegmentFileName {
   readonly timelineId: number;
   readonly segno: SegmentNumber;
   readonly partial: boolean;

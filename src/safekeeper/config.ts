@@ -38,7 +38,7 @@ export type SafekeeperCommand =
   | { readonly kind: 'run'; readonly config: SafekeeperConfig }
   | { readonly kind: 'dump-control-file'; readonly path: string };
 
-export const DEFAULT_CONTROL_FILE_SAVE_INTERVAL_MS = 300_000;
+const DEFAULT_CONTROL_FILE_SAVE_INTERVAL_MS = 300_000;
 
 export const USAGE = `usage: safekeeper -D DIR [--id N] [--listen-pg HOST:PORT] [--listen-http HOST:PORT]
                   [--broker-endpoints URL[,URL...]] [--broker-etcd-prefix PREFIX]

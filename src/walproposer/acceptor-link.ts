@@ -8,7 +8,7 @@ import type { Lsn } from '../postgres/lsn.js';
 import { WireClient, WireServerError } from '../postgres/wire/wire-client.js';
 import {
   decodeAcceptorMessage,
-  encodeProposerMessageParts,
+  encodeProposerMessage,
 } from '../safekeeper/protocol/proposer-codec.js';
 import type {
   AcceptorMessage,
@@ -22,12 +22,12 @@ export interface AcceptorEndpoint {
   readonly port: number;
 }
 
-export interface LinkListener {
+interface LinkListener {
   onMessage(link: AcceptorLink, message: AcceptorMessage): void;
-  onDown(link: AcceptorLink, reason: string, refused: boolean): void;
+  onDown(link: AcceptorLink, reason: string): void;
 }
 
-export type LinkState = 'down' | 'connecting' | 'up';
+type LinkState = 'down' | 'connecting' | 'up';
 
 /** Startup parameters naming the timeline (neon's spellings) and who is connecting. */
 export function timelineParameters(
@@ -115,7 +115,7 @@ export class AcceptorLink {
   send(message: ProposerMessage): boolean {
     const client = this.client;
     if (client === undefined || this.state !== 'up') return true;
-    return client.sendCopyDataParts(encodeProposerMessageParts(message));
+    return client.sendCopyData(encodeProposerMessage(message));
   }
 
   /**
@@ -145,7 +145,12 @@ export class AcceptorLink {
     this.vote = undefined;
     this.elected = false;
     this.draining = false;
-    this.listener.onDown(this, this.lastError, this.refused);
+    this.listener.onDown(this, this.lastError);
+  }
+
+  /** Drops the connection as lost for `reason` (reported to the listener, state reset). */
+  drop(reason: string): void {
+    this.lost(this.connection, new Error(reason));
   }
 
   /** Ends the connection (Terminate) without reporting it as lost. */

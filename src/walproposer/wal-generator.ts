@@ -6,7 +6,7 @@ import { AppError } from '../common/errors.js';
 import { payloadBytesForRecordSize } from '../postgres/wal/logical-message.js';
 import { SIZED_MESSAGE_PREFIX, WalEncoder } from '../postgres/wal/wal-encoder.js';
 
-export interface WalGeneratorOptions {
+interface WalGeneratorOptions {
   readonly startLsn: Lsn;
   readonly prevRecordLsn: Lsn;
   readonly systemId: bigint;
@@ -21,7 +21,7 @@ export interface WalGeneratorOptions {
 /** The most WAL one batch holds: enough to fill an AppendRequest, small enough to pace. */
 const BATCH_BYTES = 256 * 1024;
 /** Larger records would not fit the proposer's in-flight window comfortably. */
-export const MAX_RECORD_BYTES = 1024 * 1024;
+const MAX_RECORD_BYTES = 1024 * 1024;
 
 /** Rejects sizes the generator cannot produce, before anything is sent anywhere. */
 export function checkGeneratorOptions(options: {

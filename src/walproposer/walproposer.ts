@@ -36,9 +36,6 @@ export interface WalProposerOptions {
   readonly systemId: bigint;
   readonly segmentSizeBytes: number;
   readonly safekeepers: readonly AcceptorEndpoint[];
-  readonly pgVersion?: number;
-  readonly connectTimeoutMs?: number;
-  readonly reconnectDelayMs?: number;
   /** Progress for a person (elections, catch-ups, lost acceptors); never required. */
   readonly onEvent?: (message: string) => void;
 }
@@ -51,8 +48,8 @@ export interface Election {
   readonly timelineStartLsn: Lsn;
 }
 
-const DEFAULT_CONNECT_TIMEOUT_MS = 2_000;
-const DEFAULT_RECONNECT_DELAY_MS = 250;
+const CONNECT_TIMEOUT_MS = 2_000;
+const RECONNECT_DELAY_MS = 250;
 /** WAL sent to one acceptor and not yet flushed there: no more is sent past this (one append over at most). */
 const MAX_INFLIGHT_BYTES = 16n * 1024n * 1024n;
 /** Campaigns restarted because another proposer held a higher term, at most. */
@@ -78,9 +75,10 @@ export class WalProposer {
   private readonly waiters = new Set<() => void>();
   private readonly reconnectTimers = new Set<NodeJS.Timeout>();
   private election: Election | undefined;
+  /** An announcement of the new commit_lsn to idle acceptors is scheduled. */
+  private commitAnnouncePending = false;
   private lastAppendHead:
     | {
-        readonly term: bigint;
         readonly beginLsn: Lsn;
         readonly walLength: number;
         readonly commitLsn: Lsn;
@@ -154,9 +152,7 @@ export class WalProposer {
     const target = this.commit;
     // Connected acceptors still being admitted or caught up are waited for too.
     const pending = this.links.filter((link) => link.state === 'up');
-    for (const link of pending)
-      if (link.elected && link.nextLsn === this.buffer?.endLsn)
-        this.sendAppend(link, link.nextLsn, [], 0);
+    for (const link of pending) if (this.isIdle(link)) this.sendAppend(link, link.nextLsn, [], 0);
     await this.waitUntil(
       () => pending.every((link) => link.state !== 'up' || link.ackedCommitLsn >= target),
       deadlineMs,
@@ -186,7 +182,7 @@ export class WalProposer {
       {
         tag: 'greeting',
         protocolVersion: PROPOSER_PROTOCOL_VERSION,
-        pgVersion: this.options.pgVersion ?? PG_VERSION_15,
+        pgVersion: PG_VERSION_15,
         proposerId: this.proposerId,
         systemId: this.options.systemId,
         timelineId: this.options.timelineId,
@@ -194,7 +190,7 @@ export class WalProposer {
         pgTimeline: 1,
         walSegSize: this.options.segmentSizeBytes,
       },
-      this.options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+      CONNECT_TIMEOUT_MS,
     );
   }
 
@@ -216,7 +212,7 @@ export class WalProposer {
     const timer = setTimeout(() => {
       this.reconnectTimers.delete(timer);
       void this.connect(link);
-    }, this.options.reconnectDelayMs ?? DEFAULT_RECONNECT_DELAY_MS);
+    }, RECONNECT_DELAY_MS);
     this.reconnectTimers.add(timer);
     this.wake();
   }
@@ -297,8 +293,7 @@ export class WalProposer {
       this.admitLate(link, vote).catch((error: unknown) => {
         // The term goes on without this acceptor; it is tried again when it reconnects.
         this.options.onEvent?.(`could not catch up ${link.name}: ${String(error)}`);
-        link.close();
-        this.onDown(link, 'could not be caught up');
+        link.drop('could not be caught up');
       });
     // While electing, the vote is kept on the link and admitted once the election settles.
   }
@@ -463,29 +458,31 @@ export class WalProposer {
     // Whoever waits for this commit runs first; then acceptors that were sent no WAL since
     // (which would carry it) learn it from an empty append.
     this.wake();
+    if (this.commitAnnouncePending) return;
+    this.commitAnnouncePending = true;
     setImmediate(() => {
+      this.commitAnnouncePending = false;
       for (const link of this.links)
-        if (
-          link.elected &&
-          link.state === 'up' &&
-          link.nextLsn === this.buffer?.endLsn &&
-          link.sentCommitLsn < this.commit
-        )
+        if (this.isIdle(link) && link.sentCommitLsn < this.commit)
           this.sendAppend(link, link.nextLsn, [], 0);
     });
+  }
+
+  /** Elected, connected and sent all WAL held: only an empty append can carry commit_lsn. */
+  private isIdle(link: AcceptorLink): boolean {
+    return link.elected && link.state === 'up' && link.nextLsn === this.buffer?.endLsn;
   }
 
   /** Sends this acceptor what it lacks, within its in-flight window. */
   private pump(link: AcceptorLink): void {
     const buffer = this.buffer;
     if (buffer === undefined || !link.elected || link.state !== 'up' || link.draining) return;
+    const acked =
+      link.ackedFlushLsn > link.streamStartLsn ? link.ackedFlushLsn : link.streamStartLsn;
     while (link.nextLsn < buffer.endLsn) {
-      const acked =
-        link.ackedFlushLsn > link.streamStartLsn ? link.ackedFlushLsn : link.streamStartLsn;
       if (link.nextLsn - acked >= MAX_INFLIGHT_BYTES) return;
-      const walParts = buffer.slice(link.nextLsn, MAX_APPEND_WAL_BYTES);
-      let walLength = 0;
-      for (const part of walParts) walLength += part.length;
+      const walLength = Math.min(MAX_APPEND_WAL_BYTES, Number(buffer.endLsn - link.nextLsn));
+      const walParts = buffer.slice(link.nextLsn, walLength);
       const flowing = this.sendAppend(link, link.nextLsn, walParts, walLength);
       link.nextLsn += BigInt(walLength);
       if (!flowing) {
@@ -511,7 +508,8 @@ export class WalProposer {
 
   /**
    * The encoded tag and header of an AppendRequest: acceptors streaming in step are sent the
-   * same slice with the same commit and truncate LSNs, so the last one is kept for them.
+   * same slice with the same commit and truncate LSNs, so the last one is kept for them (the
+   * term and its epoch start do not change once elected).
    */
   private appendHead(beginLsn: Lsn, walLength: number): Uint8Array {
     const last = this.lastAppendHead;
@@ -519,8 +517,7 @@ export class WalProposer {
       last?.beginLsn === beginLsn &&
       last.walLength === walLength &&
       last.commitLsn === this.commit &&
-      last.truncateLsn === this.truncate &&
-      last.term === this.term
+      last.truncateLsn === this.truncate
     )
       return last.bytes;
     const header = {
@@ -533,7 +530,13 @@ export class WalProposer {
       proposerId: this.proposerId,
     };
     const bytes = encodeAppendRequestHead(header, walLength);
-    this.lastAppendHead = { ...header, walLength, bytes };
+    this.lastAppendHead = {
+      beginLsn,
+      walLength,
+      commitLsn: this.commit,
+      truncateLsn: this.truncate,
+      bytes,
+    };
     return bytes;
   }
 

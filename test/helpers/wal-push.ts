@@ -110,6 +110,7 @@ export function walBytes(
     assert.ok(segment, `segment ${name} is missing`);
     const offset = Number(lsn % BigInt(segmentSizeBytes));
     const end = Math.min(segmentSizeBytes, offset + Number(toLsn - lsn));
+    assert.ok(segment.length >= end, `segment ${name} holds ${segment.length} bytes, not ${end}`);
     parts.push(segment.subarray(offset, end));
     lsn += BigInt(end - offset);
   }
@@ -126,8 +127,10 @@ export async function assertIdenticalWal(
   const [first, ...others] = ids;
   assert.ok(first !== undefined);
   const reference = walBytes(await segmentsOf(cluster, first), fromLsn, toLsn);
+  assert.equal(reference.length, Number(toLsn - fromLsn));
   for (const id of others) {
     const bytes = walBytes(await segmentsOf(cluster, id), fromLsn, toLsn);
+    assert.equal(bytes.length, reference.length, `safekeeper ${id} holds as much WAL as ${first}`);
     const differsAt = reference.findIndex((byte, index) => bytes[index] !== byte);
     assert.equal(differsAt, -1, `safekeeper ${id} differs from ${first} at offset ${differsAt}`);
   }

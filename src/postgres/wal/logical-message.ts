@@ -12,18 +12,18 @@ import {
   XLOG_RECORD_MAX_BYTES,
 } from './xlog-record.js';
 
-export const XLOG_LOGICAL_MESSAGE = 0x00;
-export const XLR_BLOCK_ID_DATA_SHORT = 0xff;
-export const XLR_BLOCK_ID_DATA_LONG = 0xfe;
+const XLOG_LOGICAL_MESSAGE = 0x00;
+const XLR_BLOCK_ID_DATA_SHORT = 0xff;
+const XLR_BLOCK_ID_DATA_LONG = 0xfe;
 const DATA_HEADER_SHORT_BYTES = 2;
 const DATA_HEADER_LONG_BYTES = 5;
 const SHORT_DATA_MAX_BYTES = 255;
 /** offsetof(xl_logical_message, message). */
-export const LOGICAL_MESSAGE_HEADER_BYTES = 24;
+const LOGICAL_MESSAGE_HEADER_BYTES = 24;
 /** The database the messages claim to come from; 0 = none (redo ignores it). */
 const MESSAGE_DATABASE_OID = 0;
 
-export interface LogicalMessageRecordOptions {
+interface LogicalMessageRecordOptions {
   readonly prefix: Uint8Array;
   readonly payload: Uint8Array;
   readonly prevLsn: Lsn;
@@ -31,12 +31,12 @@ export interface LogicalMessageRecordOptions {
   readonly longDataHeader?: boolean;
 }
 
-export function logicalMessageMainDataBytes(prefixBytes: number, payloadBytes: number): number {
+function logicalMessageMainDataBytes(prefixBytes: number, payloadBytes: number): number {
   return LOGICAL_MESSAGE_HEADER_BYTES + prefixBytes + 1 + payloadBytes;
 }
 
 /** xl_tot_len of a message whose main data has this length. */
-export function logicalMessageRecordBytes(mainDataBytes: number, longDataHeader = false): number {
+function logicalMessageRecordBytes(mainDataBytes: number, longDataHeader = false): number {
   const long = longDataHeader || mainDataBytes > SHORT_DATA_MAX_BYTES;
   return (
     XLOG_RECORD_HEADER_BYTES +

@@ -12,7 +12,7 @@ import {
   XLP_LONG_HEADER,
 } from './wal-page-header.js';
 
-export interface PageExpectations {
+interface PageExpectations {
   readonly pageLsn: Lsn;
   readonly isSegmentStart: boolean;
   readonly segmentSizeBytes: number;

@@ -7,19 +7,20 @@ import type { Lsn } from '../lsn.js';
 
 export const XLOG_BLCKSZ = 8192;
 export const XLOG_PAGE_MAGIC = 0xd110;
-export const SHORT_PAGE_HEADER_BYTES = 24;
+const SHORT_PAGE_HEADER_BYTES = 24;
 export const LONG_PAGE_HEADER_BYTES = 40;
 /** The page begins with the rest of a record started on an earlier page. */
 export const XLP_FIRST_IS_CONTRECORD = 0x0001;
 /** The header is the long form (first page of a segment). */
 export const XLP_LONG_HEADER = 0x0002;
 /** Set by PostgreSQL when no online backup needs full-page images; no meaning for readers. */
-export const XLP_BKP_REMOVABLE = 0x0004;
+const XLP_BKP_REMOVABLE = 0x0004;
 /** Set on the page after a record that was abandoned at crash recovery (PG 15). */
-export const XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
-export const XLP_ALL_FLAGS = 0x000f;
+const XLP_FIRST_IS_OVERWRITE_CONTRECORD = 0x0008;
+export const XLP_ALL_FLAGS =
+  XLP_FIRST_IS_CONTRECORD | XLP_LONG_HEADER | XLP_BKP_REMOVABLE | XLP_FIRST_IS_OVERWRITE_CONTRECORD;
 
-export interface WalPageHeader {
+interface WalPageHeader {
   readonly magic: number;
   readonly info: number;
   readonly timelineId: number;
@@ -31,7 +32,7 @@ export interface WalPageHeader {
   readonly blockSizeBytes?: number;
 }
 
-export interface PageHeaderFields {
+interface PageHeaderFields {
   readonly pageAddressLsn: Lsn;
   readonly timelineId: number;
   /** Bytes of the record continued from the previous page; 0 when the page starts a record. */

@@ -16,14 +16,14 @@ export const XLOG_RECORD_MAX_BYTES = 1020 * 1024 * 1024;
 export const RM_XLOG_ID = 0;
 export const RM_LOGICALMSG_ID = 21;
 /** The highest built-in resource manager id of PostgreSQL 15. */
-export const RM_MAX_BUILTIN_ID = 21;
+const RM_MAX_BUILTIN_ID = 21;
 /** Custom resource managers (PG 15 extensions) use ids 128..255. */
-export const RM_MIN_CUSTOM_ID = 128;
+const RM_MIN_CUSTOM_ID = 128;
 export const XLOG_SWITCH = 0x40;
 /** The low info bits are generic flags; resource managers use the high four. */
-export const XLR_RMGR_INFO_MASK = 0xf0;
+const XLR_RMGR_INFO_MASK = 0xf0;
 
-export interface XLogRecordHeader {
+interface XLogRecordHeader {
   readonly totalLength: number;
   readonly xid: number;
   readonly prevLsn: Lsn;
@@ -42,18 +42,6 @@ export function isXlogSwitch(rmgrId: number, info: number): boolean {
 
 export function maxAlign(bytes: number): number {
   return (bytes + MAXALIGN_BYTES - 1) & ~(MAXALIGN_BYTES - 1);
-}
-
-export function readRecordHeader(bytes: Uint8Array): XLogRecordHeader {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, XLOG_RECORD_HEADER_BYTES);
-  return {
-    totalLength: view.getUint32(0, true),
-    xid: view.getUint32(4, true),
-    prevLsn: view.getBigUint64(8, true),
-    info: view.getUint8(16),
-    rmgrId: view.getUint8(17),
-    crc: view.getUint32(20, true),
-  };
 }
 
 /** Fills in the header of a complete record image (whose length is xl_tot_len), CRC included. */

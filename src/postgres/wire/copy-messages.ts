@@ -1,7 +1,7 @@
 // The COPY sub-protocol messages that look the same in both directions: CopyData ('d', the
 // payload as the whole body) and CopyDone ('c', empty body). Both backend-messages.ts and
 // frontend-messages.ts re-export these; there is one encoder per message.
-import { encodeMessageFrame, MESSAGE_HEADER_BYTES } from './frame-writer.js';
+import { encodeMessageFrame, MESSAGE_HEADER_BYTES, writeMessageHeader } from './frame-writer.js';
 
 /** A CopyData frame; the payload is copied into the frame. */
 export function encodeCopyData(payload: Uint8Array): Buffer {
@@ -16,9 +16,15 @@ export const COPY_DATA_HEADER_BYTES = MESSAGE_HEADER_BYTES;
  * the payload, already after them, is not copied.
  */
 export function copyDataInPlace(frame: Buffer): Buffer {
-  frame.write('d', 0, 'ascii');
-  frame.writeInt32BE(frame.length - 1, 1);
+  writeMessageHeader(frame, 'd', frame.length - COPY_DATA_HEADER_BYTES);
   return frame;
+}
+
+/** A CopyData header for a `payloadBytes` payload sent after it (not copied). */
+export function encodeCopyDataHeader(payloadBytes: number): Buffer {
+  const header = Buffer.allocUnsafe(COPY_DATA_HEADER_BYTES);
+  writeMessageHeader(header, 'd', payloadBytes);
+  return header;
 }
 
 export function encodeCopyDone(): Buffer {

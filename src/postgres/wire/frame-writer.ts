@@ -10,16 +10,24 @@ export const MESSAGE_HEADER_BYTES = 1 + LENGTH_FIELD_BYTES;
 /** Startup packets: the length field and the protocol (or request) code. */
 export const STARTUP_HEADER_BYTES = LENGTH_FIELD_BYTES + 4;
 
-/** One message frame: `type`, then the length, then the parts of the body in order. */
-export function encodeMessageFrame(type: string, ...bodyParts: readonly Uint8Array[]): Buffer {
+/**
+ * Writes a message header (`type`, then the length of a `bodyBytes` body) into the first
+ * MESSAGE_HEADER_BYTES of `frame`; the body follows it, in `frame` or sent after it.
+ */
+export function writeMessageHeader(frame: Buffer, type: string, bodyBytes: number): void {
   assert(
     type.length === 1 && type.charCodeAt(0) < 0x80,
     () => `message type "${type}" is one ASCII byte`,
   );
-  const bodyBytes = bodyParts.reduce((sum, part) => sum + part.length, 0);
-  const frame = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES + bodyBytes);
   frame.write(type, 0, 'ascii');
   frame.writeInt32BE(LENGTH_FIELD_BYTES + bodyBytes, 1);
+}
+
+/** One message frame: `type`, then the length, then the parts of the body in order. */
+export function encodeMessageFrame(type: string, ...bodyParts: readonly Uint8Array[]): Buffer {
+  const bodyBytes = bodyParts.reduce((sum, part) => sum + part.length, 0);
+  const frame = Buffer.allocUnsafe(MESSAGE_HEADER_BYTES + bodyBytes);
+  writeMessageHeader(frame, type, bodyBytes);
   let offset = MESSAGE_HEADER_BYTES;
   for (const part of bodyParts) {
     frame.set(part, offset);

@@ -6,6 +6,8 @@
 import { assert } from '../../common/assert.js';
 import { isLsn, type Lsn } from '../lsn.js';
 import { BodyReader } from './body-reader.js';
+import { COPY_DATA_HEADER_BYTES } from './copy-messages.js';
+import { writeMessageHeader } from './frame-writer.js';
 
 export const REPLICATION_TAGS = {
   xLogData: 'w',
@@ -39,9 +41,9 @@ export interface StandbyStatusUpdate {
   readonly replyRequested: boolean;
 }
 
-export const XLOG_DATA_HEADER_BYTES = 1 + 8 + 8 + 8;
-export const PRIMARY_KEEPALIVE_BYTES = 1 + 8 + 8 + 1;
-export const STANDBY_STATUS_UPDATE_BYTES = 1 + 8 + 8 + 8 + 8 + 1;
+const XLOG_DATA_HEADER_BYTES = 1 + 8 + 8 + 8;
+const PRIMARY_KEEPALIVE_BYTES = 1 + 8 + 8 + 1;
+const STANDBY_STATUS_UPDATE_BYTES = 1 + 8 + 8 + 8 + 8 + 1;
 /** 2000-01-01 00:00:00 UTC in Unix milliseconds. */
 export const POSTGRES_EPOCH_UNIX_MS = 946_684_800_000;
 
@@ -52,12 +54,27 @@ export function postgresEpochMicrosNow(unixMs: number = Date.now()): bigint {
 
 export function encodeXLogData(message: XLogData): Buffer {
   const payload = Buffer.allocUnsafe(XLOG_DATA_HEADER_BYTES + message.bytes.length);
-  let offset = payload.write(REPLICATION_TAGS.xLogData, 0, 'ascii');
-  offset = writeLsn(payload, message.walStartLsn, offset);
-  offset = writeLsn(payload, message.walEndLsn, offset);
-  offset = payload.writeBigInt64BE(message.sendTimeMicros, offset);
-  payload.set(message.bytes, offset);
+  payload.set(message.bytes, writeXLogDataHeader(payload, message, 0));
   return payload;
+}
+
+/**
+ * The CopyData frame header and XLogData header of `message`, whose WAL bytes are sent right
+ * after them as they are (not copied into a frame).
+ */
+export function encodeXLogDataFrameHead(message: XLogData): Buffer {
+  const head = Buffer.allocUnsafe(COPY_DATA_HEADER_BYTES + XLOG_DATA_HEADER_BYTES);
+  writeMessageHeader(head, 'd', XLOG_DATA_HEADER_BYTES + message.bytes.length);
+  writeXLogDataHeader(head, message, COPY_DATA_HEADER_BYTES);
+  return head;
+}
+
+/** The tag, start, end and send time at `offset`; returns where the WAL bytes go. */
+function writeXLogDataHeader(payload: Buffer, message: XLogData, offset: number): number {
+  let at = payload.write(REPLICATION_TAGS.xLogData, offset, 'ascii') + offset;
+  at = writeLsn(payload, message.walStartLsn, at);
+  at = writeLsn(payload, message.walEndLsn, at);
+  return payload.writeBigInt64BE(message.sendTimeMicros, at);
 }
 
 export function decodeXLogData(payload: Buffer): DecodedXLogData {

@@ -8,6 +8,7 @@ import { assert } from '../../common/assert.js';
 import { AppError, describeError } from '../../common/errors.js';
 import { decodeParameterStatus, type BackendKeyData } from './backend-messages.js';
 import { decodeErrorResponse } from './error-response.js';
+import { encodeCopyDataHeader } from './copy-messages.js';
 import { FrameReader, type WireFrame } from './frame-reader.js';
 import { encodeQuery, encodeStartupMessage, encodeTerminate } from './frontend-messages.js';
 import {
@@ -45,9 +46,6 @@ const FATAL_SEVERITIES: ReadonlySet<string> = new Set(['FATAL', 'PANIC']);
 type ConnectionState = 'open' | 'closing' | 'closed';
 type CopyDataListener = (payload: Buffer) => void;
 type CloseListener = (error: Error | undefined) => void;
-
-/** 'd' and the int32 length. */
-const COPY_DATA_HEADER_BYTES = 5;
 
 export class WireClient {
   readonly #socket: Socket;
@@ -192,9 +190,7 @@ export class WireClient {
         `cannot send CopyData to ${this.#endpoint}: not in COPY BOTH`,
       );
     }
-    const header = Buffer.allocUnsafe(COPY_DATA_HEADER_BYTES);
-    header.write('d', 0, 'ascii');
-    header.writeInt32BE(4 + parts.reduce((sum, part) => sum + part.length, 0), 1);
+    const header = encodeCopyDataHeader(parts.reduce((sum, part) => sum + part.length, 0));
     this.#socket.cork();
     let flowing = this.#socket.write(header);
     for (const part of parts) flowing = this.#socket.write(part);

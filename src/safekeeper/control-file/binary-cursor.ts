@@ -94,25 +94,18 @@ export class BinaryReader {
   }
 
   /** A NUL-terminated string (latin1); the NUL is consumed and not returned. */
-  /** Consumes the next bytes if they are exactly `expected`; false (nothing consumed) if not. */
-  skipIfNext(expected: Uint8Array): boolean {
-    const end = this.offset + expected.length;
-    if (
-      end > this.bytes.length ||
-      this.bytes.compare(expected, 0, expected.length, this.offset, end) !== 0
-    )
-      return false;
-    this.offset = end;
-    return true;
+  cString(field: FieldName): string {
+    return this.cStringBytes(field).toString('latin1');
   }
 
-  cString(field: FieldName): string {
+  /** The bytes of a NUL-terminated string, as a view; the NUL is consumed and not returned. */
+  cStringBytes(field: FieldName): Buffer {
     if (this.remainingBytes === 0) this.take(1, field);
     const end = this.bytes.indexOf(NUL, this.offset);
     if (end === -1) this.fail(`${nameOf(field)} at byte ${this.offset} has no terminating NUL`);
-    const text = this.bytes.toString('latin1', this.offset, end);
+    const bytes = this.bytes.subarray(this.offset, end);
     this.offset = end + 1;
-    return text;
+    return bytes;
   }
 
   /** A u64 count, refused above `max` (a corrupt count must not drive a huge loop). */

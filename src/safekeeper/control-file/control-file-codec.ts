@@ -22,7 +22,7 @@ import { crc32c } from '../../postgres/crc32c.js';
 import { BinaryReader, BinaryWriter } from './binary-cursor.js';
 import type { PeerInfo, SafekeeperState, TermSwitch } from './safekeeper-state.js';
 
-export const CONTROL_FILE_MAGIC = 0xcafeceef;
+const CONTROL_FILE_MAGIC = 0xcafeceef;
 export const CONTROL_FILE_VERSION = 5;
 const ENVELOPE_BYTES = 12;
 const TERM_HISTORY_MAX = 100_000;

@@ -4,7 +4,7 @@
 import { stringifyWithBigInts } from '../../common/json-bigint.js';
 import type { SafekeeperState } from './safekeeper-state.js';
 
-export function controlFileStateToJson(state: SafekeeperState): Record<string, unknown> {
+function controlFileStateToJson(state: SafekeeperState): Record<string, unknown> {
   return {
     tenant_id: state.tenantId,
     timeline_id: state.timelineId,

@@ -50,7 +50,7 @@ export interface SafekeeperState {
   readonly peers: readonly PeerInfo[];
 }
 
-export const NIL_PROPOSER_UUID = '0'.repeat(32);
+const NIL_PROPOSER_UUID = '0'.repeat(32);
 
 export function initialSafekeeperState(
   tenantId: TenantId,

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AppError } from '../../common/errors.js';
 
-export const REQUEST_BODY_MAX_BYTES = 64 * 1024;
+const REQUEST_BODY_MAX_BYTES = 64 * 1024;
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -29,7 +29,7 @@ export function badRequest(message: string): AppError {
 }
 
 /** Reads the whole body; refuses more than REQUEST_BODY_MAX_BYTES. */
-export async function readBody(req: IncomingMessage): Promise<Buffer> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let length = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {

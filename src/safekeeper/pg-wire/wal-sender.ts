@@ -4,13 +4,9 @@
 // as XLogData frames of at most 128 KiB that never cross a segment, then CopyDone.
 import { AppError } from '../../common/errors.js';
 import { formatLsn, parseLsn, type Lsn } from '../../postgres/lsn.js';
+import { encodeCopyBothResponse, encodeCopyDone } from '../../postgres/wire/backend-messages.js';
 import {
-  encodeCopyBothResponse,
-  encodeCopyData,
-  encodeCopyDone,
-} from '../../postgres/wire/backend-messages.js';
-import {
-  encodeXLogData,
+  encodeXLogDataFrameHead,
   postgresEpochMicrosNow,
 } from '../../postgres/wire/replication-messages.js';
 import { RECOVERY_APPLICATION_NAME } from '../protocol/proposer-messages.js';
@@ -65,13 +61,14 @@ export async function streamWalForRecovery(
   try {
     for (let lsn = startLsn; lsn < endLsn;) {
       const bytes = await reader.read(lsn, Math.min(MAX_XLOGDATA_BYTES, Number(endLsn - lsn)));
-      const payload = encodeXLogData({
+      // The WAL read goes out as it is, after its frame and XLogData headers.
+      const head = encodeXLogDataFrameHead({
         walStartLsn: lsn,
         walEndLsn: endLsn,
         sendTimeMicros: postgresEpochMicrosNow(),
         bytes,
       });
-      await write([encodeCopyData(payload)]);
+      await write([head, bytes]);
       lsn += BigInt(bytes.length);
     }
   } finally {

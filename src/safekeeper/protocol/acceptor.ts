@@ -197,12 +197,14 @@ export class Acceptor {
     const localStartLsn =
       state.localStartLsn === 0n || state.localStartLsn >= start ? start : state.localStartLsn;
     // backup_lsn starts at the timeline start, never at 0 (the fix of neon's 54b75248ff).
-    await locked.advanceInmem({ backupLsn: timelineStartLsn });
-    await locked.persistAll({
-      acceptorState: { term: message.term, termHistory: message.termHistory },
-      timelineStartLsn,
-      localStartLsn,
-    });
+    await locked.persistAll(
+      {
+        acceptorState: { term: message.term, termHistory: message.termHistory },
+        timelineStartLsn,
+        localStartLsn,
+      },
+      { backupLsn: timelineStartLsn },
+    );
     log.info(
       { term: message.term.toString(), startStreamingAt: formatLsn(start) },
       'proposer elected',

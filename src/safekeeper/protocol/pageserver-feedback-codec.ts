@@ -29,7 +29,10 @@ const FEEDBACK_KEYS: readonly FeedbackKey[] = [
   { key: 'ps_replytime', field: 'psReplyTimeMicros', signed: true },
 ];
 
-/** What precedes each value when we write it: the key, its NUL and the value length (every reply). */
+/** Every reply carries this block: keys are written and matched as bytes, not strings. */
+const KEY_BYTES: readonly Buffer[] = FEEDBACK_KEYS.map(({ key }) => Buffer.from(key, 'latin1'));
+
+/** What precedes each value when we write it: the key, its NUL and the value length. */
 const KEY_PREFIXES: readonly Buffer[] = FEEDBACK_KEYS.map(({ key }) => {
   const prefix = Buffer.alloc(key.length + 1 + 4);
   prefix.write(key, 'latin1');
@@ -57,21 +60,10 @@ export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback
   const seen = new Set<keyof PageserverFeedback>();
   const keyCount = reader.u8('pageserver feedback key count');
   for (let i = 0; i < keyCount; i++) {
-    // Every reply carries this block, in practice with our keys in our order: take those as bytes.
-    const expected = FEEDBACK_KEYS[i];
-    if (expected !== undefined && reader.skipIfNext(KEY_PREFIXES[i] as Buffer)) {
-      if (seen.has(expected.field))
-        reader.fail(`pageserver feedback key "${expected.key}" appears twice`);
-      seen.add(expected.field);
-      feedback[expected.field] = expected.signed
-        ? reader.i64BE(expected.key)
-        : reader.u64BE(expected.key);
-      continue;
-    }
-    const key = reader.cString('pageserver feedback key');
-    // Every reply carries this block: the key's description is built only for an error.
+    const keyBytes = reader.cStringBytes('pageserver feedback key');
+    // The key's description (a string) is built only for an error.
     const shown = (): string =>
-      `pageserver feedback key ${JSON.stringify(key.slice(0, SHOWN_KEY_CHARS_MAX))}`;
+      `pageserver feedback key ${JSON.stringify(keyBytes.toString('latin1').slice(0, SHOWN_KEY_CHARS_MAX))}`;
     const lengthBytes = reader.i32BE(() => `${shown()} length`);
     if (lengthBytes < 0) reader.fail(`${shown()} has negative length ${lengthBytes}`);
     if (lengthBytes > reader.remainingBytes) {
@@ -79,7 +71,7 @@ export function readPageserverFeedback(reader: BinaryReader): PageserverFeedback
         `${shown()} length ${lengthBytes} runs past the end (${reader.remainingBytes} bytes left)`,
       );
     }
-    const known = FEEDBACK_KEYS.find((candidate) => candidate.key === key);
+    const known = FEEDBACK_KEYS.find((_, index) => (KEY_BYTES[index] as Buffer).equals(keyBytes));
     if (known === undefined) {
       reader.skip(lengthBytes, shown);
       continue;

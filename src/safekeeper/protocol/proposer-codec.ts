@@ -196,29 +196,6 @@ function readProposerElected(reader: BinaryReader): ProposerElected {
   };
 }
 
-/**
- * A proposer message as the parts of one payload, WAL bytes not copied: an AppendRequest is its
- * 72-byte tag and header followed by its WAL (so one WAL slice can go to every acceptor).
- */
-export function encodeProposerMessageParts(message: ProposerMessage): Uint8Array[] {
-  if (message.tag !== 'append') return [encodeProposerMessage(message)];
-  return encodeAppendRequestParts(message.header, [message.walBytes]);
-}
-
-/**
- * An AppendRequest whose WAL is the concatenation of `walParts`, as the parts of one payload:
- * the tag and header, then the parts themselves (a proposer's WAL stays in the chunks it was
- * appended in).
- */
-export function encodeAppendRequestParts(
-  header: AppendRequestHeader,
-  walParts: readonly Uint8Array[],
-): Uint8Array[] {
-  let walLength = 0;
-  for (const part of walParts) walLength += part.length;
-  return [encodeAppendRequestHead(header, walLength), ...walParts];
-}
-
 /** The tag and header of an AppendRequest carrying `walLength` WAL bytes (which follow it). */
 export function encodeAppendRequestHead(header: AppendRequestHeader, walLength: number): Buffer {
   const writer = new BinaryWriter(APPEND_REQUEST_HEADER_BYTES).u64(

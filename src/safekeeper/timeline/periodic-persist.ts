@@ -5,7 +5,7 @@ import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { TimelineRegistry } from './timeline-registry.js';
 
-export const PERIODIC_PERSIST_CHECK_MAX_MS = 5000;
+const PERIODIC_PERSIST_CHECK_MAX_MS = 5000;
 
 export function startPeriodicPersist(
   timelines: TimelineRegistry,

@@ -41,15 +41,16 @@ export interface LockedTimeline {
   readonly inmem: InmemLsns;
   /** The WAL storage; throws when the segment size is not known yet or the timeline is closed. */
   readonly wal: WalStorage;
-  readonly hasWal: boolean;
   readonly flushLsn: Lsn;
   /** Max commit_lsn heard from anyone; may be ahead of flush_lsn (not persisted). */
   globalCommitLsn: Lsn;
   /** Writes `next` as the control file (neon's raw persist: in-memory LSNs are not taken). */
   persistState(next: SafekeeperState): Promise<void>;
-  /** persist_control_file: the persisted state takes `changes` and every in-memory value. */
-  persistAll(changes?: Partial<SafekeeperState>): Promise<void>;
-  setServerInfo(server: ServerInfo): Promise<void>;
+  /**
+   * persist_control_file: the persisted state takes `changes` and every in-memory value, after
+   * the in-memory LSNs are raised by `raise` (one write, whatever the persist rules say).
+   */
+  persistAll(changes?: Partial<SafekeeperState>, raise?: Partial<InmemLsns>): Promise<void>;
   setProposerUuid(proposerUuid: string): void;
   advanceInmem(update: Partial<InmemLsns>): Promise<void>;
 }
@@ -146,9 +147,6 @@ export class Timeline {
       get wal() {
         return timeline.requireWal();
       },
-      get hasWal() {
-        return timeline.wal !== undefined;
-      },
       get flushLsn() {
         return timeline.flushLsn;
       },
@@ -159,8 +157,10 @@ export class Timeline {
         if (lsn > timeline.globalCommit) timeline.globalCommit = lsn;
       },
       persistState: (next) => this.control.persist(next),
-      persistAll: (changes) => this.persistLocked(changes),
-      setServerInfo: (server) => this.setServerInfoLocked(server),
+      persistAll: (changes, raise) => {
+        if (raise !== undefined) this.raiseInmem(raise);
+        return this.persistLocked(changes);
+      },
       setProposerUuid: (proposerUuid) => {
         this.inmemProposerUuid = proposerUuid;
       },
@@ -272,6 +272,20 @@ export class Timeline {
   }
 
   private async advanceInmemLocked(update: Partial<InmemLsns>): Promise<void> {
+    this.raiseInmem(update);
+    const segmentSizeBytes = this.state.server.walSegSize;
+    // Rule 5a: the first commit_lsn is persisted at once, so that recovery has a record
+    // boundary to scan from after a crash.
+    const firstCommit = this.state.commitLsn === 0n && this.inmem.commitLsn !== 0n;
+    if (
+      firstCommit ||
+      (segmentSizeBytes !== 0 && horizonsNeedPersist(this.state, this.inmem, segmentSizeBytes))
+    )
+      await this.persistLocked();
+  }
+
+  /** Raises the in-memory LSNs (never backwards; commit capped at flush_lsn). Lock held. */
+  private raiseInmem(update: Partial<InmemLsns>): void {
     const max = (a: Lsn, b: Lsn | undefined): Lsn => (b !== undefined && b > a ? b : a);
     // commit_lsn is WAL acknowledged by a quorum *and* present here.
     const flushLsn = this.flushLsn;
@@ -283,15 +297,6 @@ export class Timeline {
       peerHorizonLsn: max(this.inmem.peerHorizonLsn, update.peerHorizonLsn),
       remoteConsistentLsn: max(this.inmem.remoteConsistentLsn, update.remoteConsistentLsn),
     };
-    const segmentSizeBytes = this.state.server.walSegSize;
-    // Rule 5a: the first commit_lsn is persisted at once, so that recovery has a record
-    // boundary to scan from after a crash.
-    const firstCommit = this.state.commitLsn === 0n && this.inmem.commitLsn !== 0n;
-    if (
-      firstCommit ||
-      (segmentSizeBytes !== 0 && horizonsNeedPersist(this.state, this.inmem, segmentSizeBytes))
-    )
-      await this.persistLocked();
   }
 
   /** persist_control_file: the persisted state takes every in-memory value. Lock held. */

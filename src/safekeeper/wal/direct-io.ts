@@ -4,10 +4,10 @@
 // VM whose free memory goes back to the host costs about 1 ms of CPU per MiB touched. O_DIRECT
 // needs the buffer's address, the file offset and the length aligned to the device's block size;
 // Node's allocator aligns to 16 bytes, WebAssembly memory to the OS page, so aligned buffers are
-// WebAssembly memories. A filesystem without O_DIRECT (tmpfs) is detected once per directory and
-// gets the same aligned writes through the page cache.
+// WebAssembly memories. A filesystem without O_DIRECT is detected once per filesystem and gets the
+// same aligned writes through the page cache.
 import { constants, read, write, writeSync } from 'node:fs';
-import { open, rm } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { assert } from '../../common/assert.js';
@@ -15,7 +15,7 @@ import { assert } from '../../common/assert.js';
 /** Offsets, lengths and buffer addresses of direct I/O are multiples of this (4 KiB devices too). */
 export const DIRECT_IO_ALIGNMENT_BYTES = 4096;
 const WASM_PAGE_BYTES = 64 * 1024;
-export const ZERO_FILL_CHUNK_BYTES = 1024 * 1024;
+const ZERO_FILL_CHUNK_BYTES = 1024 * 1024;
 const PROBE_FILE_NAME = 'wal-direct-io.probe';
 
 /** WebAssembly's Memory, typed here: the compiler's libs for Node do not declare WebAssembly. */
@@ -39,10 +39,16 @@ export interface WalIoMode {
   readonly sync: boolean;
 }
 
+/** Open flags for writing a segment file in `mode` (add O_CREAT | O_EXCL to create one). */
 export function segmentWriteFlags(mode: WalIoMode): number {
   return (
     constants.O_RDWR | (mode.direct ? constants.O_DIRECT : 0) | (mode.sync ? constants.O_DSYNC : 0)
   );
+}
+
+/** `flags` plus exclusive creation. */
+export function createFlags(flags: number): number {
+  return flags | constants.O_CREAT | constants.O_EXCL;
 }
 
 export function alignDown(offset: number): number {
@@ -109,6 +115,18 @@ export async function readAtMost(
   return done;
 }
 
+/**
+ * Reads the aligned block holding `offset` into the start of `block` (at least one block long),
+ * with zeros from `offset` on: the segment past the end of WAL is zeros, whatever a torn write
+ * left there.
+ */
+export async function readHeadBlock(fd: number, block: Buffer, offset: number): Promise<void> {
+  block.fill(0, 0, DIRECT_IO_ALIGNMENT_BYTES);
+  const blockOffset = alignDown(offset);
+  await readAtMost(fd, block, DIRECT_IO_ALIGNMENT_BYTES, blockOffset);
+  block.fill(0, offset - blockOffset, DIRECT_IO_ALIGNMENT_BYTES);
+}
+
 /** Writes zeros over [fromOffset, toOffset) of an open file (with O_DIRECT: both ends aligned). */
 export async function writeZeros(fd: number, fromOffset: number, toOffset: number): Promise<void> {
   for (let offset = fromOffset; offset < toOffset; offset += ZERO_FILL_CHUNK_BYTES) {
@@ -121,21 +139,32 @@ function isUnsupported(error: unknown): boolean {
   return (error as NodeJS.ErrnoException).code === 'EINVAL';
 }
 
+/** Probe results by filesystem (device number): the timelines of a daemon share one. */
+const probedDevices = new Map<number, Promise<boolean>>();
+
 /**
  * Whether `dir`'s filesystem takes O_DIRECT writes of aligned blocks from aligned memory: a
- * probe file is created, written once and removed. EINVAL (tmpfs, some FUSE and network
- * filesystems) means no; any other error is thrown.
+ * probe file is created, written once and removed, once per filesystem in a process. EINVAL
+ * (tmpfs on older kernels, some FUSE and network filesystems) means no; any other error is
+ * thrown (and not remembered).
  */
 export async function probeDirectIo(dir: string): Promise<boolean> {
+  const { dev } = await stat(dir);
+  let probe = probedDevices.get(dev);
+  if (probe === undefined) {
+    probe = probeDirectIoOnce(dir);
+    probedDevices.set(dev, probe);
+    probe.catch(() => probedDevices.delete(dev));
+  }
+  return probe;
+}
+
+async function probeDirectIoOnce(dir: string): Promise<boolean> {
   const path = join(dir, PROBE_FILE_NAME);
   await rm(path, { force: true });
   let handle;
   try {
-    handle = await open(
-      path,
-      constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_DIRECT,
-      0o644,
-    );
+    handle = await open(path, createFlags(segmentWriteFlags({ direct: true, sync: false })), 0o644);
   } catch (error) {
     if (isUnsupported(error)) return false;
     throw error;

@@ -3,7 +3,6 @@
 // zero-filled to their full size and fsynced before use, so that later synchronous writes only
 // carry data (no allocation, no size change) and a reader past the end of WAL sees zeros. This module knows names and files; the
 // storage decides what to write.
-import { constants } from 'node:fs';
 import { open, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists } from '../../common/path-exists.js';
@@ -14,7 +13,7 @@ import {
   segmentFileName,
   type SegmentNumber,
 } from '../../postgres/segment-name.js';
-import { writeZeros, type WalIoMode } from './direct-io.js';
+import { createFlags, segmentWriteFlags, writeZeros, type WalIoMode } from './direct-io.js';
 
 export interface SegmentLocation {
   readonly segno: SegmentNumber;
@@ -69,8 +68,9 @@ export async function createZeroFilledFile(
   sizeBytes: number,
   mode: WalIoMode,
 ): Promise<void> {
-  const flags = constants.O_CREAT | constants.O_EXCL | constants.O_RDWR;
-  const handle = await open(path, flags | (mode.direct ? constants.O_DIRECT : 0), 0o644);
+  // Synced once at the end, not per write.
+  const flags = createFlags(segmentWriteFlags({ direct: mode.direct, sync: false }));
+  const handle = await open(path, flags, 0o644);
   try {
     await writeZeros(handle.fd, 0, sizeBytes);
     if (mode.sync) await handle.sync();

@@ -9,8 +9,7 @@ import { assert } from '../../common/assert.js';
 import {
   alignDown,
   alignUp,
-  DIRECT_IO_ALIGNMENT_BYTES,
-  readAtMost,
+  readHeadBlock,
   segmentWriteFlags,
   writeAllAt,
   writeAllAtBlocking,
@@ -61,11 +60,7 @@ export class SegmentWriter {
       staging.fill(0);
       const baseOffset = alignDown(offset);
       const headBytes = offset - baseOffset;
-      if (headBytes > 0) {
-        await readAtMost(handle.fd, staging, DIRECT_IO_ALIGNMENT_BYTES, baseOffset);
-        // Past `offset` the file may hold a torn record's bytes; the segment past the end is zeros.
-        staging.fill(0, headBytes, DIRECT_IO_ALIGNMENT_BYTES);
-      }
+      if (headBytes > 0) await readHeadBlock(handle.fd, staging, offset);
       return new SegmentWriter(handle, staging, segmentSizeBytes, baseOffset, headBytes);
     } catch (error) {
       await handle.close();

@@ -10,6 +10,7 @@ import {
   segmentOffsetOf,
   type SegmentNumber,
 } from '../../postgres/segment-name.js';
+import { readAtMost } from './direct-io.js';
 import { findSegment } from './segment-files.js';
 
 export class WalReader {
@@ -26,17 +27,12 @@ export class WalReader {
     const offset = segmentOffsetOf(lsn, this.segmentSizeBytes);
     const length = Math.min(maxBytes, this.segmentSizeBytes - offset);
     const handle = await this.openSegment(segno, lsn);
-    const bytes = Buffer.alloc(length);
-    let done = 0;
-    while (done < length) {
-      const { bytesRead } = await handle.read(bytes, done, length - done, offset + done);
-      if (bytesRead === 0)
-        throw new AppError(
-          'integrity',
-          `WAL segment ${segmentFileName(segno, this.segmentSizeBytes)} is shorter than a segment`,
-        );
-      done += bytesRead;
-    }
+    const bytes = Buffer.allocUnsafe(length);
+    if ((await readAtMost(handle.fd, bytes, length, offset)) < length)
+      throw new AppError(
+        'integrity',
+        `WAL segment ${segmentFileName(segno, this.segmentSizeBytes)} is shorter than a segment`,
+      );
     return bytes;
   }
 

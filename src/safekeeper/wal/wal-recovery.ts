@@ -9,7 +9,7 @@ import { WalDecodeError } from '../../postgres/wal/wal-decode-error.js';
 import { WalDecoder } from '../../postgres/wal/wal-decoder.js';
 import { findSegment } from './segment-files.js';
 
-export const RECOVERY_READ_CHUNK_BYTES = 1024 * 1024;
+const RECOVERY_READ_CHUNK_BYTES = 1024 * 1024;
 
 export interface EndOfWal {
   /** End of the last complete record at or after the start (the start itself if none). */

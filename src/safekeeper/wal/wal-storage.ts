@@ -23,7 +23,7 @@ import {
   allocateAlignedBuffer,
   DIRECT_IO_ALIGNMENT_BYTES,
   probeDirectIo,
-  readAtMost,
+  readHeadBlock,
   segmentWriteFlags,
   writeAllAt,
   writeZeros,
@@ -330,9 +330,7 @@ export class WalStorage {
       const blockOffset = alignDown(offset);
       if (blockOffset < offset) {
         const block = this.staging.subarray(0, DIRECT_IO_ALIGNMENT_BYTES);
-        block.fill(0);
-        await readAtMost(handle.fd, block, block.length, blockOffset);
-        block.fill(0, offset - blockOffset);
+        await readHeadBlock(handle.fd, block, offset);
         await writeAllAt(handle.fd, block, 0, block.length, blockOffset);
       }
       await writeZeros(handle.fd, alignUp(offset), this.segmentSizeBytes);

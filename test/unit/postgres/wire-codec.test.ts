@@ -46,6 +46,7 @@ import {
   encodePrimaryKeepalive,
   encodeStandbyStatusUpdate,
   encodeXLogData,
+  encodeXLogDataFrameHead,
   postgresEpochMicrosNow,
 } from '../../../src/postgres/wire/replication-messages.js';
 import {
@@ -559,6 +560,11 @@ test('replication messages: golden bytes and round trips', () => {
     '72' + '0000000000000003' + '0000000000000002' + '0000000000000001' + '0000000000000102' + '00',
   );
   assert.deepEqual(decodeXLogData(encodeXLogData(xlog)), xlog);
+  assert.deepEqual(
+    Buffer.concat([encodeXLogDataFrameHead(xlog), xlog.bytes]),
+    encodeCopyData(encodeXLogData(xlog)),
+    'the frame head followed by the WAL is the CopyData frame of the XLogData',
+  );
   const empty = {
     walStartLsn: LSN_MAX,
     walEndLsn: LSN_MAX,

@@ -57,6 +57,21 @@ test('what was written reads back', () => {
   assert.equal(reader.u64BE('e'), 0x1122334455667788n);
   assert.equal(reader.i64('f'), -3n);
   assert.equal(reader.i64BE('g'), -4n);
+  assert.deepEqual(reader.bytesView(3, 'h'), Buffer.from('0a0b0c', 'hex'));
+  assert.equal(reader.bytesView(16, 'i').toString('hex'), 'de200bd42b49cc1814412c7e592dd6e9');
+  assert.equal(reader.cString('j'), 'key');
+  assert.equal(reader.string('k', 10, /^[a-z]+$/), 'text');
+  reader.expectEnd();
+  const again = new BinaryReader(EXPECTED, 'sample');
+  again.skip(EXPECTED.indexOf('key'), 'up to the key');
+  assert.equal(again.cStringBytes('key').toString('latin1'), 'key', 'a view without its NUL');
+  assert.equal(again.u64('length of text'), 4n, 'the NUL is consumed');
+});
+
+test('headroom is left in front of what follows it', () => {
+  const bytes = new BinaryWriter(2).headroom(5).u8(0xab).toBuffer();
+  assert.equal(bytes.length, 6);
+  assert.equal(bytes[5], 0xab);
 });
 
 test('values outside their width and malformed text are refused', () => {

@@ -6,9 +6,8 @@ import {
   decodeAcceptorMessage,
   decodeProposerMessage,
   encodeAcceptorMessage,
-  encodeAppendRequestParts,
+  encodeAppendRequestHead,
   encodeProposerMessage,
-  encodeProposerMessageParts,
 } from '../../../src/safekeeper/protocol/proposer-codec.js';
 import type { AppendRequest } from '../../../src/safekeeper/protocol/proposer-messages.js';
 import {
@@ -40,10 +39,10 @@ for (const { name, message, bytes } of PROPOSER_CASES) {
 }
 
 for (const { name, message } of PROPOSER_CASES) {
-  test(`proposer ${name}: the parts make the same payload, WAL not copied`, () => {
-    const parts = encodeProposerMessageParts(message);
-    assert.deepEqual(Buffer.concat(parts), encodeProposerMessage(message));
-    if (message.tag === 'append') assert.equal(parts[1], message.walBytes);
+  if (message.tag !== 'append') continue;
+  test(`proposer ${name}: the encoded head followed by the WAL is the whole message`, () => {
+    const head = encodeAppendRequestHead(message.header, message.walBytes.length);
+    assert.deepEqual(Buffer.concat([head, message.walBytes]), encodeProposerMessage(message));
   });
 }
 
@@ -54,14 +53,13 @@ for (const { name, message } of ACCEPTOR_CASES) {
   });
 }
 
-test('an AppendRequest from several WAL parts is the one from their concatenation', () => {
+test('an AppendRequest head followed by several WAL parts is the one from their concatenation', () => {
   const parts = [walOf(3), walOf(70_000), walOf(1)];
   const message = appendRequest(0x16b_9188n, Buffer.concat(parts));
-  const encoded = encodeAppendRequestParts(message.header, parts);
-  assert.deepEqual(Buffer.concat(encoded), encodeProposerMessage(message));
-  assert.deepEqual(encoded.slice(1), parts, 'the WAL parts themselves follow the header');
+  const head = encodeAppendRequestHead(message.header, 70_004);
+  assert.deepEqual(Buffer.concat([head, ...parts]), encodeProposerMessage(message));
   assert.throws(
-    () => encodeAppendRequestParts(message.header, parts.slice(1)),
+    () => encodeAppendRequestHead(message.header, 70_001),
     /carries 70001 WAL bytes but end_lsn - begin_lsn is 70004/,
   );
 });

@@ -4,8 +4,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { WalBuffer } from '../../../src/walproposer/wal-buffer.js';
 
+/** Its own ArrayBuffer (not a slice of Node's shared pool), so that `.buffer` tells chunks apart. */
 function filled(length: number, from: number): Buffer {
-  return Buffer.from(Array.from({ length }, (_, index) => (from + index) % 251));
+  const bytes = Buffer.alloc(length);
+  for (let index = 0; index < length; index++) bytes[index] = (from + index) % 251;
+  return bytes;
 }
 
 test('a slice is views of the chunks it covers, none copied', () => {
@@ -25,6 +28,8 @@ test('a slice is views of the chunks it covers, none copied', () => {
     'views of both chunks',
   );
   assert.deepEqual(Buffer.concat(across), filled(100, 50));
+  first[60] = 0xee;
+  assert.equal(across[0]?.[10], 0xee, 'a change to the chunk shows in the slice');
   assert.deepEqual(Buffer.concat(buffer.slice(1150n, 500)), filled(50, 150), 'capped at the end');
   assert.deepEqual(buffer.slice(1200n, 10), [], 'nothing past the end');
 });
