@@ -33,9 +33,9 @@ import {
   writeEnvFile,
 } from './repo.js';
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
+import { DEFAULT_SEGMENT_SIZE_BYTES } from '../postgres/segment-name.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
-const DEFAULT_WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 
 export interface StartOptions {
   readonly timeoutMs?: number;
@@ -275,7 +275,7 @@ export class LocalCluster {
     const config = await this.loadConfig();
     const ref = await resolveTimelineRef(config, timeline);
     return pushWal(config, {
-      segmentSizeBytes: DEFAULT_WAL_SEGMENT_BYTES,
+      segmentSizeBytes: DEFAULT_SEGMENT_SIZE_BYTES,
       ...options,
       timeline: ref,
     });

@@ -4,6 +4,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../common/errors.js';
+import { fsyncPath } from '../common/fsync-path.js';
 import { isValidNodeId, type NodeId } from '../common/ids.js';
 
 export const IDENTITY_FILE = 'safekeeper.id';
@@ -47,13 +48,6 @@ export async function establishIdentity(
   } finally {
     await handle.close();
   }
-  if (sync) {
-    const dir = await open(dataDir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-  }
+  if (sync) await fsyncPath(dataDir);
   return requestedId;
 }

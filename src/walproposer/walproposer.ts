@@ -29,6 +29,7 @@ import {
 } from './election.js';
 import { fetchWal } from './recovery-fetch.js';
 import { WalBuffer } from './wal-buffer.js';
+import { PG_TIMELINE_ID } from '../postgres/segment-name.js';
 
 export interface WalProposerOptions {
   readonly tenantId: TenantId;
@@ -187,7 +188,7 @@ export class WalProposer {
         systemId: this.options.systemId,
         timelineId: this.options.timelineId,
         tenantId: this.options.tenantId,
-        pgTimeline: 1,
+        pgTimeline: PG_TIMELINE_ID,
         walSegSize: this.options.segmentSizeBytes,
       },
       CONNECT_TIMEOUT_MS,

@@ -11,6 +11,7 @@ export function validateRecordLength(totalBytes: number, recordLsn: Lsn): void {
       'record-length',
       recordLsn,
       `invalid record length at ${formatLsn(recordLsn)}: wanted ${XLOG_RECORD_HEADER_BYTES}, got ${totalBytes}`,
+      totalBytes === 0,
     );
   }
   if (totalBytes > XLOG_RECORD_MAX_BYTES) {

@@ -20,20 +20,19 @@ export type WalDecodeReason =
 export class WalDecodeError extends AppError {
   readonly lsn: Lsn;
   readonly reason: WalDecodeReason;
+  /** A zero record length where the next record would start: the usual end of WAL. */
+  readonly endOfWal: boolean;
 
-  constructor(reason: WalDecodeReason, lsn: Lsn, message: string) {
+  constructor(reason: WalDecodeReason, lsn: Lsn, message: string, endOfWal = false) {
     super('integrity', message);
     this.name = 'WalDecodeError';
     this.lsn = lsn;
     this.reason = reason;
+    this.endOfWal = endOfWal;
   }
 }
 
 /** True for the usual end of WAL: a zero record length where the next record would start. */
 export function isEndOfWal(error: unknown): error is WalDecodeError {
-  return (
-    error instanceof WalDecodeError &&
-    error.reason === 'record-length' &&
-    error.message.endsWith('got 0')
-  );
+  return error instanceof WalDecodeError && error.endOfWal;
 }

@@ -171,9 +171,7 @@ export function decodeControlFile(
       `${what}: unsupported safekeeper control file version ${version}`,
     );
   }
-  if (reader.remainingBytes !== 0) {
-    throw new AppError('integrity', `${what}: ${reader.remainingBytes} unexpected trailing bytes`);
-  }
+  reader.expectEnd();
   return { state, version };
 }
 

@@ -12,6 +12,7 @@ import {
 import { RECOVERY_APPLICATION_NAME } from '../protocol/proposer-messages.js';
 import type { Timeline } from '../timeline/timeline.js';
 import { WalReader } from '../wal/wal-reader.js';
+import { PG_TIMELINE_ID } from '../../postgres/segment-name.js';
 
 const MAX_XLOGDATA_BYTES = 128 * 1024;
 
@@ -29,7 +30,7 @@ export function parseReplicationCommand(command: string): ReplicationRequest {
       'usage',
       `malformed START_REPLICATION "${command.slice(0, 80)}": expected START_REPLICATION [SLOT name] [PHYSICAL] X/X [TIMELINE 1]`,
     );
-  if (match[2] !== undefined && match[2] !== '1')
+  if (match[2] !== undefined && match[2] !== String(PG_TIMELINE_ID))
     throw new AppError('usage', `START_REPLICATION: unknown PostgreSQL timeline ${match[2]}`);
   return { startLsn: parseLsn(match[1], 'START_REPLICATION start') };
 }

@@ -8,7 +8,7 @@ import { AppError } from '../../common/errors.js';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
-import { checkSegmentSize } from '../../postgres/segment-name.js';
+import { checkSegmentSize, PG_TIMELINE_ID } from '../../postgres/segment-name.js';
 import { epochAt, historyUpTo, type TermSwitch } from '../control-file/safekeeper-state.js';
 import type { LockedTimeline, Timeline } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
@@ -100,7 +100,7 @@ export class Acceptor {
       throw protocolError(
         `ProposerGreeting is for ${greeting.tenantId}/${greeting.timelineId}, the connection for ${tenantId}/${timelineId}`,
       );
-    if (greeting.pgTimeline !== 1)
+    if (greeting.pgTimeline !== PG_TIMELINE_ID)
       throw protocolError(`unsupported PostgreSQL timeline ${greeting.pgTimeline} (only 1)`);
     try {
       checkSegmentSize(greeting.walSegSize);
