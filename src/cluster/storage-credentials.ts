@@ -1,7 +1,7 @@
 // Where remote-storage credentials come from. They are read from the environment at the moment
 // they are needed and handed to children through their environment only: never written to the
 // config, the env file or a log.
-import type { S3Credentials } from '../client/s3-client.js';
+import type { S3Credentials } from '../remote-storage/s3-client.js';
 import type { ClusterConfig } from './config.js';
 
 export type { S3Credentials };

@@ -6,15 +6,12 @@ import { describeError } from '../common/errors.js';
 import type { TenantId, TimelineId } from '../common/hex-id.js';
 import type { Lsn } from '../postgres/lsn.js';
 import { WireClient, WireServerError } from '../postgres/wire/wire-client.js';
-import {
-  decodeAcceptorMessage,
-  encodeProposerMessage,
-} from '../safekeeper/protocol/proposer-codec.js';
+import { decodeAcceptorMessage, encodeProposerMessage } from '../protocol/proposer-codec.js';
 import type {
   AcceptorMessage,
   ProposerMessage,
   VoteResponse,
-} from '../safekeeper/protocol/proposer-messages.js';
+} from '../protocol/proposer-messages.js';
 
 export interface AcceptorEndpoint {
   readonly id: number;

@@ -3,8 +3,8 @@
 // receiving WAL (its divergence point from that history), and the commit and truncate LSNs.
 // Table-tested; the proposer (walproposer.ts) only feeds them what the acceptors reported.
 import type { Lsn } from '../postgres/lsn.js';
-import type { Term, TermSwitch } from '../safekeeper/control-file/safekeeper-state.js';
-import { epochAt, historyUpTo } from '../safekeeper/control-file/safekeeper-state.js';
+import type { Term, TermSwitch } from '../protocol/term-history.js';
+import { epochAt, historyUpTo } from '../protocol/term-history.js';
 
 /** What an acceptor said in its VoteResponse. */
 export interface VoteState {

@@ -6,7 +6,7 @@ import type { TenantId, TimelineId } from '../common/hex-id.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
 import { decodeXLogData, REPLICATION_TAGS } from '../postgres/wire/replication-messages.js';
 import { WireClient } from '../postgres/wire/wire-client.js';
-import { RECOVERY_APPLICATION_NAME } from '../safekeeper/protocol/proposer-messages.js';
+import { RECOVERY_APPLICATION_NAME } from '../protocol/proposer-messages.js';
 import { timelineParameters, type AcceptorEndpoint } from './acceptor-link.js';
 
 const XLOG_DATA_TAG = REPLICATION_TAGS.xLogData.charCodeAt(0);

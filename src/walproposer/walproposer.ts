@@ -8,15 +8,15 @@ import { AppError } from '../common/errors.js';
 import { generateHexId, type TenantId, type TimelineId } from '../common/hex-id.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
 import { WalDecoder } from '../postgres/wal/wal-decoder.js';
-import type { TermSwitch } from '../safekeeper/control-file/safekeeper-state.js';
+import type { TermSwitch } from '../protocol/term-history.js';
 import {
   MAX_APPEND_WAL_BYTES,
   PROPOSER_PROTOCOL_VERSION,
   type AcceptorMessage,
   type AppendResponse,
   type VoteResponse,
-} from '../safekeeper/protocol/proposer-messages.js';
-import { encodeAppendRequestHead } from '../safekeeper/protocol/proposer-codec.js';
+} from '../protocol/proposer-messages.js';
+import { encodeAppendRequestHead } from '../protocol/proposer-codec.js';
 import { AcceptorLink, timelineParameters, type AcceptorEndpoint } from './acceptor-link.js';
 import {
   minFlushLsn,

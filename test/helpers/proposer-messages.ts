@@ -10,7 +10,7 @@ import {
   type AppendResponse,
   type PageserverFeedback,
   type ProposerMessage,
-} from '../../src/safekeeper/protocol/proposer-messages.js';
+} from '../../src/protocol/proposer-messages.js';
 
 export interface MessageCase<T> {
   readonly name: string;

@@ -4,7 +4,7 @@
 // well-formed messages with random fields for the cases that break them afterwards.
 import type { Lsn } from '../../src/postgres/lsn.js';
 import { encodeCopyData } from '../../src/postgres/wire/frontend-messages.js';
-import { encodeProposerMessage } from '../../src/safekeeper/protocol/proposer-codec.js';
+import { encodeProposerMessage } from '../../src/protocol/proposer-codec.js';
 import type { Expectation } from './wire-fuzz-runner.js';
 import {
   correctGreeting,

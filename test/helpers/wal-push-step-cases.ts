@@ -2,11 +2,11 @@
 // greetings that do not match the timeline, AppendRequests and ProposerElected with absurd LSNs,
 // and stale-term messages (answered with the acceptor's term, nothing moved). A vote or an
 // election that could succeed is never sent: each case must leave the timeline as it was.
-import { encodeProposerMessage } from '../../src/safekeeper/protocol/proposer-codec.js';
+import { encodeProposerMessage } from '../../src/protocol/proposer-codec.js';
 import {
   MAX_APPEND_WAL_BYTES,
   type ProposerGreeting,
-} from '../../src/safekeeper/protocol/proposer-messages.js';
+} from '../../src/protocol/proposer-messages.js';
 import {
   U64_MAX,
   type CaseDraft,

@@ -10,11 +10,11 @@ import {
 import { STARTUP_CODES } from '../../src/postgres/wire/frame-reader.js';
 import type { TenantId, TimelineId } from '../../src/common/hex-id.js';
 import type { Lsn } from '../../src/postgres/lsn.js';
-import { encodeProposerMessage } from '../../src/safekeeper/protocol/proposer-codec.js';
+import { encodeProposerMessage } from '../../src/protocol/proposer-codec.js';
 import {
   PROPOSER_PROTOCOL_VERSION,
   type ProposerGreeting,
-} from '../../src/safekeeper/protocol/proposer-messages.js';
+} from '../../src/protocol/proposer-messages.js';
 import { seededRandom } from './wal.js';
 import type { FuzzCase } from './wire-fuzz-runner.js';
 

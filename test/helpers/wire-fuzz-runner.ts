@@ -10,8 +10,8 @@ import {
   encodeQuery,
   encodeTerminate,
 } from '../../src/postgres/wire/frontend-messages.js';
-import { decodeAcceptorMessage } from '../../src/safekeeper/protocol/proposer-codec.js';
-import type { AcceptorMessage } from '../../src/safekeeper/protocol/proposer-messages.js';
+import { decodeAcceptorMessage } from '../../src/protocol/proposer-codec.js';
+import type { AcceptorMessage } from '../../src/protocol/proposer-messages.js';
 
 export interface ExpectedReply {
   readonly tag: AcceptorMessage['tag'];

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
-import { createS3Client } from '../../src/client/s3-client.js';
+import { createS3Client } from '../../src/remote-storage/s3-client.js';
 import { isPortFree } from '../../src/cluster/process/ports.js';
 import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.js';
 import type { ClusterStatus } from '../../src/index.js';

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../src/client/s3-client.js';
+import { createS3Client } from '../../src/remote-storage/s3-client.js';
 import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.js';
 import { makeTestCluster } from '../helpers/cluster.js';
 

@@ -17,7 +17,7 @@ import {
   encodeStartupMessage,
 } from '../../src/postgres/wire/frontend-messages.js';
 import { WireClient, WireServerError } from '../../src/postgres/wire/wire-client.js';
-import { encodeProposerMessage } from '../../src/safekeeper/protocol/proposer-codec.js';
+import { encodeProposerMessage } from '../../src/protocol/proposer-codec.js';
 import { snapshotDataDir } from '../helpers/data-dir-snapshot.js';
 import {
   assertServing,

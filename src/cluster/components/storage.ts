@@ -4,7 +4,7 @@
 // MinIO.
 import { access, constants } from 'node:fs/promises';
 import { basename, delimiter, join } from 'node:path';
-import { checkBucket, ensureBucket, withS3Client } from '../../client/s3-client.js';
+import { checkBucket, ensureBucket, withS3Client } from '../../remote-storage/s3-client.js';
 import { AppError } from '../../common/errors.js';
 import type { ClusterConfig } from '../config.js';
 import { storageEndpoint } from '../config.js';

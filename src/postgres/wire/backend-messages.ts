@@ -4,7 +4,7 @@
 // for a computed column in text format: table oid 0, column 0, type modifier -1, format 0.
 // ErrorResponse/NoticeResponse live in error-response.ts, CopyData/CopyDone in copy-messages.ts.
 import { assert } from '../../common/assert.js';
-import { BodyReader } from './body-reader.js';
+import { BinaryReader } from '../../common/binary-reader.js';
 import { encodeCString, encodeInt16, encodeInt32, encodeMessageFrame } from './frame-writer.js';
 import { typeSizeBytes } from './pg-types.js';
 
@@ -106,31 +106,31 @@ export function encodeCommandComplete(tag: string): Buffer {
 
 /** The authentication request code of an 'R' body (0 is AuthenticationOk). */
 export function decodeAuthentication(body: Buffer): number {
-  const reader = new BodyReader(body, 'Authentication');
-  const code = reader.readInt32('request code');
+  const reader = new BinaryReader(body, 'malformed Authentication', 'usage');
+  const code = reader.i32BE('request code');
   if (code === AUTH_CODE_OK) reader.expectEnd('the request code');
   return code;
 }
 
 export function decodeParameterStatus(body: Buffer): { name: string; value: string } {
-  const reader = new BodyReader(body, 'ParameterStatus');
-  const name = reader.readCString('name');
-  const value = reader.readCString('value');
+  const reader = new BinaryReader(body, 'malformed ParameterStatus', 'usage');
+  const name = reader.cStringUtf8('name');
+  const value = reader.cStringUtf8('value');
   reader.expectEnd('value');
   return { name, value };
 }
 
 export function decodeBackendKeyData(body: Buffer): BackendKeyData {
-  const reader = new BodyReader(body, 'BackendKeyData');
-  const processId = reader.readInt32('process id');
-  const secretKey = reader.readInt32('secret key');
+  const reader = new BinaryReader(body, 'malformed BackendKeyData', 'usage');
+  const processId = reader.i32BE('process id');
+  const secretKey = reader.i32BE('secret key');
   reader.expectEnd('secret key');
   return { processId, secretKey };
 }
 
 export function decodeReadyForQuery(body: Buffer): TransactionStatus {
-  const reader = new BodyReader(body, 'ReadyForQuery');
-  const status = String.fromCharCode(reader.readUInt8('transaction status'));
+  const reader = new BinaryReader(body, 'malformed ReadyForQuery', 'usage');
+  const status = String.fromCharCode(reader.u8('transaction status'));
   reader.expectEnd('transaction status');
   if (status !== 'I' && status !== 'T' && status !== 'E') {
     throw reader.error(`unknown transaction status '${status}'`);
@@ -140,30 +140,30 @@ export function decodeReadyForQuery(body: Buffer): TransactionStatus {
 
 /** The body of a CopyInResponse, CopyOutResponse or CopyBothResponse. */
 export function decodeCopyResponse(body: Buffer): CopyResponse {
-  const reader = new BodyReader(body, 'copy response');
-  const overallFormat = reader.readUInt8('overall format');
-  const count = reader.readInt16('column count');
+  const reader = new BinaryReader(body, 'malformed copy response', 'usage');
+  const overallFormat = reader.u8('overall format');
+  const count = reader.i16BE('column count');
   if (overallFormat > 1) throw reader.error(`unknown overall format ${overallFormat}`);
   if (count < 0) throw reader.error(`negative column count ${count}`);
   const columnFormats = Array.from({ length: count }, (_, index) =>
-    reader.readInt16(`format of column ${index}`),
+    reader.i16BE(`format of column ${index}`),
   );
   reader.expectEnd('the column formats');
   return { overallFormat, columnFormats };
 }
 
 export function decodeRowDescription(body: Buffer): RowDescriptionField[] {
-  const reader = new BodyReader(body, 'RowDescription');
-  const count = reader.readInt16('field count');
+  const reader = new BinaryReader(body, 'malformed RowDescription', 'usage');
+  const count = reader.i16BE('field count');
   if (count < 0) throw reader.error(`negative field count ${count}`);
   const fields = Array.from({ length: count }, (_, index) => ({
-    name: reader.readCString(`name of field ${index}`),
-    tableOid: reader.readInt32(`table oid of field ${index}`),
-    columnNumber: reader.readInt16(`column number of field ${index}`),
-    typeOid: reader.readInt32(`type oid of field ${index}`),
-    typeSizeBytes: reader.readInt16(`type size of field ${index}`),
-    typeModifier: reader.readInt32(`type modifier of field ${index}`),
-    formatCode: reader.readInt16(`format code of field ${index}`),
+    name: reader.cStringUtf8(`name of field ${index}`),
+    tableOid: reader.i32BE(`table oid of field ${index}`),
+    columnNumber: reader.i16BE(`column number of field ${index}`),
+    typeOid: reader.i32BE(`type oid of field ${index}`),
+    typeSizeBytes: reader.i16BE(`type size of field ${index}`),
+    typeModifier: reader.i32BE(`type modifier of field ${index}`),
+    formatCode: reader.i16BE(`format code of field ${index}`),
   }));
   reader.expectEnd('the last field');
   return fields;
@@ -171,22 +171,22 @@ export function decodeRowDescription(body: Buffer): RowDescriptionField[] {
 
 /** The column values of a DataRow, as views of `body`; null is SQL NULL. */
 export function decodeDataRow(body: Buffer): (Buffer | null)[] {
-  const reader = new BodyReader(body, 'DataRow');
-  const count = reader.readInt16('column count');
+  const reader = new BinaryReader(body, 'malformed DataRow', 'usage');
+  const count = reader.i16BE('column count');
   if (count < 0) throw reader.error(`negative column count ${count}`);
   const values = Array.from({ length: count }, (_, index) => {
-    const length = reader.readInt32(`length of column ${index}`);
+    const length = reader.i32BE(`length of column ${index}`);
     if (length === NULL_VALUE_LENGTH) return null;
     if (length < 0) throw reader.error(`invalid length ${length} of column ${index}`);
-    return reader.readBytes(length, `value of column ${index}`);
+    return reader.bytesView(length, `value of column ${index}`);
   });
   reader.expectEnd('the last column');
   return values;
 }
 
 export function decodeCommandComplete(body: Buffer): string {
-  const reader = new BodyReader(body, 'CommandComplete');
-  const tag = reader.readCString('command tag');
+  const reader = new BinaryReader(body, 'malformed CommandComplete', 'usage');
+  const tag = reader.cStringUtf8('command tag');
   reader.expectEnd('command tag');
   if (tag === '') throw reader.error('empty command tag');
   return tag;

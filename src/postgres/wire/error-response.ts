@@ -4,7 +4,7 @@
 // keeps every field and requires severity, SQLSTATE (five digits or upper-case letters), message.
 // The encoders replace a NUL inside a message with U+FFFD instead of failing.
 import { assert } from '../../common/assert.js';
-import { BodyReader } from './body-reader.js';
+import { BinaryReader } from '../../common/binary-reader.js';
 import { encodeCString, encodeMessageFrame } from './frame-writer.js';
 
 export type ErrorSeverity = 'ERROR' | 'FATAL' | 'PANIC';
@@ -41,14 +41,14 @@ export function encodeNoticeResponse(
 
 /** Decodes the body of an ErrorResponse (or of a NoticeResponse, which has the same layout). */
 export function decodeErrorResponse(body: Buffer): DecodedErrorResponse {
-  const reader = new BodyReader(body, 'ErrorResponse');
+  const reader = new BinaryReader(body, 'malformed ErrorResponse', 'usage');
   const fields = new Map<string, string>();
   for (;;) {
-    const fieldType = reader.readUInt8('field type');
+    const fieldType = reader.u8('field type');
     if (fieldType === 0) break;
     const name = String.fromCharCode(fieldType);
     if (fields.has(name)) throw reader.error(`field '${name}' appears twice`);
-    fields.set(name, reader.readCString(`field '${name}'`));
+    fields.set(name, reader.cStringUtf8(`field '${name}'`));
   }
   reader.expectEnd('the final zero byte');
   const severity = fields.get('V') ?? fields.get('S');

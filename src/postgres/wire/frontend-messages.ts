@@ -3,7 +3,7 @@
 // 196608 (3.0), then name/value C-string pairs ended by an extra NUL (see startup-parameters.ts).
 // SSLRequest: untyped packet of 8 bytes with code 80877103. CopyData/CopyDone: copy-messages.ts.
 import { AppError } from '../../common/errors.js';
-import { BodyReader } from './body-reader.js';
+import { BinaryReader } from '../../common/binary-reader.js';
 import { STARTUP_CODES } from './frame-reader.js';
 import { encodeCString, encodeMessageFrame, encodeStartupFrame } from './frame-writer.js';
 
@@ -34,8 +34,8 @@ export function encodeTerminate(): Buffer {
 
 /** The query text of a Query body: one NUL-terminated UTF-8 string, nothing after it. */
 export function decodeQuery(body: Buffer): string {
-  const reader = new BodyReader(body, 'Query');
-  const sql = reader.readCString('query text');
+  const reader = new BinaryReader(body, 'malformed Query', 'usage');
+  const sql = reader.cStringUtf8('query text');
   if (reader.remainingBytes !== 0) {
     throw reader.error(`the query text has a NUL byte at offset ${Buffer.byteLength(sql)}`);
   }

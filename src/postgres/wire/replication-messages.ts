@@ -5,7 +5,7 @@
 // since 2000-01-01 00:00 UTC. Decoders are strict: wrong tag, size or flag is AppError('usage').
 import { assert } from '../../common/assert.js';
 import { isLsn, type Lsn } from '../lsn.js';
-import { BodyReader } from './body-reader.js';
+import { BinaryReader } from '../../common/binary-reader.js';
 import { COPY_DATA_HEADER_BYTES } from './copy-messages.js';
 import { writeMessageHeader } from './frame-writer.js';
 
@@ -80,10 +80,10 @@ function writeXLogDataHeader(payload: Buffer, message: XLogData, offset: number)
 export function decodeXLogData(payload: Buffer): DecodedXLogData {
   const reader = replicationReader(payload, REPLICATION_TAGS.xLogData, 'XLogData');
   return {
-    walStartLsn: reader.readUInt64('WAL start'),
-    walEndLsn: reader.readUInt64('WAL end'),
-    sendTimeMicros: reader.readInt64('send time'),
-    bytes: reader.readRest(),
+    walStartLsn: reader.u64BE('WAL start'),
+    walEndLsn: reader.u64BE('WAL end'),
+    sendTimeMicros: reader.i64BE('send time'),
+    bytes: reader.rest(),
   };
 }
 
@@ -99,8 +99,8 @@ export function encodePrimaryKeepalive(message: PrimaryKeepalive): Buffer {
 export function decodePrimaryKeepalive(payload: Buffer): PrimaryKeepalive {
   const reader = replicationReader(payload, REPLICATION_TAGS.primaryKeepalive, 'keepalive');
   const message = {
-    walEndLsn: reader.readUInt64('WAL end'),
-    sendTimeMicros: reader.readInt64('send time'),
+    walEndLsn: reader.u64BE('WAL end'),
+    sendTimeMicros: reader.i64BE('send time'),
     replyRequested: readFlag(reader),
   };
   reader.expectEnd('the reply flag');
@@ -125,10 +125,10 @@ export function decodeStandbyStatusUpdate(payload: Buffer): StandbyStatusUpdate 
     'standby status update',
   );
   const message = {
-    writeLsn: reader.readUInt64('write LSN'),
-    flushLsn: reader.readUInt64('flush LSN'),
-    applyLsn: reader.readUInt64('apply LSN'),
-    sendTimeMicros: reader.readInt64('send time'),
+    writeLsn: reader.u64BE('write LSN'),
+    flushLsn: reader.u64BE('flush LSN'),
+    applyLsn: reader.u64BE('apply LSN'),
+    sendTimeMicros: reader.i64BE('send time'),
     replyRequested: readFlag(reader),
   };
   reader.expectEnd('the reply flag');
@@ -141,17 +141,17 @@ function writeLsn(payload: Buffer, lsn: Lsn, offset: number): number {
 }
 
 /** A reader past the tag byte, after checking that the tag is `tag`. */
-function replicationReader(payload: Buffer, tag: string, what: string): BodyReader {
-  const reader = new BodyReader(payload, what);
-  const found = reader.readUInt8('tag');
+function replicationReader(payload: Buffer, tag: string, what: string): BinaryReader {
+  const reader = new BinaryReader(payload, () => `malformed ${what}`, 'usage');
+  const found = reader.u8('tag');
   if (found !== tag.charCodeAt(0)) {
     throw reader.error(`tag is 0x${found.toString(16).padStart(2, '0')}, expected '${tag}'`);
   }
   return reader;
 }
 
-function readFlag(reader: BodyReader): boolean {
-  const flag = reader.readUInt8('reply flag');
+function readFlag(reader: BinaryReader): boolean {
+  const flag = reader.u8('reply flag');
   if (flag > 1) throw reader.error(`reply flag is ${flag}, expected 0 or 1`);
   return flag === 1;
 }

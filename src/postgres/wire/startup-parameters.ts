@@ -4,7 +4,7 @@
 // name=value settings, dashes in names becoming underscores; explicit parameters win over them.
 // Strict: a malformed body, duplicates or too many parameters are AppError('usage').
 import { AppError } from '../../common/errors.js';
-import { BodyReader } from './body-reader.js';
+import { BinaryReader } from '../../common/binary-reader.js';
 
 /** Most parameters accepted, counting those from "options". */
 export const MAX_STARTUP_PARAMETERS = 64;
@@ -28,14 +28,14 @@ export function parseStartupParameters(body: Buffer): Map<string, string> {
 }
 
 function readParameterPairs(body: Buffer): Map<string, string> {
-  const reader = new BodyReader(body, 'StartupMessage');
+  const reader = new BinaryReader(body, 'malformed StartupMessage', 'usage');
   const parameters = new Map<string, string>();
   for (;;) {
     if (reader.remainingBytes === 0) throw reader.error('no NUL ends the parameter list');
-    const name = reader.readCString('parameter name');
+    const name = reader.cStringUtf8('parameter name');
     if (name === '') break;
     if (reader.remainingBytes === 0) throw reader.error(`parameter ${name} has no value`);
-    const value = reader.readCString(`value of parameter ${name}`);
+    const value = reader.cStringUtf8(`value of parameter ${name}`);
     if (parameters.has(name)) throw reader.error(`parameter ${name} appears twice`);
     if (parameters.size >= MAX_STARTUP_PARAMETERS) throw tooManyParameters();
     parameters.set(name, value);

@@ -14,7 +14,7 @@ import {
   decodeRowDescription,
   type BackendKeyData,
 } from './backend-messages.js';
-import { decodeUtf8 } from './body-reader.js';
+import { decodeUtf8 } from '../../common/binary-reader.js';
 import type { WireFrame } from './frame-reader.js';
 import type { WireServerError } from './wire-server-error.js';
 

@@ -19,8 +19,10 @@
 import { AppError } from '../../common/errors.js';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import { crc32c } from '../../postgres/crc32c.js';
-import { BinaryReader, BinaryWriter } from './binary-cursor.js';
-import type { PeerInfo, SafekeeperState, TermSwitch } from './safekeeper-state.js';
+import { BinaryReader } from '../../common/binary-reader.js';
+import { BinaryWriter } from '../../common/binary-writer.js';
+import type { PeerInfo, SafekeeperState } from './safekeeper-state.js';
+import type { TermSwitch } from '../../protocol/term-history.js';
 
 const CONTROL_FILE_MAGIC = 0xcafeceef;
 export const CONTROL_FILE_VERSION = 5;

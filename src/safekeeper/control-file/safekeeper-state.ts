@@ -3,14 +3,7 @@
 // ids and the system id are u64 on disk and bigint here; LSNs are bigint (Lsn).
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Lsn } from '../../postgres/lsn.js';
-
-export type Term = bigint;
-
-export interface TermSwitch {
-  readonly term: Term;
-  /** Where WAL of this term starts. */
-  readonly lsn: Lsn;
-}
+import type { Term, TermSwitch } from '../../protocol/term-history.js';
 
 export interface AcceptorState {
   /** Highest term this acceptor voted for or accepted. */
@@ -72,19 +65,4 @@ export function initialSafekeeperState(
     remoteConsistentLsn: 0n,
     peers,
   };
-}
-
-/** The epoch: term of the last history entry starting at or below flushLsn (0 if none). */
-export function epochAt(termHistory: readonly TermSwitch[], flushLsn: Lsn): Term {
-  let epoch = 0n;
-  for (const entry of termHistory) {
-    if (entry.lsn > flushLsn) break;
-    epoch = entry.term;
-  }
-  return epoch;
-}
-
-/** The entries that start at or before `lsn` (neon's `up_to`): what the WAL up to lsn holds. */
-export function historyUpTo(termHistory: readonly TermSwitch[], lsn: Lsn): TermSwitch[] {
-  return termHistory.filter((entry) => entry.lsn <= lsn);
 }

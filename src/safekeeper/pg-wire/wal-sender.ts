@@ -9,7 +9,7 @@ import {
   encodeXLogDataFrameHead,
   postgresEpochMicrosNow,
 } from '../../postgres/wire/replication-messages.js';
-import { RECOVERY_APPLICATION_NAME } from '../protocol/proposer-messages.js';
+import { RECOVERY_APPLICATION_NAME } from '../../protocol/proposer-messages.js';
 import type { Timeline } from '../timeline/timeline.js';
 import { WalReader } from '../wal/wal-reader.js';
 import { PG_TIMELINE_ID } from '../../postgres/segment-name.js';

@@ -30,8 +30,8 @@ import { FrameReader, STARTUP_CODES, type WireFrame } from '../../postgres/wire/
 import { decodeQuery } from '../../postgres/wire/frontend-messages.js';
 import { parseStartupParameters } from '../../postgres/wire/startup-parameters.js';
 import { Acceptor } from '../protocol/acceptor.js';
-import { decodeProposerMessage, encodeAcceptorMessage } from '../protocol/proposer-codec.js';
-import type { ProposerMessage } from '../protocol/proposer-messages.js';
+import { decodeProposerMessage, encodeAcceptorMessage } from '../../protocol/proposer-codec.js';
+import type { ProposerMessage } from '../../protocol/proposer-messages.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { parseReplicationCommand, streamWalForRecovery } from './wal-sender.js';
 import { identifySystem } from './identify-system.js';

@@ -9,7 +9,7 @@ import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import { checkSegmentSize, PG_TIMELINE_ID } from '../../postgres/segment-name.js';
-import { epochAt, historyUpTo, type TermSwitch } from '../control-file/safekeeper-state.js';
+import { epochAt, historyUpTo, type TermSwitch } from '../../protocol/term-history.js';
 import type { LockedTimeline, Timeline } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import {
@@ -21,7 +21,7 @@ import {
   type ProposerGreeting,
   type ProposerMessage,
   type VoteResponse,
-} from './proposer-messages.js';
+} from '../../protocol/proposer-messages.js';
 import { postgresEpochMicrosNow } from '../../postgres/wire/replication-messages.js';
 
 export interface AcceptorContext {

@@ -3,7 +3,7 @@
 // show: their persisted copies, the WAL write positions and the local segment range.
 import { formatLsn } from '../../postgres/lsn.js';
 import { segmentFileName } from '../../postgres/segment-name.js';
-import { epochAt } from '../control-file/safekeeper-state.js';
+import { epochAt } from '../../protocol/term-history.js';
 import { listSegments } from '../wal/segment-files.js';
 import type { Timeline } from './timeline.js';
 

@@ -215,12 +215,20 @@ test('decoders reject malformed bodies with a message naming the problem', () =>
     [
       'short auth',
       () => decodeAuthentication(bytes([0, 0])),
-      /Authentication: request code needs 4/,
+      /Authentication: truncated at byte 0 while reading request code \(needs 4/,
     ],
     ['long auth ok', () => decodeAuthentication(bytes([0, 0, 0, 0, 9])), /1 unexpected bytes/],
-    ['status no value', () => decodeParameterStatus(bytes('a\0b')), /value at offset 2 has no NUL/],
+    [
+      'status no value',
+      () => decodeParameterStatus(bytes('a\0b')),
+      /value at byte 2 has no terminating NUL/,
+    ],
     ['ready unknown', () => decodeReadyForQuery(bytes('X')), /unknown transaction status 'X'/],
-    ['ready empty', () => decodeReadyForQuery(bytes()), /transaction status needs 1 bytes/],
+    [
+      'ready empty',
+      () => decodeReadyForQuery(bytes()),
+      /reading transaction status \(needs 1 bytes/,
+    ],
     ['copy format', () => decodeCopyResponse(bytes([2, 0, 0])), /unknown overall format 2/],
     [
       'row desc short',
@@ -231,7 +239,7 @@ test('decoders reject malformed bodies with a message naming the problem', () =>
     [
       'data row short',
       () => decodeDataRow(bytes([0, 1, 0, 0, 0, 5], 'ab')),
-      /value of column 0 needs 5 bytes/,
+      /reading value of column 0 \(needs 5 bytes/,
     ],
     [
       'data row -2',
@@ -246,13 +254,13 @@ test('decoders reject malformed bodies with a message naming the problem', () =>
     [
       'tag no NUL',
       () => decodeCommandComplete(bytes('SELECT 1')),
-      /command tag at offset 0 has no NUL/,
+      /command tag at byte 0 has no terminating NUL/,
     ],
     ['tag empty', () => decodeCommandComplete(bytes('\0')), /empty command tag/],
     [
       'query no NUL',
       () => frontend.decodeQuery(bytes('SELECT 1')),
-      /Query: query text at offset 0 has no NUL/,
+      /Query: query text at byte 0 has no terminating NUL/,
     ],
     ['query inner NUL', () => frontend.decodeQuery(bytes('SELECT\x001\0')), /NUL byte at offset 6/],
     [
@@ -263,7 +271,7 @@ test('decoders reject malformed bodies with a message naming the problem', () =>
     [
       'error no end',
       () => decodeErrorResponse(bytes('SERROR\0C42601\0Mm\0')),
-      /field type needs 1 bytes/,
+      /reading field type \(needs 1 bytes/,
     ],
     ['error no code', () => decodeErrorResponse(bytes('SERROR\0Mm\0\0')), /no SQLSTATE field/],
     [
@@ -497,8 +505,12 @@ test('startup parameters: malformed bodies and options are rejected', () => {
     ['empty body', bytes(), /no NUL ends the parameter list/],
     ['no final NUL', bytes('user\0u\0'), /no NUL ends the parameter list/],
     ['name without value', bytes('user\0'), /parameter user has no value/],
-    ['value without NUL', bytes('user\0u'), /value of parameter user at offset 5 has no NUL/],
-    ['name without NUL', bytes('user'), /parameter name at offset 0 has no NUL/],
+    [
+      'value without NUL',
+      bytes('user\0u'),
+      /value of parameter user at byte 5 has no terminating NUL/,
+    ],
+    ['name without NUL', bytes('user'), /parameter name at byte 0 has no terminating NUL/],
     ['empty name', bytes('\0user\0u\0\0'), /empty parameter name at offset 0/],
     ['bytes after the end', bytes('user\0u\0\0x'), /empty parameter name at offset 7/],
     ['duplicate', bytes('a\x001\0a\x002\0\0'), /parameter a appears twice/],
@@ -601,9 +613,13 @@ test('replication messages: decoders are strict', () => {
     [
       'short XLogData',
       () => decodeXLogData(bytes('w', [0, 0, 0])),
-      /XLogData: WAL start needs 8 bytes/,
+      /XLogData: truncated at byte 1 while reading WAL start \(needs 8 bytes/,
     ],
-    ['empty payload', () => decodePrimaryKeepalive(bytes()), /keepalive: tag needs 1 bytes/],
+    [
+      'empty payload',
+      () => decodePrimaryKeepalive(bytes()),
+      /keepalive: truncated at byte 0 while reading tag \(needs 1 bytes/,
+    ],
     [
       'long keepalive',
       () => decodePrimaryKeepalive(Buffer.concat([keepalive, bytes([0])])),
@@ -612,14 +628,14 @@ test('replication messages: decoders are strict', () => {
     [
       'short keepalive',
       () => decodePrimaryKeepalive(keepalive.subarray(0, 17)),
-      /reply flag needs 1 bytes/,
+      /reading reply flag \(needs 1 bytes/,
     ],
     ['reply flag 2', () => decodePrimaryKeepalive(badFlag), /reply flag is 2, expected 0 or 1/],
     ['status as keepalive', () => decodePrimaryKeepalive(status), /tag is 0x72, expected 'k'/],
     [
       'short status',
       () => decodeStandbyStatusUpdate(status.subarray(0, 20)),
-      /standby status update: apply LSN needs 8 bytes at offset 17, only 3 left/,
+      /standby status update: truncated at byte 17 while reading apply LSN \(needs 8 bytes, 3 left\)$/,
     ],
   ];
   for (const [name, decode, pattern] of table) {

@@ -19,7 +19,7 @@ import type {
   ProposerGreeting,
   ProposerMessage,
   VoteResponse,
-} from '../../../src/safekeeper/protocol/proposer-messages.js';
+} from '../../../src/protocol/proposer-messages.js';
 import { TimelineRegistry } from '../../../src/safekeeper/timeline/timeline-registry.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 import { makeTestWal, MIB, TEST_SYSTEM_ID, walSlice } from '../../helpers/wal.js';

@@ -3,7 +3,7 @@
 // (earlier terms' WAL is not committed by counting copies) and the recovery boundary.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TermSwitch } from '../../../src/safekeeper/control-file/safekeeper-state.js';
+import type { TermSwitch } from '../../../src/protocol/term-history.js';
 import {
   minFlushLsn,
   pickDonor,

@@ -3,9 +3,9 @@
 // low byte is an ASCII letter; the codec (proposer-codec.ts) owns the byte layout. Terms, node ids
 // and the system id are bigint; LSNs are Lsn (bigint); proposer ids and tenant/timeline ids are
 // 16 raw bytes on the wire and 32 lower-case hex characters here.
-import type { TenantId, TimelineId } from '../../common/hex-id.js';
-import type { Lsn } from '../../postgres/lsn.js';
-import type { Term, TermSwitch } from '../control-file/safekeeper-state.js';
+import type { TenantId, TimelineId } from '../common/hex-id.js';
+import type { Lsn } from '../postgres/lsn.js';
+import type { Term, TermSwitch } from './term-history.js';
 
 /** The only protocol version this acceptor speaks. */
 /** The application_name a walproposer reads WAL back with (START_REPLICATION, recovery). */

@@ -21,10 +21,11 @@
 //
 // Decoding is strict: any malformation, including trailing bytes, is AppError('usage') naming
 // the message; it never allocates by an untrusted count. Encoders assert that values fit.
-import { assert } from '../../common/assert.js';
-import type { TenantId, TimelineId } from '../../common/hex-id.js';
-import { formatLsn } from '../../postgres/lsn.js';
-import { BinaryWriter, type BinaryReader } from '../control-file/binary-cursor.js';
+import { assert } from '../common/assert.js';
+import type { TenantId, TimelineId } from '../common/hex-id.js';
+import { formatLsn } from '../postgres/lsn.js';
+import { type BinaryReader } from '../common/binary-reader.js';
+import { BinaryWriter } from '../common/binary-writer.js';
 import {
   decodeBody,
   failUnknownTag,

@@ -7,7 +7,8 @@
 // keys in any order, skips unknown keys by their length and leaves missing known keys at 0; it
 // rejects a known key twice or with a length other than 8, a negative length, a length running
 // past the end and a key without its NUL. This module knows nothing of the message around it.
-import type { BinaryReader, BinaryWriter } from '../control-file/binary-cursor.js';
+import type { BinaryReader } from '../common/binary-reader.js';
+import type { BinaryWriter } from '../common/binary-writer.js';
 import type { PageserverFeedback } from './proposer-messages.js';
 
 const FEEDBACK_VALUE_BYTES = 8;

@@ -9,12 +9,12 @@ import {
   decodeProposerMessage,
   encodeAcceptorMessage,
   encodeProposerMessage,
-} from '../../../src/safekeeper/protocol/proposer-codec.js';
+} from '../../../src/protocol/proposer-codec.js';
 import {
   MAX_APPEND_WAL_BYTES,
   type AppendRequest,
   type ProposerGreeting,
-} from '../../../src/safekeeper/protocol/proposer-messages.js';
+} from '../../../src/protocol/proposer-messages.js';
 import {
   ACCEPTOR_CASES,
   APPEND_RESPONSE,
@@ -38,7 +38,10 @@ test('trailing bytes after any message are rejected', () => {
   }
   for (const { message } of ACCEPTOR_CASES) {
     const payload = Buffer.concat([encodeAcceptorMessage(message), extra]);
-    expectMalformed(() => decodeAcceptorMessage(payload), /: 1 unexpected trailing bytes$/);
+    expectMalformed(
+      () => decodeAcceptorMessage(payload),
+      /: 1 unexpected bytes after the last field$/,
+    );
   }
 });
 

@@ -2,10 +2,11 @@
 // u64 little-endian tag (ASCII letter, high 7 bytes zero), 16-byte ids shown as 32 lower-case hex
 // characters, and term histories (u32 count, then term u64 and lsn u64 per entry). Decoding
 // errors are AppError('usage') naming the message; encoders assert. No message layouts here.
-import { assert } from '../../common/assert.js';
-import { isHexId } from '../../common/hex-id.js';
-import { BinaryReader, type BinaryWriter } from '../control-file/binary-cursor.js';
-import type { TermSwitch } from '../control-file/safekeeper-state.js';
+import { assert } from '../common/assert.js';
+import { isHexId } from '../common/hex-id.js';
+import { BinaryReader } from '../common/binary-reader.js';
+import { type BinaryWriter } from '../common/binary-writer.js';
+import type { TermSwitch } from './term-history.js';
 
 const TAG_BYTES = 8;
 const TAG_MAX = 0xffn;

@@ -2,7 +2,8 @@
 // not depend on where a growth happens, and a value out of its width is refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BinaryReader, BinaryWriter } from '../../../src/safekeeper/control-file/binary-cursor.js';
+import { BinaryReader } from '../../../src/common/binary-reader.js';
+import { BinaryWriter } from '../../../src/common/binary-writer.js';
 
 function writeSample(writer: BinaryWriter): Buffer {
   return writer

@@ -8,8 +8,8 @@ import {
   encodeAcceptorMessage,
   encodeAppendRequestHead,
   encodeProposerMessage,
-} from '../../../src/safekeeper/protocol/proposer-codec.js';
-import type { AppendRequest } from '../../../src/safekeeper/protocol/proposer-messages.js';
+} from '../../../src/protocol/proposer-codec.js';
+import type { AppendRequest } from '../../../src/protocol/proposer-messages.js';
 import {
   COPY_DATA_HEADER_BYTES,
   copyDataInPlace,
@@ -208,7 +208,8 @@ const BAD_FEEDBACK: readonly { name: string; payload: Buffer; pattern: RegExp }[
   {
     name: 'fewer keys than counted',
     payload: appendResponseWith(2, feedbackEntry('ps_writelsn', EIGHT)),
-    pattern: /truncated at byte 81 while reading pageserver feedback key$/,
+    pattern:
+      /truncated at byte 81 while reading pageserver feedback key \(needs 1 bytes, 0 left\)$/,
   },
 ];
 
