@@ -3,22 +3,11 @@
 // AppError code the daemon started from (400 usage, 404 not-found, 409 wrong-state, ...).
 import { AppError } from '../common/errors.js';
 import { errorCodeOfHttp } from '../common/http-errors.js';
+import type { TimelineListEntry, TimelineStatus } from '../protocol/timeline-status.js';
+
+export type { TimelineListEntry, TimelineStatus };
 
 const SAFEKEEPER_API_TIMEOUT_MS = 10_000;
-
-/** The subset of the timeline status document the CLI shows (LSNs as X/X strings). */
-export interface TimelineStatusDocument {
-  readonly tenant_id: string;
-  readonly timeline_id: string;
-  readonly acceptor_state?: { term: number; epoch: number };
-  readonly server?: { wal_seg_size: number; system_id: string; pg_version: number };
-  readonly flush_lsn?: string;
-  readonly commit_lsn?: string;
-  readonly backup_lsn?: string;
-  readonly local_segments?: { count: number; first: string | null; last: string | null };
-  /** Present instead of the fields above when the timeline is broken. */
-  readonly error?: { code: string; message: string };
-}
 
 export interface CreateTimelineRequest {
   readonly tenant_id: string;
@@ -64,19 +53,20 @@ export class SafekeeperClient {
     throw new AppError(code, `${this.what}: ${error?.message ?? `HTTP ${response.status}`}`);
   }
 
-  async createTimeline(request: CreateTimelineRequest): Promise<TimelineStatusDocument> {
-    return (await this.call('POST', '/v1/tenant/timeline', request)) as TimelineStatusDocument;
+  async createTimeline(request: CreateTimelineRequest): Promise<TimelineStatus> {
+    return (await this.call('POST', '/v1/tenant/timeline', request)) as TimelineStatus;
   }
 
-  async listTimelines(tenantId?: string): Promise<TimelineStatusDocument[]> {
+  /** Every timeline of the node (or of one tenant); broken ones carry their error. */
+  async listTimelines(tenantId?: string): Promise<TimelineListEntry[]> {
     const path = tenantId === undefined ? '/v1/timelines' : `/v1/tenant/${tenantId}/timelines`;
-    return (await this.call('GET', path)) as TimelineStatusDocument[];
+    return (await this.call('GET', path)) as TimelineListEntry[];
   }
 
-  async timelineStatus(tenantId: string, timelineId: string): Promise<TimelineStatusDocument> {
+  async timelineStatus(tenantId: string, timelineId: string): Promise<TimelineStatus> {
     return (await this.call(
       'GET',
       `/v1/tenant/${tenantId}/timeline/${timelineId}`,
-    )) as TimelineStatusDocument;
+    )) as TimelineStatus;
   }
 }

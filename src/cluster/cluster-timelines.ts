@@ -13,7 +13,8 @@ import type { NodeId } from '../common/ids.js';
 import {
   SafekeeperClient,
   type CreateTimelineRequest,
-  type TimelineStatusDocument,
+  type TimelineListEntry,
+  type TimelineStatus,
 } from '../client/safekeeper-client.js';
 import { findSafekeeper, type ClusterConfig } from './config.js';
 import { LOOPBACK_HOST } from './process/ports.js';
@@ -56,7 +57,7 @@ export function createTimelineOnSafekeepers(
   config: ClusterConfig,
   request: CreateTimelineRequest,
   ids?: readonly NodeId[],
-): Promise<PerSafekeeper<TimelineStatusDocument>[]> {
+): Promise<PerSafekeeper<TimelineStatus>[]> {
   for (const id of ids ?? []) findSafekeeper(config, id);
   return onEach(config, ids, (client) => client.createTimeline(request));
 }
@@ -64,7 +65,7 @@ export function createTimelineOnSafekeepers(
 export function listTimelinesOnSafekeepers(
   config: ClusterConfig,
   tenantId?: string,
-): Promise<PerSafekeeper<TimelineStatusDocument[]>[]> {
+): Promise<PerSafekeeper<TimelineListEntry[]>[]> {
   return onEach(config, undefined, (client) => client.listTimelines(tenantId));
 }
 

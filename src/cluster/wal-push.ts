@@ -90,9 +90,9 @@ async function timelineServerInfo(
   const systemIds = new Set<string>();
   let segmentSizeBytes: number | undefined;
   for (const status of statuses) {
-    const systemId = status?.server?.system_id;
+    const systemId = status?.server.system_id;
     if (systemId !== undefined && systemId !== '0') systemIds.add(systemId);
-    segmentSizeBytes ||= status?.server?.wal_seg_size || undefined;
+    segmentSizeBytes ||= status?.server.wal_seg_size || undefined;
   }
   if (systemIds.size > 1)
     throw new AppError(

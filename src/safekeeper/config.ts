@@ -7,10 +7,9 @@ import { AppError, describeError } from '../common/errors.js';
 import { parseNodeId, type NodeId } from '../common/ids.js';
 import { parseDurationMs } from '../common/units.js';
 
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-}
+import type { ListenAddress } from '../daemon-shell/listen.js';
+
+export type { ListenAddress };
 
 export interface RemoteStorageSpec {
   readonly bucketName: string;

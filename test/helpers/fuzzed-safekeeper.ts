@@ -11,6 +11,7 @@ import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
 import type { RunningSafekeeper } from './safekeeper.js';
 import { MIB, TEST_SYSTEM_ID } from './wal.js';
 import type { FuzzTarget } from './wire-fuzz-frames.js';
+import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 
 export const TENANT = parseTenantId('f022f022f022f022f022f022f022f022');
 export const TIMELINE = parseTimelineId('0b5e55ed0b5e55ed0b5e55ed0b5e55ed');
@@ -22,27 +23,6 @@ const PUSH_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 5_000;
 const SETTLE_TIMEOUT_MS = 10_000;
 const POLL_INTERVAL_MS = 50;
-
-export interface TimelineStatusDocument {
-  readonly acceptor_state: { readonly term: number };
-  readonly server: {
-    readonly pg_version: number;
-    readonly system_id: string;
-    readonly wal_seg_size: number;
-  };
-  readonly proposer_uuid: string;
-  readonly flush_lsn: string;
-  readonly write_lsn: string;
-  readonly commit_lsn: string;
-  readonly local_start_lsn: string;
-  readonly backup_lsn: string;
-  readonly peer_horizon_lsn: string;
-  readonly remote_consistent_lsn: string;
-  readonly persisted: Readonly<
-    Record<'commit_lsn' | 'backup_lsn' | 'peer_horizon_lsn' | 'remote_consistent_lsn', string>
-  >;
-  readonly active: boolean;
-}
 
 /** A walproposer elected by the one safekeeper pushes genuine WAL until all of it is committed. */
 export async function pushCommittedWal(pgPort: number): Promise<Lsn> {
@@ -60,17 +40,17 @@ export async function pushCommittedWal(pgPort: number): Promise<Lsn> {
   return pushed.endLsn;
 }
 
-export async function timelineStatus(sk: RunningSafekeeper): Promise<TimelineStatusDocument> {
+export async function timelineStatus(sk: RunningSafekeeper): Promise<TimelineStatus> {
   const response = await fetch(`${sk.url}/v1/tenant/${TENANT}/timeline/${TIMELINE}`, {
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
   assert.equal(response.status, 200, await response.clone().text());
-  return (await response.json()) as TimelineStatusDocument;
+  return (await response.json()) as TimelineStatus;
 }
 
 /** The status once no compute is connected and every in-memory LSN reached the control file. */
-export async function settledStatus(sk: RunningSafekeeper): Promise<TimelineStatusDocument> {
-  const isSettled = (status: TimelineStatusDocument): boolean =>
+export async function settledStatus(sk: RunningSafekeeper): Promise<TimelineStatus> {
+  const isSettled = (status: TimelineStatus): boolean =>
     !status.active &&
     status.persisted.commit_lsn === status.commit_lsn &&
     status.persisted.backup_lsn === status.backup_lsn &&
@@ -87,7 +67,7 @@ export async function settledStatus(sk: RunningSafekeeper): Promise<TimelineStat
   return settled;
 }
 
-export function fuzzTarget(status: TimelineStatusDocument): FuzzTarget {
+export function fuzzTarget(status: TimelineStatus): FuzzTarget {
   return {
     tenantId: TENANT,
     timelineId: TIMELINE,

@@ -10,6 +10,7 @@ import { pollUntil } from '../../src/common/deadline.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { segmentFileName } from '../../src/postgres/segment-name.js';
 import { runCli, runCliJson, type CliResult } from './cli.js';
+import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 
 export const TENANT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 export const TIMELINE = '7e57ab1e7e57ab1e7e57ab1e7e57ab1e';
@@ -24,12 +25,7 @@ export interface PushResult {
   bytes: number;
 }
 
-export interface TimelineStatus {
-  acceptor_state: { term: number; epoch: number; term_history: { term: number; lsn: string }[] };
-  flush_lsn: string;
-  commit_lsn: string;
-  timeline_start_lsn: string;
-}
+export type { TimelineStatus };
 
 /** `wal push` with --json; asserts exit 0 and returns the result. */
 export async function pushOk(repoDir: string, args: readonly string[]): Promise<PushResult> {

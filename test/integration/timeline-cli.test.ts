@@ -4,18 +4,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli, runCliJson } from '../helpers/cli.js';
 import { assertNoErrorLogs, makeTestCluster } from '../helpers/cluster.js';
+import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 
 const TENANT = '5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e';
 const TIMELINE = 'feedfacefeedfacefeedfacefeedface';
 
 interface Listed {
   id: number;
-  result?: {
-    tenant_id: string;
-    timeline_id: string;
-    flush_lsn: string;
-    server: { wal_seg_size: number };
-  }[];
+  result?: TimelineStatus[];
   error?: { code: string };
 }
 

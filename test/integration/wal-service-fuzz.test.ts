@@ -30,8 +30,8 @@ import {
   TIMELINE,
   TIMELINE_PARAMETERS,
   timelineStatus,
-  type TimelineStatusDocument,
 } from '../helpers/fuzzed-safekeeper.js';
+import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 import { RawConnection } from '../helpers/raw-wire-connection.js';
 import { startTestSafekeeper, type RunningSafekeeper } from '../helpers/safekeeper.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -97,7 +97,7 @@ function reportResults(t: TestContext, results: readonly CaseResult[]): void {
 interface Fixture {
   readonly sk: RunningSafekeeper;
   readonly dataDir: string;
-  readonly before: TimelineStatusDocument;
+  readonly before: TimelineStatus;
   readonly snapshot: ReadonlyMap<string, string>;
   readonly target: FuzzTarget;
 }

@@ -1,7 +1,11 @@
 // Human views of timeline operations: the per-safekeeper outcome of `sk timeline create` and
 // the table of `sk timeline list` (one row per safekeeper and timeline; broken timelines and
 // unreachable safekeepers shown in place, in the error colour).
-import type { TimelineStatusDocument } from '../../client/safekeeper-client.js';
+import {
+  isBrokenTimeline,
+  type TimelineListEntry,
+  type TimelineStatus,
+} from '../../protocol/timeline-status.js';
 import type { PerSafekeeper } from '../../cluster/cluster-timelines.js';
 import { renderTable } from './table.js';
 import type { Theme } from './theme.js';
@@ -25,14 +29,14 @@ export function renderCreatedTimeline(
   return lines.join('\n');
 }
 
-function segmentsText(doc: TimelineStatusDocument): string {
+function segmentsText(doc: TimelineStatus): string {
   const segments = doc.local_segments;
-  if (segments === undefined || segments.count === 0) return '-';
+  if (segments.count === 0) return '-';
   return `${segments.count} (${segments.first ?? '?'}..${segments.last ?? '?'})`;
 }
 
 export function renderTimelineList(
-  results: readonly PerSafekeeper<TimelineStatusDocument[]>[],
+  results: readonly PerSafekeeper<TimelineListEntry[]>[],
   theme: Theme,
 ): string {
   const rows: string[][] = [];
@@ -42,7 +46,7 @@ export function renderTimelineList(
       continue;
     }
     for (const doc of entry.result ?? []) {
-      if (doc.error !== undefined) {
+      if (isBrokenTimeline(doc)) {
         const problem = theme.error(`${doc.error.code}: ${doc.error.message}`);
         rows.push([String(entry.id), doc.tenant_id, doc.timeline_id, '-', '-', '-', '-', problem]);
         continue;
@@ -51,9 +55,9 @@ export function renderTimelineList(
         String(entry.id),
         doc.tenant_id,
         doc.timeline_id,
-        String(doc.acceptor_state?.term ?? '-'),
-        doc.flush_lsn ?? '-',
-        doc.commit_lsn ?? '-',
+        String(doc.acceptor_state.term),
+        doc.flush_lsn,
+        doc.commit_lsn,
         segmentsText(doc),
         theme.ok('ok'),
       ]);

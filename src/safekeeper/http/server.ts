@@ -1,12 +1,15 @@
-// The HTTP admin API server: matches a route (literal segments and :params), runs its handler,
-// and turns every thrown error into JSON {"error":{"code","message"}} with a proper status. A
-// handler that fails never takes the daemon down; each request is counted by route and status.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { describeError } from '../../common/errors.js';
+// The safekeeper's HTTP admin API: its routes (status, metrics, timelines) on the daemon
+// shell's router, which answers errors as JSON; every answered request is counted by route and
+// status in the safekeeper's metrics.
+import type { Server } from 'node:http';
 import type { Logger } from '../../common/log.js';
+import { sendJson } from '../../daemon-shell/http-io.js';
+import {
+  createHttpRouter,
+  type Route as ShellRoute,
+  type RouteParams,
+} from '../../daemon-shell/http-router.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
-import { httpErrorOf } from '../../common/http-errors.js';
-import { sendError, sendJson } from './http-io.js';
 import type { SafekeeperMetrics } from './metrics.js';
 import { TIMELINE_ROUTES } from './timeline-routes.js';
 
@@ -17,19 +20,8 @@ export interface HttpContext {
   readonly log: Logger;
 }
 
-export type RouteParams = Readonly<Record<string, string>>;
-
-export interface Route {
-  readonly method: string;
-  /** Segments starting with ':' match any one path segment. */
-  readonly path: string;
-  readonly handler: (
-    req: IncomingMessage,
-    res: ServerResponse,
-    context: HttpContext,
-    params: RouteParams,
-  ) => Promise<void>;
-}
+export type { RouteParams };
+export type Route = ShellRoute<HttpContext>;
 
 const BASE_ROUTES: readonly Route[] = [
   {
@@ -50,74 +42,12 @@ const BASE_ROUTES: readonly Route[] = [
 
 const ROUTES: readonly Route[] = [...BASE_ROUTES, ...TIMELINE_ROUTES];
 
-function matchPath(pattern: string, path: string): RouteParams | undefined {
-  const patternParts = pattern.split('/');
-  const pathParts = path.split('/');
-  if (patternParts.length !== pathParts.length) return undefined;
-  const params: Record<string, string> = {};
-  for (const [index, part] of patternParts.entries()) {
-    const actual = pathParts[index] ?? '';
-    if (part.startsWith(':')) {
-      if (actual === '') return undefined;
-      params[part.slice(1)] = decodeURIComponentSafe(actual);
-    } else if (part !== actual) return undefined;
-  }
-  return params;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
-
-async function dispatch(
-  req: IncomingMessage,
-  res: ServerResponse,
-  context: HttpContext,
-): Promise<string> {
-  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-  const matching = ROUTES.flatMap((route) => {
-    const params = matchPath(route.path, path);
-    return params === undefined ? [] : [{ route, params }];
-  });
-  const found = matching.find((candidate) => candidate.route.method === req.method);
-  if (found === undefined) {
-    if (matching.length > 0) {
-      res.setHeader('allow', matching.map((candidate) => candidate.route.method).join(', '));
-      sendError(res, 405, 'method-not-allowed', `${req.method ?? '?'} is not allowed on ${path}`);
-      return matching[0]?.route.path ?? path;
-    }
-    sendError(res, 404, 'not-found', `no route ${req.method ?? '?'} ${path}`);
-    return 'unmatched';
-  }
-  await found.route.handler(req, res, context, found.params);
-  return found.route.path;
-}
-
 export function createHttpServer(context: HttpContext): Server {
-  return createServer((req, res) => {
-    dispatch(req, res, context)
-      .catch((error: unknown) => {
-        const { status, code } = httpErrorOf(error);
-        const details = { err: describeError(error), method: req.method, url: req.url };
-        // A broken timeline was logged as an error when it was loaded; repeating it per request
-        // would drown the log.
-        if (code === 'integrity') context.log.warn(details, 'request hit a broken timeline');
-        else if (status >= 500) context.log.error(details, 'HTTP handler failed');
-        if (!res.headersSent) sendError(res, status, code, describeError(error));
-        else res.destroy();
-        return 'error';
-      })
-      .then((route) =>
-        context.metrics.httpRequests.inc({
-          method: req.method ?? '?',
-          route,
-          status: String(res.statusCode),
-        }),
-      )
-      .catch(() => undefined);
+  return createHttpRouter({
+    routes: ROUTES,
+    context,
+    log: context.log,
+    onAnswered: (method, route, status) =>
+      context.metrics.httpRequests.inc({ method, route, status: String(status) }),
   });
 }

@@ -5,10 +5,11 @@ import type { IncomingMessage } from 'node:http';
 import { parseTenantId, parseTimelineId, type TenantId } from '../../common/hex-id.js';
 import { isValidSegmentSize } from '../../postgres/segment-name.js';
 import type { PeerInfo, ServerInfo } from '../control-file/safekeeper-state.js';
+import type { TimelineListEntry } from '../../protocol/timeline-status.js';
 import { describeTimeline } from '../timeline/timeline-status.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { httpErrorOf } from '../../common/http-errors.js';
-import { badRequest, readJsonObject, refuseBody, sendJson } from './http-io.js';
+import { badRequest, readJsonObject, refuseBody, sendJson } from '../../daemon-shell/http-io.js';
 import type { Route, RouteParams } from './server.js';
 
 const CREATE_KEYS = [
@@ -75,8 +76,11 @@ async function parseCreateRequest(req: IncomingMessage) {
 }
 
 /** Status documents of the listed timelines; a broken one shows its error instead. */
-async function describeAll(timelines: TimelineRegistry, tenantId?: TenantId): Promise<unknown[]> {
-  const documents: unknown[] = [];
+async function describeAll(
+  timelines: TimelineRegistry,
+  tenantId?: TenantId,
+): Promise<TimelineListEntry[]> {
+  const documents: TimelineListEntry[] = [];
   for (const { tenantId: tenant, timelineId, entry } of timelines.list(tenantId)) {
     if (entry.kind === 'loaded') documents.push(await describeTimeline(entry.timeline));
     else {

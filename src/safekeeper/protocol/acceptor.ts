@@ -190,7 +190,7 @@ export class Acceptor {
           { from: formatLsn(start), writeLsn: formatLsn(wal.writeLsn) },
           'truncating WAL for a new term',
         );
-      await wal.truncate(start);
+      await locked.truncateWal(start);
     }
     const timelineStartLsn =
       state.timelineStartLsn === 0n ? message.timelineStartLsn : state.timelineStartLsn;

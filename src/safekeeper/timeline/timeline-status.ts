@@ -1,19 +1,12 @@
-// The JSON status document of one timeline (GET /v1/tenant/:t/timeline/:tl): neon's fields with
-// LSNs as "X/X" strings and the in-memory values of the horizon LSNs, plus what neon did not
-// show: their persisted copies, the WAL write positions and the local segment range.
+// Builds the status document of one timeline (protocol/timeline-status.ts has its type): neon's
+// fields with LSNs as "X/X" strings and the in-memory values of the horizon LSNs, plus what neon
+// did not show: their persisted copies, the WAL write positions and the local segment range.
 import { formatLsn } from '../../postgres/lsn.js';
 import { segmentFileName } from '../../postgres/segment-name.js';
 import { epochAt } from '../../protocol/term-history.js';
+import type { LocalSegmentsDocument, TimelineStatus } from '../../protocol/timeline-status.js';
 import { listSegments } from '../wal/segment-files.js';
 import type { Timeline } from './timeline.js';
-
-export interface LocalSegmentsDocument {
-  readonly first: string | null;
-  readonly last: string | null;
-  readonly count: number;
-  readonly bytes: number;
-  readonly partial: string | null;
-}
 
 async function describeLocalSegments(timeline: Timeline): Promise<LocalSegmentsDocument> {
   const segmentSizeBytes = timeline.state.server.walSegSize;
@@ -33,7 +26,7 @@ async function describeLocalSegments(timeline: Timeline): Promise<LocalSegmentsD
   };
 }
 
-export async function describeTimeline(timeline: Timeline): Promise<Record<string, unknown>> {
+export async function describeTimeline(timeline: Timeline): Promise<TimelineStatus> {
   const state = timeline.state;
   const inmem = timeline.inmemLsns;
   const wal = timeline.walStorage;

@@ -4,16 +4,21 @@
 // first greeting); at load it is recovered by scanning from the persisted commit_lsn.
 import type { Logger } from '../../common/log.js';
 import { AppError } from '../../common/errors.js';
+import { assert } from '../../common/assert.js';
 import { AsyncMutex } from '../../common/async-mutex.js';
+import { OperationFuse } from '../../daemon-shell/operation-fuse.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import {
   ControlFileStore,
   type ControlFileStoreOptions,
 } from '../control-file/control-file-store.js';
 import type { SafekeeperState, ServerInfo } from '../control-file/safekeeper-state.js';
-import { findEndOfWal } from '../wal/wal-recovery.js';
 import { WalStorage, type WalStorageObserver } from '../wal/wal-storage.js';
 import { horizonsNeedPersist, periodicPersistDue, type InmemLsns } from './persist-rules.js';
+import { mergeServerInfo } from './merge-server-info.js';
+import { recoverEndOfWal } from './recover-end-of-wal.js';
+import type { LockedTimeline, WalAppend } from './locked-timeline.js';
+import { TimelineEvents, type TimelineLsns } from './timeline-events.js';
 
 export interface TimelineObserver extends WalStorageObserver {
   observePersistSeconds(seconds: number): void;
@@ -26,37 +31,14 @@ export interface TimelineOptions {
   readonly observer?: TimelineObserver;
 }
 
-export interface WalAppend {
-  readonly startLsn: Lsn;
-  readonly bytes: Uint8Array;
-}
-
-/**
- * What a holder of the timeline lock may do: the protocol (protocol/acceptor.ts) composes these
- * into its steps, each step one `withLock` call, so that a vote, an election or a batch of
- * appends is atomic with respect to every other writer of the timeline.
- */
-export interface LockedTimeline {
-  readonly state: SafekeeperState;
-  readonly inmem: InmemLsns;
-  /** The WAL storage; throws when the segment size is not known yet or the timeline is closed. */
-  readonly wal: WalStorage;
-  readonly flushLsn: Lsn;
-  /** Max commit_lsn heard from anyone; may be ahead of flush_lsn (not persisted). */
-  globalCommitLsn: Lsn;
-  /** Writes `next` as the control file (neon's raw persist: in-memory LSNs are not taken). */
-  persistState(next: SafekeeperState): Promise<void>;
-  /**
-   * persist_control_file: the persisted state takes `changes` and every in-memory value, after
-   * the in-memory LSNs are raised by `raise` (one write, whatever the persist rules say).
-   */
-  persistAll(changes?: Partial<SafekeeperState>, raise?: Partial<InmemLsns>): Promise<void>;
-  setProposerUuid(proposerUuid: string): void;
-  advanceInmem(update: Partial<InmemLsns>): Promise<void>;
-}
+export type { LockedTimeline, WalAppend };
 
 export class Timeline {
-  readonly lock = new AsyncMutex();
+  private readonly lock = new AsyncMutex();
+  /** Disk operations in flight (persists; WAL storage has its own): close asserts none. */
+  private readonly fuse: OperationFuse;
+  /** Advances of flush/commit/backup/peer horizon/remote consistent LSN, for subscribers. */
+  readonly events: TimelineEvents;
   private inmem: InmemLsns;
   private inmemProposerUuid: string;
   private globalCommit: Lsn = 0n;
@@ -73,6 +55,24 @@ export class Timeline {
     this.inmem = { commitLsn, backupLsn, peerHorizonLsn, remoteConsistentLsn };
     this.inmemProposerUuid = control.state.proposerUuid;
     this.globalCommit = commitLsn;
+    this.fuse = new OperationFuse(`timeline ${dir}`);
+    this.events = new TimelineEvents(this.currentLsns());
+  }
+
+  private currentLsns(): TimelineLsns {
+    return { flushLsn: this.flushLsn, ...this.inmem };
+  }
+
+  /**
+   * Runs `fn` under the timeline lock, then tells the subscribers what it advanced: every step
+   * that changes an LSN runs through here, so no change goes unannounced.
+   */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await this.lock.run(fn);
+    } finally {
+      if (!this.closed) this.events.publish(this.currentLsns());
+    }
   }
 
   /** How this timeline's control file is written (sync, persist-time histogram). */
@@ -125,7 +125,7 @@ export class Timeline {
 
   /** Runs `fn` holding the timeline lock, with the operations a lock holder may use. */
   async withLock<T>(fn: (locked: LockedTimeline) => Promise<T>): Promise<T> {
-    return this.lock.run(() => {
+    return this.run(() => {
       if (this.closed) throw new AppError('wrong-state', `timeline ${this.dir} is closed`);
       return fn(this.locked);
     });
@@ -156,7 +156,8 @@ export class Timeline {
       set globalCommitLsn(lsn: Lsn) {
         if (lsn > timeline.globalCommit) timeline.globalCommit = lsn;
       },
-      persistState: (next) => this.control.persist(next),
+      truncateWal: (endLsn) => this.truncateLocked(endLsn),
+      persistState: (next) => this.persist(next),
       persistAll: (changes, raise) => {
         if (raise !== undefined) this.raiseInmem(raise);
         return this.persistLocked(changes);
@@ -178,36 +179,8 @@ export class Timeline {
       onWarning: (message: string) => this.options.log.warn(message),
       ...(this.options.observer === undefined ? {} : { observer: this.options.observer }),
     };
-    this.wal = await WalStorage.open(storageOptions, { endLsn: await this.recoverEndOfWal() });
-  }
-
-  /** Where WAL ends on disk: scanned from the persisted commit_lsn (0 when never committed). */
-  private async recoverEndOfWal(): Promise<Lsn> {
-    const { commitLsn, peerHorizonLsn, server } = this.state;
-    if (commitLsn === 0n) return 0n;
-    const end = await findEndOfWal(this.dir, server.walSegSize, commitLsn);
-    const log = this.options.log;
-    if (!end.startSegmentFound) {
-      log.warn(
-        { commitLsn: formatLsn(commitLsn) },
-        'potential data loss: the WAL segment holding commit_lsn is missing; starting with no local WAL',
-      );
-      return 0n;
-    }
-    if (end.endLsn < peerHorizonLsn)
-      log.warn(
-        { endLsn: formatLsn(end.endLsn), peerHorizonLsn: formatLsn(peerHorizonLsn) },
-        'potential data loss: WAL ends below peer_horizon_lsn',
-      );
-    log.info(
-      {
-        commitLsn: formatLsn(commitLsn),
-        flushLsn: formatLsn(end.endLsn),
-        stop: end.stoppedBecause,
-      },
-      'WAL recovered',
-    );
-    return end.endLsn;
+    const endLsn = await recoverEndOfWal(this.dir, this.state, this.options.log);
+    this.wal = await WalStorage.open(storageOptions, { endLsn });
   }
 
   private requireWal(): WalStorage {
@@ -219,41 +192,19 @@ export class Timeline {
 
   /** The greeting's server info: persisted at once; initialises WAL storage on first sight. */
   async setServerInfo(server: ServerInfo): Promise<void> {
-    await this.lock.run(() => this.setServerInfoLocked(server));
+    await this.run(() => this.setServerInfoLocked(server));
   }
 
-  /**
-   * The segment size and system id cannot change once known (neon never checked: defect 19);
-   * the file is written only when something changed, and WAL storage opens on first sight.
-   */
+  /** The file is written only when something changed; WAL storage opens on first sight. */
   private async setServerInfoLocked(server: ServerInfo): Promise<void> {
-    const current = this.state.server;
-    if (current.walSegSize !== 0 && current.walSegSize !== server.walSegSize)
-      throw new AppError(
-        'wrong-state',
-        `WAL segment size ${server.walSegSize} differs from the timeline's ${current.walSegSize}`,
-      );
-    if (current.systemId !== 0n && current.systemId !== server.systemId)
-      throw new AppError(
-        'wrong-state',
-        `system id ${server.systemId} differs from the timeline's ${current.systemId}`,
-      );
-    // A known PostgreSQL version is kept (a mismatch is only logged by the caller, as in neon).
-    const next = {
-      ...server,
-      pgVersion: current.pgVersion === 0 ? server.pgVersion : current.pgVersion,
-    };
-    const changed =
-      current.walSegSize !== next.walSegSize ||
-      current.systemId !== next.systemId ||
-      current.pgVersion !== next.pgVersion;
-    if (changed) await this.control.persist({ ...this.state, server: next });
+    const next = mergeServerInfo(this.state.server, server);
+    if (next !== undefined) await this.persist({ ...this.state, server: next });
     await this.openWal();
   }
 
   /** Writes the appends in order and makes them durable with one flush (group commit). */
   async appendWal(appends: readonly WalAppend[]): Promise<Lsn> {
-    return this.lock.run(async () => {
+    return this.run(async () => {
       const wal = this.requireWal();
       for (const append of appends) await wal.write(append.startLsn, append.bytes);
       await wal.flush();
@@ -263,12 +214,21 @@ export class Timeline {
 
   /** Cuts WAL at `endLsn` (a new term): later WAL is gone from disk before this resolves. */
   async truncateWal(endLsn: Lsn): Promise<void> {
-    await this.lock.run(() => this.requireWal().truncate(endLsn));
+    await this.run(() => this.truncateLocked(endLsn));
+  }
+
+  private async truncateLocked(endLsn: Lsn): Promise<void> {
+    assert(
+      endLsn >= this.inmem.commitLsn,
+      () =>
+        `truncation at ${formatLsn(endLsn)} below commit_lsn ${formatLsn(this.inmem.commitLsn)}`,
+    );
+    await this.requireWal().truncate(endLsn);
   }
 
   /** Advances in-memory LSNs (never backwards; commit capped at flush_lsn); rules 6-7. */
   async advanceInmem(update: Partial<InmemLsns>): Promise<void> {
-    await this.lock.run(() => this.advanceInmemLocked(update));
+    await this.run(() => this.advanceInmemLocked(update));
   }
 
   private async advanceInmemLocked(update: Partial<InmemLsns>): Promise<void> {
@@ -291,8 +251,14 @@ export class Timeline {
     const flushLsn = this.flushLsn;
     const commitLsn =
       update.commitLsn === undefined || update.commitLsn <= flushLsn ? update.commitLsn : flushLsn;
+    const raisedCommitLsn = max(this.inmem.commitLsn, commitLsn);
+    assert(
+      raisedCommitLsn === this.inmem.commitLsn || raisedCommitLsn <= flushLsn,
+      () =>
+        `commit_lsn raised to ${formatLsn(raisedCommitLsn)} above flush_lsn ${formatLsn(flushLsn)}`,
+    );
     this.inmem = {
-      commitLsn: max(this.inmem.commitLsn, commitLsn),
+      commitLsn: raisedCommitLsn,
       backupLsn: max(this.inmem.backupLsn, update.backupLsn),
       peerHorizonLsn: max(this.inmem.peerHorizonLsn, update.peerHorizonLsn),
       remoteConsistentLsn: max(this.inmem.remoteConsistentLsn, update.remoteConsistentLsn),
@@ -301,7 +267,7 @@ export class Timeline {
 
   /** persist_control_file: the persisted state takes every in-memory value. Lock held. */
   private async persistLocked(changes: Partial<SafekeeperState> = {}): Promise<void> {
-    await this.control.persist({
+    await this.persist({
       ...this.state,
       ...changes,
       ...this.inmem,
@@ -309,9 +275,27 @@ export class Timeline {
     });
   }
 
+  /**
+   * Every control-file write of the timeline: the acceptor term never goes back, nor does the
+   * persisted commit_lsn (the state's other invariants are checked by the store). Lock held.
+   */
+  private async persist(next: SafekeeperState): Promise<void> {
+    const current = this.state;
+    assert(
+      next.acceptorState.term >= current.acceptorState.term,
+      () => `term going back from ${current.acceptorState.term} to ${next.acceptorState.term}`,
+    );
+    assert(
+      next.commitLsn >= current.commitLsn,
+      () =>
+        `persisted commit_lsn going back from ${formatLsn(current.commitLsn)} to ${formatLsn(next.commitLsn)}`,
+    );
+    await this.fuse.run('control-file persist', () => this.control.persist(next));
+  }
+
   /** The opportunistic periodic persist; true when it wrote the control file. */
   async maybePersistPeriodically(): Promise<boolean> {
-    return this.lock.run(async () => {
+    return this.run(async () => {
       if (this.closed) return false;
       const due = periodicPersistDue(
         this.state,
@@ -324,11 +308,16 @@ export class Timeline {
     });
   }
 
-  /** Waits for the operation in progress, then closes files. */
+  /**
+   * Waits for the step in progress (the lock), then closes files. A write or persist still in
+   * flight at that point ran outside the lock: the fuse turns that into an assertion failure.
+   */
   async close(): Promise<void> {
     await this.lock.run(async () => {
       if (this.closed) return;
+      this.fuse.assertIdle('close');
       this.closed = true;
+      this.events.close(`timeline ${this.dir}`);
       await this.wal?.close();
     });
   }

@@ -10,6 +10,7 @@ import { open, rm } from 'node:fs/promises';
 import { AppError, describeError } from '../../common/errors.js';
 import { assert } from '../../common/assert.js';
 import { fsyncPath } from '../../common/fsync-path.js';
+import { OperationFuse } from '../../daemon-shell/operation-fuse.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import {
   segmentNumberOf,
@@ -78,6 +79,8 @@ export class WalStorage {
   /** Set when a write failed half-way: only truncate() (a new term) may continue. */
   private failure: string | undefined;
   private closed = false;
+  /** Writes, flushes and truncations in flight: closing during one is an assertion failure. */
+  private readonly fuse: OperationFuse;
 
   /**
    * The open segment's staging buffer (aligned), reused from segment to segment. Allocated at the
@@ -96,6 +99,7 @@ export class WalStorage {
     this.recordPosition = position;
     this.flushPosition = position;
     if (position !== 0n) this.decoder = this.newDecoder(position);
+    this.fuse = new OperationFuse(`WAL storage of ${options.dir}`);
   }
 
   /** Opens the storage with every LSN at `endLsn` (0: nothing written yet, recovery found no WAL). */
@@ -181,11 +185,14 @@ export class WalStorage {
       this.failure = `invalid WAL at ${formatLsn(startLsn)}: ${describeError(error)}`;
       throw new AppError('integrity', this.failure, { cause: error });
     }
+    this.fuse.enter('write');
     try {
       await this.writeToSegments(startLsn, bytes);
     } catch (error) {
       this.failure = `write at ${formatLsn(startLsn)} failed: ${describeError(error)}`;
       throw error;
+    } finally {
+      this.fuse.leave('write');
     }
     this.recordPosition = recordEnd;
     assert(this.recordPosition <= this.writePosition, 'write_record_lsn <= write_lsn');
@@ -273,7 +280,12 @@ export class WalStorage {
     if (this.flushPosition === this.recordPosition) return;
     const target = this.recordPosition;
     const startedAt = performance.now();
-    await this.current?.writer.writeOut();
+    this.fuse.enter('flush');
+    try {
+      await this.current?.writer.writeOut();
+    } finally {
+      this.fuse.leave('flush');
+    }
     assert(target >= this.flushPosition, 'flush_lsn is monotonic between truncations');
     this.flushPosition = target;
     this.options.observer?.observeFlushSeconds((performance.now() - startedAt) / 1000);
@@ -299,6 +311,12 @@ export class WalStorage {
         `cannot truncate WAL at ${formatLsn(endLsn)} after "${this.failure}": only WAL up to flush_lsn ${formatLsn(this.flushPosition)} is known to be on disk`,
       );
     this.failure = `the truncation at ${formatLsn(endLsn)} did not complete`;
+    await this.fuse.run('truncate', () => this.cutAt(endLsn));
+    this.failure = undefined;
+  }
+
+  /** truncate's disk work: zero the tail of the segment holding endLsn, drop later ones. */
+  private async cutAt(endLsn: Lsn): Promise<void> {
     await this.closeCurrent();
     const { dir } = this.options;
     const segmentSizeBytes = this.segmentSizeBytes;
@@ -316,7 +334,6 @@ export class WalStorage {
     this.recordPosition = endLsn;
     this.flushPosition = endLsn;
     this.decoder = endLsn === 0n ? undefined : this.newDecoder(endLsn);
-    this.failure = undefined;
   }
 
   /**
@@ -340,9 +357,13 @@ export class WalStorage {
     }
   }
 
-  /** Flushes nothing: closes files and drops the spare segment. Staged bytes are dropped. */
+  /**
+   * Flushes nothing: closes files and drops the spare segment. Staged bytes are dropped. Closing
+   * while a write, flush or truncation is in flight is a bug (the fuse fails an assertion).
+   */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.fuse.assertIdle('close');
     this.closed = true;
     const segment = this.current;
     this.current = undefined;

@@ -2,7 +2,7 @@
 // {"error":{"code","message"}} (statuses from common/http-errors.ts), and bounded JSON
 // body reading (a body over the limit or not JSON is a 400, never a crash).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError } from '../../common/errors.js';
+import { AppError } from '../common/errors.js';
 
 const REQUEST_BODY_MAX_BYTES = 64 * 1024;
 

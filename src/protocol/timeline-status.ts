@@ -1,0 +1,77 @@
+// The timeline status document of the safekeeper's admin API (GET /v1/tenant/:t/timeline/:tl,
+// and the entries of the timeline lists): one type shared by the daemon that builds it, the
+// client that reads it and the tests. LSNs are "X/X" strings, terms and node ids JSON numbers,
+// the system id a decimal string (a u64 does not fit a JSON number). Types only.
+
+export interface TermSwitchDocument {
+  readonly term: number;
+  readonly lsn: string;
+}
+
+export interface LocalSegmentsDocument {
+  /** Segment file names (without .partial); null when the timeline has no WAL yet. */
+  readonly first: string | null;
+  readonly last: string | null;
+  readonly count: number;
+  readonly bytes: number;
+  /** The segment still being written, if any. */
+  readonly partial: string | null;
+}
+
+export interface PeerDocument {
+  readonly node_id: number;
+  readonly term: number;
+  readonly flush_lsn: string;
+  readonly commit_lsn: string;
+  readonly backup_lsn: string;
+}
+
+export interface TimelineStatus {
+  readonly tenant_id: string;
+  readonly timeline_id: string;
+  readonly acceptor_state: {
+    readonly term: number;
+    readonly epoch: number;
+    readonly term_history: readonly TermSwitchDocument[];
+  };
+  readonly server: {
+    readonly pg_version: number;
+    readonly system_id: string;
+    readonly wal_seg_size: number;
+  };
+  readonly proposer_uuid: string;
+  readonly flush_lsn: string;
+  readonly write_lsn: string;
+  readonly write_record_lsn: string;
+  readonly timeline_start_lsn: string;
+  readonly local_start_lsn: string;
+  /** The in-memory values (newer than the persisted copies below). */
+  readonly commit_lsn: string;
+  readonly backup_lsn: string;
+  readonly peer_horizon_lsn: string;
+  readonly remote_consistent_lsn: string;
+  /** What the control file holds. */
+  readonly persisted: {
+    readonly commit_lsn: string;
+    readonly backup_lsn: string;
+    readonly peer_horizon_lsn: string;
+    readonly remote_consistent_lsn: string;
+  };
+  readonly local_segments: LocalSegmentsDocument;
+  readonly peers: readonly PeerDocument[];
+  /** A walproposer is connected. */
+  readonly active: boolean;
+}
+
+/** A timeline whose files could not be loaded, as it appears in the lists. */
+export interface BrokenTimelineStatus {
+  readonly tenant_id: string;
+  readonly timeline_id: string;
+  readonly error: { readonly code: string; readonly message: string };
+}
+
+export type TimelineListEntry = TimelineStatus | BrokenTimelineStatus;
+
+export function isBrokenTimeline(entry: TimelineListEntry): entry is BrokenTimelineStatus {
+  return 'error' in entry;
+}

@@ -1,0 +1,62 @@
+// Timeline change events: subscribers hear what advanced (never a fall, never a no-change),
+// waitFor resolves at the target without polling, and abort or close reject the waiters.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { isAppError } from '../../../src/common/errors.js';
+import {
+  TimelineEvents,
+  type TimelineChange,
+  type TimelineLsns,
+} from '../../../src/safekeeper/timeline/timeline-events.js';
+
+const ZERO: TimelineLsns = {
+  flushLsn: 0n,
+  commitLsn: 0n,
+  backupLsn: 0n,
+  peerHorizonLsn: 0n,
+  remoteConsistentLsn: 0n,
+};
+
+test('subscribers hear which LSNs advanced, and only advances', () => {
+  const events = new TimelineEvents(ZERO);
+  const heard: TimelineChange[] = [];
+  const unsubscribe = events.subscribe((change) => heard.push(change));
+  events.publish({ ...ZERO, flushLsn: 100n, commitLsn: 50n });
+  events.publish({ ...ZERO, flushLsn: 100n, commitLsn: 50n });
+  events.publish({ ...ZERO, flushLsn: 80n, commitLsn: 50n, remoteConsistentLsn: 10n });
+  events.publish({ ...ZERO, flushLsn: 40n, commitLsn: 50n, remoteConsistentLsn: 10n });
+  unsubscribe();
+  events.publish({ ...ZERO, flushLsn: 900n });
+  assert.deepEqual(
+    heard.map((change) => change.advanced),
+    [['flushLsn', 'commitLsn'], ['remoteConsistentLsn']],
+  );
+  assert.equal(heard[1]?.lsns.flushLsn, 80n, 'the event carries the current values');
+  assert.equal(events.lsns.flushLsn, 900n);
+});
+
+test('waitFor resolves when the LSN reaches the target; abort and close reject', async () => {
+  const events = new TimelineEvents(ZERO);
+  assert.equal(await events.waitFor('commitLsn', 0n), 0n, 'already there');
+  const reached = events.waitFor('commitLsn', 300n);
+  let settled = false;
+  void reached.then(() => (settled = true));
+  events.publish({ ...ZERO, commitLsn: 200n });
+  await Promise.resolve();
+  assert.equal(settled, false, 'not yet at the target');
+  events.publish({ ...ZERO, commitLsn: 400n });
+  assert.equal(await reached, 400n);
+
+  const controller = new AbortController();
+  const aborted = events.waitFor('backupLsn', 1n, controller.signal);
+  controller.abort(new Error('stop'));
+  await assert.rejects(aborted, /stop/);
+
+  const closing = events.waitFor('flushLsn', 1n);
+  events.close('timeline x');
+  await assert.rejects(
+    closing,
+    (error: unknown) => isAppError(error) && /timeline x is closed/.test(error.message),
+  );
+  await assert.rejects(events.waitFor('flushLsn', 1n), /is closed/);
+});
