@@ -3,10 +3,13 @@
 // and durable before the reply, ProposerElected truncation and its refusals, appends batched
 // into one flush and one reply, commit_lsn capped at flush_lsn, stale terms answered.
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
+import { pollUntil } from '../../../src/common/deadline.js';
 import { parseTenantId, parseTimelineId } from '../../../src/common/hex-id.js';
+import { decodeControlFile } from '../../../src/safekeeper/control-file/control-file-codec.js';
 import {
   CONTROL_FILE_NAME,
   readControlFile,
@@ -44,6 +47,8 @@ const GREETING: ProposerGreeting = {
 interface Fixture {
   registry: TimelineRegistry;
   flushes: { count: number };
+  /** Completed control-file persists (with the term then on disk) and logged replies, in order. */
+  events: string[];
   dir: string;
   connect(): Acceptor;
 }
@@ -51,6 +56,7 @@ interface Fixture {
 async function fixture(t: TestContext): Promise<Fixture> {
   const dataDir = await makeTempDir(t);
   const flushes = { count: 0 };
+  const events: string[] = [];
   const log = pino({ level: 'silent' });
   const registry = new TimelineRegistry({
     dataDir,
@@ -62,7 +68,18 @@ async function fixture(t: TestContext): Promise<Fixture> {
       observeFlushSeconds: () => {
         flushes.count++;
       },
-      observePersistSeconds: () => undefined,
+      // Called by the control-file store once a persist is complete (renamed into place): the
+      // file read back at that moment is what the persist made durable. At creation the file is
+      // still in the registry's temp directory.
+      observePersistSeconds: () => {
+        const path = join(dataDir, TENANT, TIMELINE, CONTROL_FILE_NAME);
+        if (!existsSync(path)) {
+          events.push('persisted at creation');
+          return;
+        }
+        const { state } = decodeControlFile(readFileSync(path));
+        events.push(`persisted term ${state.acceptorState.term}`);
+      },
     }),
   });
   t.after(() => registry.closeAll());
@@ -70,6 +87,7 @@ async function fixture(t: TestContext): Promise<Fixture> {
   return {
     registry,
     flushes,
+    events,
     dir: join(dataDir, TENANT, TIMELINE),
     connect: () => new Acceptor(context),
   };
@@ -135,18 +153,43 @@ test('votes go only to a strictly higher term, durable before the reply', async 
   const f = await fixture(t);
   const acceptor = f.connect();
   await one(acceptor, GREETING);
-  const granted = (await one(acceptor, { tag: 'vote', term: 5n })) as VoteResponse;
+  f.events.length = 0;
+  // The reply sink: a reply is "written" when process() hands it over, as the wire session
+  // writes what process() returns. Each written vote is logged beside the persists.
+  const vote = async (term: bigint): Promise<VoteResponse> => {
+    const reply = (await one(acceptor, { tag: 'vote', term })) as VoteResponse;
+    f.events.push(`reply term ${reply.term} given ${reply.voteGiven}`);
+    return reply;
+  };
+  const granted = await vote(5n);
   assert.equal(granted.voteGiven, true);
+  assert.equal(granted.term, 5n);
+  // A persist still in flight (started, not awaited) gets time to complete and log itself.
+  const persisted = await pollUntil(
+    () => Promise.resolve(f.events.includes('persisted term 5') ? true : undefined),
+    { timeoutMs: 5_000, intervalMs: 5 },
+  );
+  assert.equal(persisted, true, `term 5 was never persisted: ${f.events.join(', ')}`);
+  assert.deepEqual(
+    f.events,
+    ['persisted term 5', 'reply term 5 given true'],
+    'the new term is on disk before the vote is written',
+  );
   assert.equal(
     (await readControlFile(join(f.dir, CONTROL_FILE_NAME))).state.acceptorState.term,
     5n,
-    'persisted before the reply',
   );
+  f.events.length = 0;
   for (const term of [5n, 4n]) {
-    const refused = (await one(acceptor, { tag: 'vote', term })) as VoteResponse;
+    const refused = await vote(term);
     assert.equal(refused.voteGiven, false, `term ${term}`);
     assert.equal(refused.term, 5n);
   }
+  assert.deepEqual(
+    f.events,
+    ['reply term 5 given false', 'reply term 5 given false'],
+    'a refused vote writes nothing',
+  );
 });
 
 test('appends: one flush and one reply per batch, commit capped at flush, stale terms answered', async (t) => {
