@@ -180,16 +180,3 @@ export function decodeControlFile(
 function hex32(value: number): string {
   return `0x${value.toString(16).toUpperCase().padStart(8, '0')}`;
 }
-
-/** Version 4 encoding, kept only so that the upgrade path can be tested against real bytes. */
-export function encodeControlFileVersion4(state: SafekeeperState, s3WalLsn: bigint): Buffer {
-  const writer = new BinaryWriter().u32(CONTROL_FILE_MAGIC).u32(4);
-  writeCommonHead(writer, state);
-  writer.u64(state.commitLsn).u64(s3WalLsn).u64(state.peerHorizonLsn);
-  writer.u64(state.remoteConsistentLsn).u64(BigInt(state.peers.length));
-  for (const peer of state.peers) {
-    writer.u64(peer.nodeId).u64(peer.backupLsn).u64(peer.term).u64(peer.flushLsn);
-    writer.u64(peer.commitLsn);
-  }
-  return appendChecksum(writer.toBuffer());
-}
