@@ -4,6 +4,7 @@
 // WAL where the proposer starts streaming and adopts its term history, and appends are written,
 // made durable with one flush per batch and answered once. Each step runs under the timeline
 // lock; nothing here waits on the network.
+import { assert } from '../../common/assert.js';
 import { AppError } from '../../common/errors.js';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
@@ -135,6 +136,7 @@ export class Acceptor {
     let voteGiven = false;
     if (acceptorState.term < term) {
       await locked.persistState({ ...locked.state, acceptorState: { ...acceptorState, term } });
+      assert(locked.state.acceptorState.term === term, 'the vote is durable before the reply');
       voteGiven = true;
       this.context.log.info({ term: term.toString() }, 'vote given');
     }
@@ -204,6 +206,10 @@ export class Acceptor {
         localStartLsn,
       },
       { backupLsn: timelineStartLsn },
+    );
+    assert(
+      locked.state.acceptorState.term === message.term && wal.writeLsn === start,
+      'after ProposerElected the term is the elected one and WAL ends where streaming starts',
     );
     log.info(
       { term: message.term.toString(), startStreamingAt: formatLsn(start) },
