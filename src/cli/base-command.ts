@@ -61,26 +61,50 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Prints the result: the JSON envelope with --json, else what `human` writes. */
   protected output(result: unknown, human: () => void): void {
-    if (this.isJson) process.stdout.write(`${JSON.stringify({ status: 0, result }, null, 2)}\n`);
+    if (this.isJson) this.writeJson({ status: 0, result });
     else human();
+  }
+
+  /**
+   * Prints a result that may be partial (some safekeepers did not answer): with --json one
+   * document with the result and the problem, {"status":N,"result":...,"error":{...}}; as text
+   * the result on stdout and the problem on stderr. The exit code is the problem's.
+   */
+  protected outputPartial(result: unknown, problem: AppError | undefined, human: () => void): void {
+    if (problem === undefined) {
+      this.output(result, human);
+      return;
+    }
+    if (this.isJson)
+      this.writeJson({ status: problem.exitCode, result, error: errorBody(problem) });
+    else {
+      human();
+      this.writeErrorText(problem);
+    }
+    process.exitCode = problem.exitCode;
+  }
+
+  private writeJson(body: unknown): void {
+    process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+  }
+
+  private writeErrorText(error: AppError): void {
+    const theme = this.errTheme;
+    process.stderr.write(`${theme.error('error:')} ${error.message}\n`);
+    for (const hint of error.hints) process.stderr.write(`${theme.dim(`hint: ${hint}`)}\n`);
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
     const appError = toAppError(error);
-    if (this.isJson) {
-      const body = {
-        status: appError.exitCode,
-        error: { code: appError.code, message: appError.message, hints: appError.hints },
-      };
-      process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
-    } else {
-      const theme = this.errTheme;
-      process.stderr.write(`${theme.error('error:')} ${appError.message}\n`);
-      for (const hint of appError.hints) process.stderr.write(`${theme.dim(`hint: ${hint}`)}\n`);
-    }
+    if (this.isJson) this.writeJson({ status: appError.exitCode, error: errorBody(appError) });
+    else this.writeErrorText(appError);
     process.exitCode = appError.exitCode;
     return Promise.resolve();
   }
+}
+
+function errorBody(error: AppError) {
+  return { code: error.code, message: error.message, hints: error.hints };
 }
 
 function toAppError(error: Error & { oclif?: { exit?: number } }): AppError {

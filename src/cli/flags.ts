@@ -1,6 +1,7 @@
 // Flag and argument definitions shared by several commands.
 import { Args, Flags } from '@oclif/core';
 import { STOP_MODES } from '../cluster/process/stop-process.js';
+import { AppError } from '../common/errors.js';
 import { parseNodeId } from '../common/ids.js';
 import { parseDurationMs } from '../common/units.js';
 
@@ -19,8 +20,14 @@ export const safekeeperIdArg = Args.string({
   required: true,
 });
 
+/** A --timeout value: a positive duration (0 would give up before starting: a usage error). */
 export function timeoutMsFrom(text: string): number {
-  return parseDurationMs(text, 'timeout');
+  const timeoutMs = parseDurationMs(text, '--timeout');
+  if (timeoutMs <= 0)
+    throw new AppError('usage', `invalid --timeout "${text}": it must be longer than 0`, {
+      hints: ['Write a duration like 500ms, 30s or 2m.'],
+    });
+  return timeoutMs;
 }
 
 export { parseNodeId };

@@ -1,5 +1,5 @@
 // A typed client for one safekeeper's HTTP admin API. Every call has a timeout; an unreachable
-// safekeeper is AppError('unavailable'); an API error keeps its message and maps back to the
+// safekeeper is AppError('unavailable'), one that does not answer in time AppError('timed-out'); an API error keeps its message and maps back to the
 // AppError code the daemon started from (400 usage, 404 not-found, 409 wrong-state, ...).
 import { AppError } from '../common/errors.js';
 import { errorCodeOfHttp } from '../common/http-errors.js';
@@ -35,6 +35,15 @@ export class SafekeeperClient {
           : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
       });
     } catch (error) {
+      if ((error as Error).name === 'TimeoutError')
+        throw new AppError(
+          'timed-out',
+          `${this.what} did not answer ${method} ${path} within ${this.timeoutMs} ms`,
+          {
+            cause: error,
+            hints: ['Check whether it is paused or overloaded with `neon_local status`.'],
+          },
+        );
       throw new AppError('unavailable', `${this.what} is not reachable at ${this.baseUrl}`, {
         cause: error,
         hints: ['Check that it runs with `neon_local status`.'],

@@ -1,7 +1,8 @@
 // Timeline operations across the cluster's safekeepers, over their admin APIs: create a timeline
-// on every (or the chosen) safekeeper, list what each one holds. Results are per safekeeper so
-// that a partial failure is reported exactly; the caller decides the exit code.
-import { AppError, describeError, isAppError, type ErrorCode } from '../common/errors.js';
+// on every (or the chosen) safekeeper, list what each one holds, resolve a TIMELINE argument.
+// Answers are per safekeeper (safekeeper-fanout.ts), so that a dead or paused one is reported
+// exactly and never hides the others; the caller decides the exit code.
+import { AppError } from '../common/errors.js';
 import {
   isHexId,
   parseTenantId,
@@ -10,72 +11,35 @@ import {
   type TimelineId,
 } from '../common/hex-id.js';
 import type { NodeId } from '../common/ids.js';
-import {
-  SafekeeperClient,
-  type CreateTimelineRequest,
-  type TimelineListEntry,
-  type TimelineStatus,
+import type {
+  CreateTimelineRequest,
+  TimelineListEntry,
+  TimelineStatus,
 } from '../client/safekeeper-client.js';
-import { findSafekeeper, type ClusterConfig } from './config.js';
-import { LOOPBACK_HOST } from './process/ports.js';
-
-export interface PerSafekeeper<T> {
-  readonly id: NodeId;
-  readonly result?: T;
-  readonly error?: { readonly code: ErrorCode; readonly message: string };
-}
-
-/** The HTTP client of one of the cluster's safekeepers (the client's default timeout unless given). */
-export function clientFor(config: ClusterConfig, id: NodeId, timeoutMs?: number): SafekeeperClient {
-  const sk = findSafekeeper(config, id);
-  return new SafekeeperClient(
-    `safekeeper ${id}`,
-    `http://${LOOPBACK_HOST}:${sk.httpPort}`,
-    timeoutMs,
-  );
-}
-
-async function onEach<T>(
-  config: ClusterConfig,
-  ids: readonly NodeId[] | undefined,
-  action: (client: SafekeeperClient) => Promise<T>,
-): Promise<PerSafekeeper<T>[]> {
-  const targets = ids ?? config.safekeepers.map((sk) => sk.id);
-  return Promise.all(
-    targets.map(async (id) => {
-      try {
-        return { id, result: await action(clientFor(config, id)) };
-      } catch (error) {
-        const code = isAppError(error) ? error.code : 'internal';
-        return { id, error: { code, message: describeError(error) } };
-      }
-    }),
-  );
-}
+import {
+  askSafekeepers,
+  describeFailures,
+  type SafekeeperAnswer,
+  type SafekeeperSet,
+} from './safekeeper-fanout.js';
 
 export function createTimelineOnSafekeepers(
-  config: ClusterConfig,
+  set: SafekeeperSet,
   request: CreateTimelineRequest,
   ids?: readonly NodeId[],
-): Promise<PerSafekeeper<TimelineStatus>[]> {
-  for (const id of ids ?? []) findSafekeeper(config, id);
-  return onEach(config, ids, (client) => client.createTimeline(request));
+): Promise<SafekeeperAnswer<TimelineStatus>[]> {
+  return askSafekeepers(
+    set,
+    (client) => client.createTimeline(request),
+    ids === undefined ? {} : { ids },
+  );
 }
 
 export function listTimelinesOnSafekeepers(
-  config: ClusterConfig,
+  set: SafekeeperSet,
   tenantId?: string,
-): Promise<PerSafekeeper<TimelineListEntry[]>[]> {
-  return onEach(config, undefined, (client) => client.listTimelines(tenantId));
-}
-
-/** Throws the first failure as an AppError (with its code) naming every failed safekeeper. */
-export function failOnErrors(results: readonly PerSafekeeper<unknown>[], what: string): void {
-  const failed = results.filter((entry) => entry.error !== undefined);
-  const first = failed[0]?.error;
-  if (first === undefined) return;
-  const ids = failed.map((entry) => entry.id).join(', ');
-  throw new AppError(first.code, `${what} failed on safekeeper ${ids}: ${first.message}`);
+): Promise<SafekeeperAnswer<TimelineListEntry[]>[]> {
+  return askSafekeepers(set, (client) => client.listTimelines(tenantId));
 }
 
 export interface TimelineRef {
@@ -87,10 +51,7 @@ export interface TimelineRef {
  * A TIMELINE argument: `TENANT/TIMELINE` (32 hex characters each), or a bare timeline id that
  * the safekeepers reachable now hold under exactly one tenant.
  */
-export async function resolveTimelineRef(
-  config: ClusterConfig,
-  text: string,
-): Promise<TimelineRef> {
+export async function resolveTimelineRef(set: SafekeeperSet, text: string): Promise<TimelineRef> {
   const parts = text.split('/');
   if (parts.length === 2)
     return { tenantId: parseTenantId(parts[0]), timelineId: parseTimelineId(parts[1]) };
@@ -100,7 +61,7 @@ export async function resolveTimelineRef(
       `invalid timeline "${text.slice(0, 80)}": expected TENANT/TIMELINE or a timeline id (32 lower-case hex characters each)`,
     );
   const timelineId = parseTimelineId(text);
-  const listed = await listTimelinesOnSafekeepers(config);
+  const listed = await listTimelinesOnSafekeepers(set);
   const tenants = new Set(
     listed.flatMap((entry) =>
       (entry.result ?? []).filter((t) => t.timeline_id === timelineId).map((t) => t.tenant_id),
@@ -114,12 +75,20 @@ export async function resolveTimelineRef(
     });
   const [tenant] = tenants;
   if (tenant === undefined) {
-    const down = listed.filter((entry) => entry.error !== undefined).map((entry) => entry.id);
+    if (listed.every((entry) => entry.state === 'down')) throw noSafekeeperRuns();
+    const missing = describeFailures(listed);
     throw new AppError(
       'not-found',
-      `timeline ${timelineId} is not on any safekeeper that answered${down.length > 0 ? ` (down: ${down.join(', ')})` : ''}`,
+      `timeline ${timelineId} is not on any safekeeper that answered${missing === '' ? '' : ` (no answer from ${missing})`}`,
       { hints: ['Create it with `neon_local sk timeline create`, or name it as TENANT/TIMELINE.'] },
     );
   }
   return { tenantId: parseTenantId(tenant), timelineId };
+}
+
+/** Nothing of the cluster answers: the usual cause is that it was never started. */
+export function noSafekeeperRuns(): AppError {
+  return new AppError('unavailable', 'no safekeeper of the cluster is running', {
+    hints: ['Start the cluster with `neon_local start`.'],
+  });
 }

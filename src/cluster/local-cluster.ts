@@ -34,6 +34,7 @@ import {
 } from './repo.js';
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
 import { DEFAULT_SEGMENT_SIZE_BYTES } from '../postgres/segment-name.js';
+import type { SafekeeperSet } from './safekeeper-fanout.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
@@ -70,6 +71,11 @@ export class LocalCluster {
 
   loadConfig(): Promise<ClusterConfig> {
     return loadConfig(this.layout);
+  }
+
+  /** The safekeepers to ask (safekeeper-fanout.ts): the config and where their pid files are. */
+  async safekeeperSet(config?: ClusterConfig): Promise<SafekeeperSet> {
+    return { config: config ?? (await this.loadConfig()), layout: this.layout };
   }
 
   /** etcd, storage, then the safekeepers in config order. */
@@ -272,9 +278,9 @@ export class LocalCluster {
       import('./wal-push.js'),
       import('./cluster-timelines.js'),
     ]);
-    const config = await this.loadConfig();
-    const ref = await resolveTimelineRef(config, timeline);
-    return pushWal(config, {
+    const set = await this.safekeeperSet();
+    const ref = await resolveTimelineRef(set, timeline);
+    return pushWal(set, {
       segmentSizeBytes: DEFAULT_SEGMENT_SIZE_BYTES,
       ...options,
       timeline: ref,

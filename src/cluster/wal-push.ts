@@ -5,9 +5,14 @@
 import { AppError } from '../common/errors.js';
 import { formatLsn } from '../postgres/lsn.js';
 import { pushGeneratedWal } from '../walproposer/push-generated-wal.js';
-import type { ClusterConfig } from './config.js';
-import { clientFor, type TimelineRef } from './cluster-timelines.js';
+import { noSafekeeperRuns, type TimelineRef } from './cluster-timelines.js';
 import { LOOPBACK_HOST } from './process/ports.js';
+import {
+  askSafekeepers,
+  describeFailures,
+  type SafekeeperAnswer,
+  type SafekeeperSet,
+} from './safekeeper-fanout.js';
 
 export interface WalPushRequest {
   readonly timeline: TimelineRef;
@@ -17,6 +22,8 @@ export interface WalPushRequest {
   readonly timeoutMs: number;
   /** For a timeline no safekeeper knows yet. */
   readonly segmentSizeBytes: number;
+  /** Push into a timeline that no safekeeper knows (else that is refused: a typo, likely). */
+  readonly create?: boolean;
   readonly onEvent?: (message: string) => void;
 }
 
@@ -32,14 +39,10 @@ export interface WalPushResult {
   readonly mib_per_second: number;
 }
 
-const STATUS_TIMEOUT_MS = 2_000;
-
-export async function pushWal(
-  config: ClusterConfig,
-  request: WalPushRequest,
-): Promise<WalPushResult> {
+export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Promise<WalPushResult> {
   const startedAtMs = Date.now();
-  const server = await timelineServerInfo(config, request.timeline);
+  const config = set.config;
+  const server = await timelineServerInfo(set, request.timeline, request.create ?? false);
   const pushed = await pushGeneratedWal(
     {
       ...request.timeline,
@@ -75,21 +78,24 @@ export async function pushWal(
   };
 }
 
-/** The system id and segment size the safekeepers hold for the timeline (asked over HTTP). */
+/**
+ * The system id and segment size the safekeepers hold for the timeline. Refuses when nothing of
+ * the cluster runs, and when no safekeeper that answered knows the timeline unless `create`.
+ */
 async function timelineServerInfo(
-  config: ClusterConfig,
+  set: SafekeeperSet,
   timeline: TimelineRef,
+  create: boolean,
 ): Promise<{ systemId: bigint; segmentSizeBytes: number | undefined }> {
-  const statuses = await Promise.all(
-    config.safekeepers.map((sk) =>
-      clientFor(config, sk.id, STATUS_TIMEOUT_MS)
-        .timelineStatus(timeline.tenantId, timeline.timelineId)
-        .catch(() => undefined),
-    ),
+  const answers = await askSafekeepers(set, (client) =>
+    client.timelineStatus(timeline.tenantId, timeline.timelineId),
   );
+  if (answers.every((answer) => answer.state === 'down')) throw noSafekeeperRuns();
+  if (!create && !answers.some((answer) => answer.state === 'ok'))
+    throw unknownTimeline(timeline, answers);
   const systemIds = new Set<string>();
   let segmentSizeBytes: number | undefined;
-  for (const status of statuses) {
+  for (const { result: status } of answers) {
     const systemId = status?.server.system_id;
     if (systemId !== undefined && systemId !== '0') systemIds.add(systemId);
     segmentSizeBytes ||= status?.server.wal_seg_size || undefined;
@@ -101,6 +107,33 @@ async function timelineServerInfo(
     );
   const [known] = systemIds;
   return { systemId: known === undefined ? newSystemId() : BigInt(known), segmentSizeBytes };
+}
+
+function unknownTimeline(
+  timeline: TimelineRef,
+  answers: readonly SafekeeperAnswer<unknown>[],
+): AppError {
+  const name = `${timeline.tenantId}/${timeline.timelineId}`;
+  const unanswered = answers.filter((answer) => answer.error?.code !== 'not-found');
+  if (unanswered.length === answers.length)
+    return new AppError(
+      'unavailable',
+      `could not ask any safekeeper about ${name}: ${describeFailures(answers)}`,
+      {
+        hints: ['See `neon_local status`.'],
+      },
+    );
+  const missing = describeFailures(unanswered);
+  return new AppError(
+    'not-found',
+    `timeline ${name} is not on any safekeeper that answered${missing === '' ? '' : ` (no answer from ${missing})`}`,
+    {
+      hints: [
+        'Check the id with `neon_local sk timeline list`.',
+        'Create it with `neon_local sk timeline create`, or pass --create to make it with this push.',
+      ],
+    },
+  );
 }
 
 /** A new system id the way initdb makes one: seconds, microseconds and the pid. */

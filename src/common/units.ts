@@ -3,18 +3,23 @@
 import { AppError } from './errors.js';
 
 const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+/** The units a size may be written in: binary ones only, as WAL sizes are powers of two. */
 const SIZE_UNITS_BYTES: Record<string, number> = {
   b: 1,
   kib: 1024,
   mib: 1024 ** 2,
   gib: 1024 ** 3,
-  k: 1024,
-  m: 1024 ** 2,
-  g: 1024 ** 3,
-  kb: 1000,
-  mb: 1000 ** 2,
-  gb: 1000 ** 3,
 };
+/** Units people write that are refused with a pointer to the binary one (kB is 1000 bytes). */
+const AMBIGUOUS_SIZE_UNITS: Record<string, string> = {
+  k: 'KiB',
+  kb: 'KiB',
+  m: 'MiB',
+  mb: 'MiB',
+  g: 'GiB',
+  gb: 'GiB',
+};
+const FORMAT_SIZE_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'] as const;
 
 /** "30s" -> 30000; a bare number is seconds. Rejects negatives, NaN and unknown units. */
 export function parseDurationMs(text: string, what = 'duration'): number {
@@ -31,16 +36,31 @@ export function parseDurationMs(text: string, what = 'duration'): number {
   return Math.round(value * factor);
 }
 
-/** "64MiB" -> 67108864; a bare number is bytes. */
+/** "64MiB" -> 67108864; a bare number is bytes. Units: B, KiB, MiB, GiB (any case). */
 export function parseSizeBytes(text: string, what = 'size'): number {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]+)?\s*$/i.exec(text);
-  const factor = SIZE_UNITS_BYTES[(match?.[2] ?? 'b').toLowerCase()];
+  const unit = (match?.[2] ?? 'b').toLowerCase();
+  const factor = SIZE_UNITS_BYTES[unit];
   if (!match || factor === undefined) {
-    throw new AppError('usage', `invalid ${what} "${text}"`, {
-      hints: ['Write a size like 8KiB, 64MiB or 1GiB.'],
-    });
+    const binary = AMBIGUOUS_SIZE_UNITS[unit];
+    throw new AppError(
+      'usage',
+      `invalid ${what} "${text}"${binary === undefined ? '' : `: sizes are binary, write ${match?.[1] ?? ''}${binary}`}`,
+      { hints: ['Write a size in B, KiB, MiB or GiB, like 8KiB, 64MiB or 1GiB.'] },
+    );
   }
   return Math.round(Number(match[1]) * factor);
+}
+
+/** 67108864 -> "64.0 MiB": one decimal in the largest binary unit that keeps it >= 1. */
+export function formatSizeBytes(bytes: number): string {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < FORMAT_SIZE_UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${FORMAT_SIZE_UNITS[unit] ?? ''}`;
 }
 
 export function formatDurationMs(durationMs: number): string {

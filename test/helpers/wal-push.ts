@@ -27,16 +27,18 @@ export interface PushResult {
 
 export type { TimelineStatus };
 
-/** `wal push` with --json; asserts exit 0 and returns the result. */
+/** `wal push --create` with --json (the first push makes the timeline); asserts exit 0. */
 export async function pushOk(repoDir: string, args: readonly string[]): Promise<PushResult> {
-  const pushed = await runCliJson<PushResult>(['wal', 'push', TIMELINE_REF, ...args], { repoDir });
+  const pushed = await runCliJson<PushResult>(['wal', 'push', TIMELINE_REF, '--create', ...args], {
+    repoDir,
+  });
   assert.equal(pushed.exitCode, 0, `${JSON.stringify(pushed.body)}\n${pushed.stderr}`);
   return pushed.body.result as PushResult;
 }
 
 /** Starts `wal push --json` in the background; its progress goes to stderr. */
 export function pushInBackground(repoDir: string, args: readonly string[]): Promise<CliResult> {
-  return runCli(['wal', 'push', TIMELINE_REF, ...args, '--json'], { repoDir });
+  return runCli(['wal', 'push', TIMELINE_REF, '--create', ...args, '--json'], { repoDir });
 }
 
 async function fetchTimelineStatus(cluster: LocalCluster, id: number): Promise<Response> {

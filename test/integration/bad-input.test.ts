@@ -49,7 +49,10 @@ test('a malformed config: exit 3 with the offending key named', { timeout: 60_00
     }
   }
   await writeFile(cluster.layout.configFile, original);
-  assert.equal((await runCli(['status'], { repoDir: cluster.repoDir })).exitCode, 0);
+  // The restored config is accepted: status answers with the table (exit 0 or 6, by readiness).
+  const restored = await runCliJson<{ ready: boolean }>(['status'], { repoDir: cluster.repoDir });
+  assert.ok(restored.body.result, JSON.stringify(restored.body));
+  assert.equal(restored.exitCode, restored.body.result.ready ? 0 : 6);
 });
 
 test(

@@ -3,7 +3,7 @@
 // eslint-disable-next-line no-control-regex
 const ANSI_ESCAPE = /\u001b\[[0-9;]*m/g;
 
-function visibleLength(text: string): number {
+export function visibleLength(text: string): number {
   return text.replace(ANSI_ESCAPE, '').length;
 }
 
@@ -25,3 +25,20 @@ export function renderTable(
       .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
+
+/** The width of the widest line of a rendered table. */
+export function tableWidth(rendered: string): number {
+  return Math.max(0, ...rendered.split('\n').map(visibleLength));
+}
+
+/** An id shortened for a narrow table: its first 8 characters and an ellipsis. */
+export function shortId(id: string): string {
+  return id.length > 9 ? `${id.slice(0, 8)}…` : id;
+}
+
+/** The terminal's width for tables on stdout; 80 when stdout is not a terminal. */
+export function terminalColumns(stream: NodeJS.WriteStream = process.stdout): number {
+  return stream.isTTY && stream.columns > 0 ? stream.columns : DEFAULT_COLUMNS;
+}
+
+const DEFAULT_COLUMNS = 80;

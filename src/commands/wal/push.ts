@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
 import { timeoutMsFrom } from '../../cli/flags.js';
-import { parseSizeBytes } from '../../common/units.js';
+import { formatSizeBytes, parseSizeBytes } from '../../common/units.js';
 
 export default class WalPush extends BaseCommand<typeof WalPush> {
   static override summary = 'Push generated PostgreSQL WAL to the safekeepers as a walproposer';
@@ -31,6 +31,10 @@ export default class WalPush extends BaseCommand<typeof WalPush> {
       description: 'Segment size for a timeline no safekeeper has WAL settings for yet.',
       default: '16MiB',
     }),
+    create: Flags.boolean({
+      description:
+        'Create the timeline if no safekeeper knows it (without it, an unknown TENANT/TIMELINE is refused with exit 4).',
+    }),
   };
 
   public async run(): Promise<void> {
@@ -43,12 +47,13 @@ export default class WalPush extends BaseCommand<typeof WalPush> {
       recordSizeBytes: parseSizeBytes(this.flags['record-size'], '--record-size'),
       timeoutMs: timeoutMsFrom(this.flags.timeout),
       segmentSizeBytes: parseSizeBytes(this.flags['wal-seg-size'], '--wal-seg-size'),
+      create: this.flags.create,
       ...(rate === undefined ? {} : { rateBytesPerSecond: parseSizeBytes(rate, '--rate') }),
       ...(onEvent === undefined ? {} : { onEvent }),
     });
     this.output(result, () =>
       process.stdout.write(
-        `pushed ${result.bytes} bytes of WAL to ${result.tenant_id}/${result.timeline_id} in term ${result.term}: ` +
+        `pushed ${formatSizeBytes(result.bytes)} of WAL to ${result.tenant_id}/${result.timeline_id} in term ${result.term}: ` +
           `${result.start_lsn}..${result.end_lsn}, committed up to ${result.commit_lsn} (${result.mib_per_second} MiB/s)\n`,
       ),
     );

@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AppError } from '../../../src/common/errors.js';
 import { parseNodeId } from '../../../src/common/ids.js';
-import { formatDurationMs, parseDurationMs, parseSizeBytes } from '../../../src/common/units.js';
+import {
+  formatDurationMs,
+  formatSizeBytes,
+  parseDurationMs,
+  parseSizeBytes,
+} from '../../../src/common/units.js';
 
 test('parseDurationMs accepts units and bare seconds', () => {
   const table: [string, number][] = [
@@ -33,10 +38,34 @@ test('parseSizeBytes', () => {
     ['8KiB', 8192],
     ['1GiB', 1024 ** 3],
     ['100', 100],
-    ['1kb', 1000],
+    ['2mib', 2 * 1024 * 1024],
+    ['1.5KiB', 1536],
   ];
   for (const [text, expected] of table) assert.equal(parseSizeBytes(text), expected, text);
   assert.throws(() => parseSizeBytes('8 parsecs'), AppError);
+  const ambiguous: [string, string][] = [
+    ['64mb', '64MiB'],
+    ['8k', '8KiB'],
+    ['1GB', '1GiB'],
+  ];
+  for (const [text, binary] of ambiguous)
+    assert.throws(
+      () => parseSizeBytes(text, '--size'),
+      (error: unknown) =>
+        error instanceof AppError &&
+        error.message === `invalid --size "${text}": sizes are binary, write ${binary}`,
+    );
+});
+
+test('formatSizeBytes', () => {
+  const table: [number, string][] = [
+    [0, '0 B'],
+    [1023, '1023 B'],
+    [1024, '1.0 KiB'],
+    [64 * 1024 * 1024, '64.0 MiB'],
+    [1536 * 1024 * 1024, '1.5 GiB'],
+  ];
+  for (const [bytes, expected] of table) assert.equal(formatSizeBytes(bytes), expected);
 });
 
 test('formatDurationMs', () => {

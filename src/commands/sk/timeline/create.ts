@@ -2,7 +2,8 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../cli/base-command.js';
 import { parseNodeId } from '../../../cli/flags.js';
 import { renderCreatedTimeline } from '../../../cli/ui/timeline-view.js';
-import { createTimelineOnSafekeepers, failOnErrors } from '../../../cluster/cluster-timelines.js';
+import { createTimelineOnSafekeepers } from '../../../cluster/cluster-timelines.js';
+import { partialAnswerError } from '../../../cluster/safekeeper-fanout.js';
 import { generateHexId, parseTenantId, parseTimelineId } from '../../../common/hex-id.js';
 import { parseSizeBytes } from '../../../common/units.js';
 
@@ -11,7 +12,8 @@ export default class SkTimelineCreate extends BaseCommand<typeof SkTimelineCreat
   static override description =
     'Creates the timeline on every safekeeper of the cluster (or the ones given with --sk) ' +
     'through their admin APIs. Ids are 32 lower-case hex characters; missing ones are generated ' +
-    'and printed. Exits 5 if the timeline already exists and 6 if a safekeeper is down.';
+    'and printed. Exits 5 if the timeline already exists and 6 if a safekeeper is down, paused or ' +
+    'does not answer (the others still get the timeline; the output says which did).';
   static override examples = [
     '<%= config.bin %> sk timeline create',
     '<%= config.bin %> sk timeline create --tenant-id de200bd42b49cc1814412c7e592dd6e9 --sk 1 --sk 2',
@@ -28,15 +30,15 @@ export default class SkTimelineCreate extends BaseCommand<typeof SkTimelineCreat
     const timelineId = parseTimelineId(this.flags['timeline-id'] ?? generateHexId());
     const ids = this.flags.sk?.map((id) => parseNodeId(id, '--sk'));
     const walSegSize = parseSizeBytes(this.flags['wal-seg-size'], '--wal-seg-size');
-    const config = await this.cluster().loadConfig();
     const results = await createTimelineOnSafekeepers(
-      config,
+      await this.cluster().safekeeperSet(),
       { tenant_id: tenantId, timeline_id: timelineId, wal_seg_size: walSegSize },
       ids,
     );
     const created = { tenant_id: tenantId, timeline_id: timelineId, safekeepers: results };
-    if (!this.isJson) process.stdout.write(`${renderCreatedTimeline(created, this.outTheme)}\n`);
-    failOnErrors(results, `creating timeline ${tenantId}/${timelineId}`);
-    this.output(created, () => undefined);
+    const problem = partialAnswerError(results, `creating timeline ${tenantId}/${timelineId}`);
+    this.outputPartial(created, problem, () =>
+      process.stdout.write(`${renderCreatedTimeline(created, this.outTheme)}\n`),
+    );
   }
 }

@@ -1,26 +1,42 @@
 import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../cli/base-command.js';
+import { terminalColumns } from '../../../cli/ui/table.js';
 import { renderTimelineList } from '../../../cli/ui/timeline-view.js';
-import { failOnErrors, listTimelinesOnSafekeepers } from '../../../cluster/cluster-timelines.js';
+import { listTimelinesOnSafekeepers } from '../../../cluster/cluster-timelines.js';
+import { partialAnswerError } from '../../../cluster/safekeeper-fanout.js';
 import { parseTenantId } from '../../../common/hex-id.js';
 
 export default class SkTimelineList extends BaseCommand<typeof SkTimelineList> {
   static override summary = 'List the timelines each safekeeper holds';
   static override description =
     'Asks every safekeeper of the cluster for its timelines: term, flush and commit LSNs and ' +
-    'local WAL segments. A broken timeline (say, a corrupt control file) shows its error. ' +
-    'Exits 6 if a safekeeper could not be asked.';
+    'local WAL segments. Each safekeeper gets about a second to answer; a down, paused or ' +
+    'silent one is marked in its row while the others are listed, and a broken timeline (say, a ' +
+    'corrupt control file) shows its error. Ids are shortened when the table would not fit the ' +
+    'terminal (--wide shows them whole). Exits 0 when every safekeeper answered, 6 when one did ' +
+    'not (the answers of the others are still printed, and in --json the document carries ' +
+    'both "result" and "error").';
+  static override examples = [
+    '<%= config.bin %> sk timeline list',
+    '<%= config.bin %> sk timeline list --wide',
+    '<%= config.bin %> sk timeline list --json',
+  ];
   static override flags = {
     'tenant-id': Flags.string({ description: 'Only this tenant.' }),
+    wide: Flags.boolean({ description: 'Full tenant and timeline ids, whatever the width.' }),
   };
 
   public async run(): Promise<void> {
     const tenant = this.flags['tenant-id'];
     const tenantId = tenant === undefined ? undefined : parseTenantId(tenant);
-    const config = await this.cluster().loadConfig();
-    const results = await listTimelinesOnSafekeepers(config, tenantId);
-    if (!this.isJson) process.stdout.write(`${renderTimelineList(results, this.outTheme)}\n`);
-    failOnErrors(results, 'listing timelines');
-    this.output(results, () => undefined);
+    const answers = await listTimelinesOnSafekeepers(
+      await this.cluster().safekeeperSet(),
+      tenantId,
+    );
+    const problem = partialAnswerError(answers, 'listing timelines');
+    this.outputPartial(answers, problem, () => {
+      const options = { widthColumns: terminalColumns(), wide: this.flags.wide };
+      process.stdout.write(`${renderTimelineList(answers, this.outTheme, options)}\n`);
+    });
   }
 }

@@ -1,0 +1,158 @@
+// Asking every safekeeper of the cluster the same question, for every command that does so
+// (timeline list, create, the TIMELINE lookup; inspect, trim and wait later). Each answer is
+// ok, down (no process, or the port refuses), not responding (a paused process, known at once
+// from /proc, or no answer within its own short deadline) or error (an API error), so a dead or
+// paused safekeeper never hides or delays the others' answers.
+import { AppError, describeError, isAppError, type ErrorCode } from '../common/errors.js';
+import type { NodeId } from '../common/ids.js';
+import { SafekeeperClient } from '../client/safekeeper-client.js';
+import { findSafekeeper, type ClusterConfig } from './config.js';
+import { findOwnedPid } from './process/pid-file.js';
+import { LOOPBACK_HOST } from './process/ports.js';
+import { readProcState } from './process/proc-info.js';
+import type { RepoLayout } from './repo-layout.js';
+
+/** Each safekeeper's own deadline for one question. */
+export const FANOUT_DEADLINE_MS = 1000;
+
+export type AnswerState = 'ok' | 'down' | 'not-responding' | 'error';
+
+export interface SafekeeperAnswer<T> {
+  readonly id: NodeId;
+  readonly state: AnswerState;
+  /** The process is stopped (SIGSTOP): `not-responding` without waiting for a timeout. */
+  readonly paused: boolean;
+  readonly result?: T;
+  readonly error?: { readonly code: ErrorCode; readonly message: string };
+}
+
+/** Where the cluster's safekeepers are: the config, and the repo dir for their pid files. */
+export interface SafekeeperSet {
+  readonly config: ClusterConfig;
+  readonly layout: RepoLayout;
+}
+
+/** The HTTP client of one of the cluster's safekeepers (the client's default timeout unless given). */
+export function clientFor(config: ClusterConfig, id: NodeId, timeoutMs?: number): SafekeeperClient {
+  const sk = findSafekeeper(config, id);
+  return new SafekeeperClient(
+    `safekeeper ${id}`,
+    `http://${LOOPBACK_HOST}:${sk.httpPort}`,
+    timeoutMs,
+  );
+}
+
+type ProcessCheck = 'running' | 'paused' | 'down' | 'unknown';
+
+/** What /proc says of the safekeeper's process; 'unknown' when no pid file can tell. */
+async function checkProcess(set: SafekeeperSet, id: NodeId): Promise<ProcessCheck> {
+  const paths = set.layout.safekeeper(id);
+  const pid = await findOwnedPid(paths.pidFile, {
+    program: 'safekeeper.js',
+    dataDir: paths.dataDir,
+  });
+  if (pid === undefined) return 'down';
+  const state = await readProcState(pid);
+  if (state === 'paused') return 'paused';
+  return state === 'running' ? 'running' : 'down';
+}
+
+function stateOfError(code: ErrorCode): AnswerState {
+  if (code === 'unavailable') return 'down';
+  if (code === 'timed-out') return 'not-responding';
+  return 'error';
+}
+
+async function askOne<T>(
+  set: SafekeeperSet,
+  id: NodeId,
+  action: (client: SafekeeperClient) => Promise<T>,
+  deadlineMs: number,
+): Promise<SafekeeperAnswer<T>> {
+  const process = await checkProcess(set, id);
+  if (process === 'paused')
+    return {
+      id,
+      state: 'not-responding',
+      paused: true,
+      error: { code: 'timed-out', message: `safekeeper ${id} is paused (SIGSTOP)` },
+    };
+  if (process === 'down')
+    return {
+      id,
+      state: 'down',
+      paused: false,
+      error: { code: 'unavailable', message: `safekeeper ${id} is not running` },
+    };
+  try {
+    return {
+      id,
+      state: 'ok',
+      paused: false,
+      result: await action(clientFor(set.config, id, deadlineMs)),
+    };
+  } catch (error) {
+    const code = isAppError(error) ? error.code : 'internal';
+    return {
+      id,
+      state: stateOfError(code),
+      paused: false,
+      error: { code, message: describeError(error) },
+    };
+  }
+}
+
+/** Asks every (or the given) safekeeper in parallel; answers come back in config order. */
+export function askSafekeepers<T>(
+  set: SafekeeperSet,
+  action: (client: SafekeeperClient) => Promise<T>,
+  options: { readonly ids?: readonly NodeId[]; readonly deadlineMs?: number } = {},
+): Promise<SafekeeperAnswer<T>[]> {
+  const ids = options.ids ?? set.config.safekeepers.map((sk) => sk.id);
+  for (const id of ids) findSafekeeper(set.config, id);
+  return Promise.all(
+    ids.map((id) => askOne(set, id, action, options.deadlineMs ?? FANOUT_DEADLINE_MS)),
+  );
+}
+
+function failureLabel(answer: SafekeeperAnswer<unknown>): string {
+  if (answer.paused) return 'paused';
+  if (answer.state === 'down') return 'down';
+  if (answer.state === 'not-responding') return 'not responding';
+  // The client's messages name the safekeeper already; the grouping below names it once.
+  return (answer.error?.message ?? 'error').replace(/^safekeeper \d+: /, '');
+}
+
+/**
+ * The failed answers in words, safekeepers with the same problem together:
+ * "safekeeper 3: down; safekeeper 1, 2: timeline ... already exists".
+ */
+export function describeFailures(answers: readonly SafekeeperAnswer<unknown>[]): string {
+  const idsByLabel = new Map<string, NodeId[]>();
+  for (const answer of answers) {
+    if (answer.state === 'ok') continue;
+    const label = failureLabel(answer);
+    idsByLabel.set(label, [...(idsByLabel.get(label) ?? []), answer.id]);
+  }
+  return [...idsByLabel].map(([label, ids]) => `safekeeper ${ids.join(', ')}: ${label}`).join('; ');
+}
+
+/**
+ * A partial answer as an error, undefined when every safekeeper answered: exit 6 when one is
+ * down, paused or silent (the others' answers are still shown), else the first API error's code.
+ */
+export function partialAnswerError(
+  answers: readonly SafekeeperAnswer<unknown>[],
+  what: string,
+): AppError | undefined {
+  const failed = answers.filter((answer) => answer.state !== 'ok');
+  const first = failed[0];
+  if (first === undefined) return undefined;
+  const unreachable = failed.find((answer) => answer.state !== 'error');
+  const code = unreachable === undefined ? (first.error?.code ?? 'internal') : 'unavailable';
+  const hint =
+    unreachable === undefined
+      ? `See \`neon_local logs sk${first.id}\` for what the safekeeper did.`
+      : `See \`neon_local status\`; a stopped safekeeper starts with \`neon_local sk start ${unreachable.id}\`, a paused one resumes with \`neon_local sk resume ${unreachable.id}\`.`;
+  return new AppError(code, `${what}: ${describeFailures(answers)}`, { hints: [hint] });
+}
