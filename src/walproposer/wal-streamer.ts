@@ -1,9 +1,8 @@
-// Streaming and commit of an elected walproposer's term: sends each admitted acceptor the WAL
-// it lacks in AppendRequests (at most MAX_INFLIGHT_BYTES past what it flushed, pausing while its
-// socket drains), takes its AppendResponses, raises commit_lsn and truncate_lsn from the
-// quorum's flushes (quorum-commit.ts) and carries a new commit_lsn to idle acceptors in one
-// pending announcement. The hot path: no closure or object per message here. Who is admitted,
-// and from where, is the catch-up's decision (catch-up.ts).
+// Streaming and commit of an elected walproposer's term: sends admitted acceptors the WAL they
+// lack in AppendRequests (at most MAX_INFLIGHT_BYTES past their flush, pausing while a socket
+// drains), takes their AppendResponses, raises commit_lsn and truncate_lsn from the quorum's
+// flushes (quorum-commit.ts) and carries a new commit_lsn to idle acceptors in one pending
+// announcement. The hot path: no closure or object per message. Admission is catch-up.ts's.
 import { assert } from '../common/assert.js';
 import { AppError } from '../common/errors.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';

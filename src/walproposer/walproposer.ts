@@ -1,9 +1,8 @@
 // A walproposer: connects to every safekeeper of a timeline, campaigns for a term above every
-// acceptor's, is elected by a majority, takes the most advanced acceptor's WAL as the base of its
-// term, brings every acceptor to that base from its divergence point, then streams new WAL.
-// This file is the public face and the wiring: connections (link-supervisor.ts), the campaign
-// (campaign.ts), settlement and catch-up (term-settlement.ts, catch-up.ts), streaming and
-// commit (wal-streamer.ts), the callers' waits (proposer-waiters.ts). It holds no term state.
+// acceptor's, is elected by a majority, brings every acceptor to its term's base, then streams
+// new WAL. This file is the public face and the wiring of its parts: connections
+// (link-supervisor.ts), campaign.ts, term-settlement.ts and catch-up.ts, streaming and commit
+// (wal-streamer.ts), the callers' waits (proposer-waiters.ts). It holds no per-acceptor state.
 import { AssertionError } from '../common/assert.js';
 import { AppError } from '../common/errors.js';
 import { generateHexId, type TenantId, type TimelineId } from '../common/hex-id.js';
