@@ -1,17 +1,13 @@
 // A walproposer's connection to one safekeeper: START_WAL_PUSH over the PostgreSQL wire
 // protocol, proposer messages out and acceptor messages in, each one CopyData frame. The link
-// also carries what the proposer knows about that acceptor in the current term. Reconnecting is
-// the proposer's decision; a link only reports that it went down and why.
+// owns the connection's state only (down, connecting, up, and why it last went down); what the
+// proposer knows about the acceptor in its term is kept by the campaign and the WAL streamer.
+// Reconnecting is the supervisor's decision; a link only reports that it went down and why.
 import { describeError } from '../common/errors.js';
 import type { TenantId, TimelineId } from '../common/hex-id.js';
-import type { Lsn } from '../postgres/lsn.js';
 import { WireClient, WireServerError } from '../postgres/wire/wire-client.js';
 import { decodeAcceptorMessage, encodeProposerMessage } from '../protocol/proposer-codec.js';
-import type {
-  AcceptorMessage,
-  ProposerMessage,
-  VoteResponse,
-} from '../protocol/proposer-messages.js';
+import type { AcceptorMessage, ProposerMessage } from '../protocol/proposer-messages.js';
 
 export interface AcceptorEndpoint {
   readonly id: number;
@@ -19,12 +15,12 @@ export interface AcceptorEndpoint {
   readonly port: number;
 }
 
-interface LinkListener {
+export interface LinkListener {
   onMessage(link: AcceptorLink, message: AcceptorMessage): void;
   onDown(link: AcceptorLink, reason: string): void;
 }
 
-type LinkState = 'down' | 'connecting' | 'up';
+export type LinkState = 'down' | 'connecting' | 'up';
 
 /** Startup parameters naming the timeline (neon's spellings) and who is connecting. */
 export function timelineParameters(
@@ -35,28 +31,16 @@ export function timelineParameters(
   return { ztenantid: tenantId, ztimelineid: timelineId, application_name: applicationName };
 }
 
+function ignoreError(): void {
+  // A drain that fails means the connection is gone; its loss is reported through onDown.
+}
+
 export class AcceptorLink {
-  state: LinkState = 'down';
-  /** Why the link last went down (shown when a quorum cannot be reached). */
-  lastError: string | undefined;
-  /** The last failure was the safekeeper refusing us (an ErrorResponse), not the network. */
-  refused = false;
-  // What the proposer knows in its current term; reset when the connection is lost.
-  greetedTerm: bigint | undefined;
-  vote: VoteResponse | undefined;
-  elected = false;
-  /** Where this acceptor's stream started in this connection, and the next LSN to send. */
-  streamStartLsn: Lsn = 0n;
-  nextLsn: Lsn = 0n;
-  /** flush_lsn acknowledged in the proposer's term: durable there, kept across reconnects. */
-  ackedFlushLsn: Lsn = 0n;
-  /** commit_lsn sent to this acceptor last. */
-  sentCommitLsn: Lsn = 0n;
-  /** commit_lsn the acceptor reported last. */
-  ackedCommitLsn: Lsn = 0n;
-  /** The socket asked for a drain: sending waits for it. */
-  draining = false;
+  private linkState: LinkState = 'down';
+  private lastErrorText: string | undefined;
+  private refusedUs = false;
   private client: WireClient | undefined;
+  /** Counts connections: events of an earlier connection are ignored. */
   private connection = 0;
 
   constructor(
@@ -68,11 +52,22 @@ export class AcceptorLink {
   get name(): string {
     return `safekeeper ${this.endpoint.id}`;
   }
+  get state(): LinkState {
+    return this.linkState;
+  }
+  /** Why the link last went down (shown when a quorum cannot be reached). */
+  get lastError(): string | undefined {
+    return this.lastErrorText;
+  }
+  /** The last failure was the safekeeper refusing us (an ErrorResponse), not the network. */
+  get refused(): boolean {
+    return this.refusedUs;
+  }
 
   /** Connects and starts the push; `first` is sent at once (the greeting). */
   async connect(first: ProposerMessage, timeoutMs: number): Promise<void> {
-    if (this.state !== 'down') return;
-    this.state = 'connecting';
+    if (this.linkState !== 'down') return;
+    this.linkState = 'connecting';
     const connection = ++this.connection;
     try {
       const client = await WireClient.connect({
@@ -89,7 +84,7 @@ export class AcceptorLink {
       client.onClose((error) => this.lost(connection, error ?? new Error('connection closed')));
       client.onCopyData((payload) => this.receive(connection, payload));
       await client.startCopyBoth('START_WAL_PUSH');
-      this.state = 'up';
+      this.linkState = 'up';
       this.send(first);
     } catch (error) {
       this.lost(connection, error);
@@ -111,7 +106,7 @@ export class AcceptorLink {
   /** Sends one message; false when the socket wants a drain before more. */
   send(message: ProposerMessage): boolean {
     const client = this.client;
-    if (client === undefined || this.state !== 'up') return true;
+    if (client === undefined || this.linkState !== 'up') return true;
     return client.sendCopyData(encodeProposerMessage(message));
   }
 
@@ -121,31 +116,27 @@ export class AcceptorLink {
    */
   sendAppend(head: Uint8Array, walParts: readonly Uint8Array[]): boolean {
     const client = this.client;
-    if (client === undefined || this.state !== 'up') return true;
+    if (client === undefined || this.linkState !== 'up') return true;
     return client.sendCopyDataParts([head, ...walParts]);
   }
 
   /** Resolves once the socket drained, or at once when the connection is gone (never rejects). */
   waitForDrain(): Promise<void> {
-    return (this.client?.waitForDrain() ?? Promise.resolve()).catch(() => undefined);
+    return (this.client?.waitForDrain() ?? Promise.resolve()).catch(ignoreError);
   }
 
   private lost(connection: number, error: unknown): void {
-    if (connection !== this.connection || this.state === 'down') return;
+    if (connection !== this.connection || this.linkState === 'down') return;
     this.connection++;
-    this.state = 'down';
+    this.linkState = 'down';
     this.client?.destroy();
     this.client = undefined;
-    this.refused = error instanceof WireServerError;
-    this.lastError = describeError(error);
-    this.greetedTerm = undefined;
-    this.vote = undefined;
-    this.elected = false;
-    this.draining = false;
-    this.listener.onDown(this, this.lastError);
+    this.refusedUs = error instanceof WireServerError;
+    this.lastErrorText = describeError(error);
+    this.listener.onDown(this, this.lastErrorText);
   }
 
-  /** Drops the connection as lost for `reason` (reported to the listener, state reset). */
+  /** Drops the connection as lost for `reason` (reported to the listener). */
   drop(reason: string): void {
     this.lost(this.connection, new Error(reason));
   }
@@ -153,7 +144,7 @@ export class AcceptorLink {
   /** Ends the connection (Terminate) without reporting it as lost. */
   close(): void {
     this.connection++;
-    this.state = 'down';
+    this.linkState = 'down';
     this.client?.close();
     this.client = undefined;
   }

@@ -1,7 +1,8 @@
 // The pure decisions of a walproposer's election: which acceptor's WAL becomes the base of the
 // new term (the donor), the term history the proposer announces, where each acceptor starts
-// receiving WAL (its divergence point from that history), and the commit and truncate LSNs.
-// Table-tested; the proposer (walproposer.ts) only feeds them what the acceptors reported.
+// receiving WAL (its divergence point from that history), the whole plan of a term, and the
+// commit and truncate LSNs. Table-tested; no I/O and no state: the campaign, the settlement
+// and the quorum commit feed them what the acceptors reported.
 import type { Lsn } from '../postgres/lsn.js';
 import type { Term, TermSwitch } from '../protocol/term-history.js';
 import { epochAt, historyUpTo } from '../protocol/term-history.js';
@@ -76,10 +77,16 @@ export function startStreamingAt(
  * counting copies: an acceptor's flush counts only once it reached the new epoch's start.
  */
 export function quorumFlushLsn(flushLsns: readonly Lsn[], quorum: number, epochStartLsn: Lsn): Lsn {
-  const counted = flushLsns
-    .map((lsn) => (lsn >= epochStartLsn ? lsn : 0n))
-    .sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
-  return counted[quorum - 1] ?? 0n;
+  // The highest flush that `quorum` acceptors reached, found without sorting a copy: this runs
+  // on every flush that rises, and there are a handful of acceptors.
+  let best = 0n;
+  for (const candidate of flushLsns) {
+    if (candidate < epochStartLsn || candidate <= best) continue;
+    let holders = 0;
+    for (const lsn of flushLsns) if (lsn >= candidate) holders++;
+    if (holders >= quorum) best = candidate;
+  }
+  return best;
 }
 
 /** The lowest LSN flushed by every acceptor (0 while one has not reported). */
@@ -100,4 +107,58 @@ export function recoveryBoundary(donor: VoteState, truncateLsn: Lsn): Lsn | unde
   for (const lsn of candidates)
     if (lsn !== 0n && lsn < donor.flushLsn && (best === undefined || lsn > best)) best = lsn;
   return best;
+}
+
+/**
+ * The index of the first entry of `history` that is out of order (its term not above the one
+ * before it, or its LSN below), or undefined when the history is ordered.
+ */
+export function findHistoryDisorder(history: readonly TermSwitch[]): number | undefined {
+  for (let index = 1; index < history.length; index++) {
+    const previous = history[index - 1] as TermSwitch;
+    const entry = history[index] as TermSwitch;
+    if (entry.term <= previous.term || entry.lsn < previous.lsn) return index;
+  }
+  return undefined;
+}
+
+/** What a proposer elected by a quorum's votes proposes, and the WAL it must hold for it. */
+export interface TermPlan<T extends VoteState> {
+  /** The most advanced voter: its WAL is the base of the term. */
+  readonly donor: T;
+  /** The highest truncate_lsn reported: WAL that every acceptor flushed in an earlier term. */
+  readonly truncateLsn: Lsn;
+  readonly timelineStartLsn: Lsn;
+  /** Where the term's own WAL starts: the end of the donor's WAL. */
+  readonly epochStartLsn: Lsn;
+  readonly history: readonly TermSwitch[];
+  /**
+   * The lowest LSN the proposer must hold: the lowest streaming start of a voter, or the
+   * record boundary from which the donor's last record is found, whichever is lower.
+   */
+  readonly holdFromLsn: Lsn;
+}
+
+/**
+ * Plans the term `term` from the votes of a quorum; `defaultStartLsn` is where a timeline that
+ * no acceptor has started yet starts.
+ */
+export function planTerm<T extends VoteState>(
+  votes: readonly T[],
+  term: Term,
+  defaultStartLsn: Lsn,
+): TermPlan<T> {
+  const donor = pickDonor(votes);
+  let truncateLsn = 0n;
+  for (const vote of votes) if (vote.truncateLsn > truncateLsn) truncateLsn = vote.truncateLsn;
+  const knownStart = votes.find((vote) => vote.timelineStartLsn !== 0n)?.timelineStartLsn;
+  const timelineStartLsn = knownStart ?? defaultStartLsn;
+  const epochStartLsn = donor.flushLsn === 0n ? timelineStartLsn : donor.flushLsn;
+  const history = proposerHistory(donor, term, epochStartLsn);
+  let holdFromLsn = recoveryBoundary(donor, truncateLsn) ?? epochStartLsn;
+  for (const vote of votes) {
+    const start = startStreamingAt(history, term, vote);
+    if (start < holdFromLsn) holdFromLsn = start;
+  }
+  return { donor, truncateLsn, timelineStartLsn, epochStartLsn, history, holdFromLsn };
 }

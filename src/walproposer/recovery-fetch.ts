@@ -10,6 +10,8 @@ import { RECOVERY_APPLICATION_NAME } from '../protocol/proposer-messages.js';
 import { timelineParameters, type AcceptorEndpoint } from './acceptor-link.js';
 
 const XLOG_DATA_TAG = REPLICATION_TAGS.xLogData.charCodeAt(0);
+/** How long the proposer gives one read of WAL back from a safekeeper. */
+export const RECOVERY_TIMEOUT_MS = 60_000;
 
 export async function fetchWal(
   endpoint: AcceptorEndpoint,

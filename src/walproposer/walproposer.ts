@@ -1,35 +1,28 @@
 // A walproposer: connects to every safekeeper of a timeline, campaigns for a term above every
-// acceptor's, is elected by a majority, takes the most advanced acceptor's WAL as the base of its
-// term (reading the part it needs back from that acceptor), brings every acceptor to that base
-// from its divergence point, then streams new WAL. commit_lsn is the highest LSN flushed by a
-// quorum in this term, truncate_lsn the lowest flushed by all. Acceptors that drop out are
-// reconnected and caught up. The election steps are in election.ts; this file drives them.
+// acceptor's, is elected by a majority, brings every acceptor to its term's base, then streams
+// new WAL. This file is the public face and the wiring of its parts: connections
+// (link-supervisor.ts), campaign.ts, term-settlement.ts and catch-up.ts, streaming and commit
+// (wal-streamer.ts), the callers' waits (proposer-waiters.ts). It holds no per-acceptor state.
+import { AssertionError } from '../common/assert.js';
 import { AppError } from '../common/errors.js';
 import { generateHexId, type TenantId, type TimelineId } from '../common/hex-id.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
-import { WalDecoder } from '../postgres/wal/wal-decoder.js';
-import type { TermSwitch } from '../protocol/term-history.js';
+import { PG_TIMELINE_ID } from '../postgres/segment-name.js';
 import {
-  MAX_APPEND_WAL_BYTES,
   PROPOSER_PROTOCOL_VERSION,
   type AcceptorMessage,
-  type AppendResponse,
   type VoteResponse,
 } from '../protocol/proposer-messages.js';
-import { encodeAppendRequestHead } from '../protocol/proposer-codec.js';
-import { AcceptorLink, timelineParameters, type AcceptorEndpoint } from './acceptor-link.js';
-import {
-  minFlushLsn,
-  pickDonor,
-  proposerHistory,
-  quorumFlushLsn,
-  quorumOf,
-  recoveryBoundary,
-  startStreamingAt,
-} from './election.js';
-import { fetchWal } from './recovery-fetch.js';
-import { WalBuffer } from './wal-buffer.js';
-import { PG_TIMELINE_ID } from '../postgres/segment-name.js';
+import { timelineParameters, type AcceptorEndpoint, type AcceptorLink } from './acceptor-link.js';
+import { Campaign } from './campaign.js';
+import { CatchUp } from './catch-up.js';
+import { quorumOf } from './election.js';
+import { LinkSupervisor } from './link-supervisor.js';
+import { ProposerWaiters } from './proposer-waiters.js';
+import { settleTerm, type Election } from './term-settlement.js';
+import { WalStreamer } from './wal-streamer.js';
+
+export type { Election } from './term-settlement.js';
 
 export interface WalProposerOptions {
   readonly tenantId: TenantId;
@@ -41,106 +34,98 @@ export interface WalProposerOptions {
   readonly onEvent?: (message: string) => void;
 }
 
-/** What the election settled: where this term's WAL starts and the record before it. */
-export interface Election {
-  readonly term: bigint;
-  readonly epochStartLsn: Lsn;
-  readonly prevRecordLsn: Lsn;
-  readonly timelineStartLsn: Lsn;
-}
-
-const CONNECT_TIMEOUT_MS = 2_000;
-const RECONNECT_DELAY_MS = 250;
-/** WAL sent to one acceptor and not yet flushed there: no more is sent past this (one append over at most). */
-const MAX_INFLIGHT_BYTES = 16n * 1024n * 1024n;
-/** Campaigns restarted because another proposer held a higher term, at most. */
-const MAX_CAMPAIGNS = 16;
-const RECOVERY_TIMEOUT_MS = 60_000;
 const PG_VERSION_15 = 150_000;
 
-type Phase = 'campaign' | 'electing' | 'elected' | 'failed' | 'closed';
+/** The proposer's term once elected: what was settled and the parts that carry it on. */
+interface ElectedTerm {
+  readonly election: Election;
+  readonly streamer: WalStreamer;
+  readonly catchUp: CatchUp;
+}
 
 export class WalProposer {
-  private readonly links: AcceptorLink[];
+  private readonly supervisor: LinkSupervisor;
+  private readonly links: readonly AcceptorLink[];
   private readonly quorum: number;
   private readonly proposerId = generateHexId();
-  private phase: Phase = 'campaign';
-  private term = 0n;
-  private campaigns = 0;
-  private history: TermSwitch[] = [];
-  private epochStartLsn = 0n;
-  private buffer: WalBuffer | undefined;
-  private commit = 0n;
-  private truncate = 0n;
+  private readonly campaign: Campaign;
+  private readonly waiters = new ProposerWaiters();
+  private readonly wake = (): void => this.waiters.wake();
+  private lifecycle: 'running' | 'failed' | 'closed' = 'running';
   private failure: AppError | undefined;
-  private readonly waiters = new Set<() => void>();
-  private readonly reconnectTimers = new Set<NodeJS.Timeout>();
-  private election: Election | undefined;
-  /** An announcement of the new commit_lsn to idle acceptors is scheduled. */
-  private commitAnnouncePending = false;
-  private lastAppendHead:
-    | {
-        readonly beginLsn: Lsn;
-        readonly walLength: number;
-        readonly commitLsn: Lsn;
-        readonly truncateLsn: Lsn;
-        readonly bytes: Uint8Array;
-      }
-    | undefined;
+  private elected: ElectedTerm | undefined;
 
   constructor(private readonly options: WalProposerOptions) {
-    const parameters = timelineParameters(options.tenantId, options.timelineId, 'walproposer');
-    this.links = options.safekeepers.map(
-      (endpoint) =>
-        new AcceptorLink(endpoint, parameters, {
-          onMessage: (link, message) => this.onMessage(link, message),
-          onDown: (link, reason) => this.onDown(link, reason),
-        }),
+    this.quorum = quorumOf(options.safekeepers.length);
+    this.supervisor = new LinkSupervisor(
+      options.safekeepers,
+      timelineParameters(options.tenantId, options.timelineId, 'walproposer'),
+      {
+        tag: 'greeting',
+        protocolVersion: PROPOSER_PROTOCOL_VERSION,
+        pgVersion: PG_VERSION_15,
+        proposerId: this.proposerId,
+        systemId: options.systemId,
+        timelineId: options.timelineId,
+        tenantId: options.tenantId,
+        pgTimeline: PG_TIMELINE_ID,
+        walSegSize: options.segmentSizeBytes,
+      },
+      this.quorum,
+      {
+        onMessage: (index, message) => this.onMessage(index, message),
+        onDown: (index, reason) => this.onDown(index, reason),
+      },
     );
-    this.quorum = quorumOf(this.links.length);
+    this.links = this.supervisor.links;
+    this.campaign = new Campaign(this.links, this.quorum, {
+      onQuorumVoted: () => void this.settle(),
+      onLateVote: (index, vote) => this.admitLate(index, vote),
+      onEvent: options.onEvent,
+    });
   }
 
   get commitLsn(): Lsn {
-    return this.commit;
+    return this.elected?.streamer.commitLsn ?? 0n;
   }
+
   /** Connects to every acceptor and resolves once elected, or rejects at the deadline. */
   async elect(deadlineMs: number): Promise<Election> {
-    for (const link of this.links) void this.connect(link);
-    await this.waitUntil(
-      () => this.election !== undefined,
+    this.supervisor.connectAll();
+    await this.waiters.until(
+      () => this.elected !== undefined,
       deadlineMs,
       () => this.timeoutError('no quorum of safekeepers elected this proposer'),
     );
-    return this.election as Election;
+    return (this.elected as ElectedTerm).election;
   }
 
   /** Adds WAL (whole records, continuing the election's epochStartLsn) and streams it. */
   append(bytes: Uint8Array): void {
-    const buffer = this.requireElected();
-    buffer.append(bytes);
-    for (const link of this.links) this.pump(link);
+    this.requireElected().streamer.append(bytes);
   }
 
   /** Waits until no more than `maxBytes` of appended WAL is uncommitted. */
   async waitForRoom(maxBytes: number, deadlineMs: number): Promise<void> {
-    const buffer = this.requireElected();
+    const { streamer, election } = this.requireElected();
+    const maxUncommitted = BigInt(maxBytes);
     // Until this term commits anything, its WAL counts from where the term started.
     const committed = (): Lsn =>
-      this.commit > this.epochStartLsn ? this.commit : this.epochStartLsn;
-    await this.waitUntil(
-      () => buffer.endLsn - committed() <= BigInt(maxBytes),
+      streamer.commitLsn > election.epochStartLsn ? streamer.commitLsn : election.epochStartLsn;
+    await this.waiters.until(
+      () => streamer.endLsn - committed() <= maxUncommitted,
       deadlineMs,
       () => this.timeoutError(`WAL beyond ${formatLsn(committed())} is not committed by a quorum`),
     );
   }
 
   async waitForCommit(lsn: Lsn, deadlineMs: number): Promise<void> {
-    await this.waitUntil(
-      () => this.commit >= lsn,
+    await this.waiters.until(
+      () => this.commitLsn >= lsn,
       deadlineMs,
       () =>
         this.timeoutError(
-          `WAL up to ${formatLsn(lsn)} is not committed by a quorum (committed up to ${formatLsn(this.commit)})`,
+          `WAL up to ${formatLsn(lsn)} is not committed by a quorum (committed up to ${formatLsn(this.commitLsn)})`,
         ),
     );
   }
@@ -150,412 +135,37 @@ export class WalProposer {
    * AppendRequest) and waits, up to `deadlineMs`, for each of them to answer.
    */
   async announceCommit(deadlineMs: number): Promise<void> {
-    const target = this.commit;
+    const streamer = this.elected?.streamer;
+    // Not elected: no acceptor was sent anything to acknowledge.
+    if (streamer === undefined) return;
+    const target = streamer.commitLsn;
     // Connected acceptors still being admitted or caught up are waited for too.
-    const pending = this.links.filter((link) => link.state === 'up');
-    for (const link of pending) if (this.isIdle(link)) this.sendAppend(link, link.nextLsn, [], 0);
-    await this.waitUntil(
-      () => pending.every((link) => link.state !== 'up' || link.ackedCommitLsn >= target),
-      deadlineMs,
-      () => undefined,
-    ).catch(() => undefined);
+    const pending = streamer.announceCommit();
+    await this.waiters
+      .until(
+        () => streamer.hasAcknowledged(pending, target),
+        deadlineMs,
+        () => undefined,
+      )
+      .catch(() => undefined);
   }
 
   /** Ends every connection and stops reconnecting. */
   close(): void {
-    this.phase = 'closed';
-    for (const timer of this.reconnectTimers) clearTimeout(timer);
-    this.reconnectTimers.clear();
-    for (const link of this.links) link.close();
-    this.wake();
-  }
-
-  private requireElected(): WalBuffer {
-    if (this.failure !== undefined) throw this.failure;
-    if (this.buffer === undefined || this.phase !== 'elected')
-      throw new AppError('wrong-state', 'the walproposer is not elected');
-    return this.buffer;
-  }
-
-  private async connect(link: AcceptorLink): Promise<void> {
-    if (this.phase === 'closed' || this.phase === 'failed') return;
-    await link.connect(
-      {
-        tag: 'greeting',
-        protocolVersion: PROPOSER_PROTOCOL_VERSION,
-        pgVersion: PG_VERSION_15,
-        proposerId: this.proposerId,
-        systemId: this.options.systemId,
-        timelineId: this.options.timelineId,
-        tenantId: this.options.tenantId,
-        pgTimeline: PG_TIMELINE_ID,
-        walSegSize: this.options.segmentSizeBytes,
-      },
-      CONNECT_TIMEOUT_MS,
-    );
-  }
-
-  private onDown(link: AcceptorLink, reason: string): void {
-    if (this.phase === 'closed' || this.phase === 'failed') return;
-    this.options.onEvent?.(`${link.name} is down: ${reason}`);
-    // Safekeepers that answer with an error (a different system id, a broken timeline) will
-    // keep doing so: when too many refuse for a quorum to exist, say so now, not at the timeout.
-    const refusing = this.links.filter((l) => l.state === 'down' && l.refused);
-    if (refusing.length > this.links.length - this.quorum) {
-      this.fail(
-        new AppError(
-          'wrong-state',
-          `no quorum is possible: ${refusing.map((l) => `${l.name} refused: ${l.lastError ?? ''}`).join('; ')}`,
-        ),
-      );
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.reconnectTimers.delete(timer);
-      void this.connect(link);
-    }, RECONNECT_DELAY_MS);
-    this.reconnectTimers.add(timer);
-    this.wake();
-  }
-
-  private onMessage(link: AcceptorLink, message: AcceptorMessage): void {
-    if (this.phase === 'closed' || this.phase === 'failed') return;
-    try {
-      switch (message.tag) {
-        case 'greeting':
-          link.greetedTerm = message.term;
-          this.onGreeted(link);
-          return;
-        case 'vote':
-          this.onVote(link, message);
-          return;
-        case 'append':
-          this.onAppendResponse(link, message);
-          return;
-      }
-    } catch (error) {
-      this.fail(error instanceof AppError ? error : new AppError('internal', String(error)));
-    }
-  }
-
-  private onGreeted(link: AcceptorLink): void {
-    if (this.phase !== 'campaign' || this.term !== 0n) {
-      if (this.term !== 0n) link.send({ tag: 'vote', term: this.term });
-      return;
-    }
-    let greeted = 0;
-    let highestTerm = 0n;
-    for (const other of this.links) {
-      if (other.greetedTerm === undefined) continue;
-      greeted++;
-      if (other.greetedTerm > highestTerm) highestTerm = other.greetedTerm;
-    }
-    if (greeted >= this.quorum) this.startCampaign(highestTerm + 1n);
-  }
-
-  private startCampaign(term: bigint): void {
-    if (++this.campaigns > MAX_CAMPAIGNS)
-      throw new AppError(
-        'wrong-state',
-        `gave up after ${MAX_CAMPAIGNS} campaigns: another proposer keeps raising the term`,
-      );
-    this.term = term;
-    // Votes of an earlier campaign do not count for this one.
-    for (const link of this.links) link.vote = undefined;
-    this.options.onEvent?.(`campaigning for term ${term}`);
-    for (const link of this.links)
-      if (link.greetedTerm !== undefined) link.send({ tag: 'vote', term });
-  }
-
-  private onVote(link: AcceptorLink, vote: VoteResponse): void {
-    if (vote.term > this.term) {
-      if (this.phase !== 'campaign')
-        throw new AppError(
-          'wrong-state',
-          `${link.name} is in term ${vote.term}: a newer proposer took over term ${this.term}`,
-        );
-      this.startCampaign(vote.term + 1n);
-      return;
-    }
-    // An answer to an earlier campaign's request counts for nothing.
-    if (vote.term < this.term) return;
-    // Our term, not granted now: the vote was given to us before this connection (a reconnect).
-    const ours = vote.voteGiven || this.phase !== 'campaign';
-    if (!ours) {
-      if (this.phase === 'campaign') this.startCampaign(this.term + 1n);
-      return;
-    }
-    link.vote = vote;
-    if (this.phase === 'campaign') {
-      if (this.voters().length >= this.quorum) void this.becomeElected();
-      return;
-    }
-    if (this.phase === 'elected')
-      this.admitLate(link, vote).catch((error: unknown) => {
-        // The term goes on without this acceptor; it is tried again when it reconnects.
-        this.options.onEvent?.(`could not catch up ${link.name}: ${String(error)}`);
-        link.drop('could not be caught up');
-      });
-    // While electing, the vote is kept on the link and admitted once the election settles.
-  }
-
-  private async becomeElected(): Promise<void> {
-    this.phase = 'electing';
-    try {
-      const voters = this.voters();
-      const votes = voters.map((link) => link.vote as VoteResponse);
-      const donorVote = pickDonor(votes);
-      const donor = voters.find((link) => link.vote === donorVote) as AcceptorLink;
-      this.truncate = votes.reduce((max, v) => (v.truncateLsn > max ? v.truncateLsn : max), 0n);
-      const knownStart = votes.map((v) => v.timelineStartLsn).find((lsn) => lsn !== 0n);
-      const timelineStartLsn = knownStart ?? BigInt(this.options.segmentSizeBytes);
-      this.epochStartLsn = donorVote.flushLsn === 0n ? timelineStartLsn : donorVote.flushLsn;
-      this.history = proposerHistory(donorVote, this.term, this.epochStartLsn);
-      const starts = votes.map((vote) => startStreamingAt(this.history, this.term, vote));
-      const boundary = recoveryBoundary(donorVote, this.truncate) ?? this.epochStartLsn;
-      const fetchFrom = starts.reduce((min, lsn) => (lsn < min ? lsn : min), boundary);
-      this.buffer = new WalBuffer(fetchFrom);
-      let prevRecordLsn = 0n;
-      if (fetchFrom < this.epochStartLsn) {
-        this.options.onEvent?.(
-          `reading ${formatLsn(fetchFrom)}..${formatLsn(this.epochStartLsn)} from ${donor.name}`,
-        );
-        const bytes = await fetchWal(
-          donor.endpoint,
-          this.options,
-          fetchFrom,
-          this.epochStartLsn,
-          RECOVERY_TIMEOUT_MS,
-        );
-        prevRecordLsn = this.lastRecordStart(fetchFrom, bytes);
-        this.buffer.append(bytes);
-      }
-      // Closed or failed while reading the donor's WAL.
-      if ((this.phase as Phase) !== 'electing') return;
-      this.phase = 'elected';
-      this.election = {
-        term: this.term,
-        epochStartLsn: this.epochStartLsn,
-        prevRecordLsn,
-        timelineStartLsn,
-      };
-      this.options.onEvent?.(
-        `elected in term ${this.term}; WAL continues at ${formatLsn(this.epochStartLsn)}`,
-      );
-      for (const link of this.voters()) await this.admitLate(link, link.vote as VoteResponse);
-      this.wake();
-    } catch (error) {
-      this.fail(
-        error instanceof AppError
-          ? error
-          : new AppError('internal', String(error), { cause: error }),
-      );
-    }
-  }
-
-  /** The connected acceptors that voted for this campaign's term. */
-  private voters(): AcceptorLink[] {
-    return this.links.filter((link) => link.vote !== undefined && link.state === 'up');
-  }
-
-  /** The start of the last record in `bytes` (WAL from the record boundary `fromLsn`). */
-  private lastRecordStart(fromLsn: Lsn, bytes: Uint8Array): Lsn {
-    const decoder = new WalDecoder({
-      startLsn: fromLsn,
-      segmentSizeBytes: this.options.segmentSizeBytes,
-      systemId: this.options.systemId,
-    });
-    decoder.feed(bytes);
-    let last: Lsn | undefined;
-    for (let record = decoder.next(); record !== undefined; record = decoder.next())
-      last = record.startLsn;
-    if (last === undefined || decoder.decodedLsn !== fromLsn + BigInt(bytes.length))
-      throw new AppError(
-        'integrity',
-        `the donor's WAL ${formatLsn(fromLsn)}..${formatLsn(fromLsn + BigInt(bytes.length))} does not end on a record boundary`,
-      );
-    return last;
-  }
-
-  /** Brings one voter into the term: ProposerElected at its divergence point, then streaming. */
-  private async admitLate(link: AcceptorLink, vote: VoteResponse): Promise<void> {
-    if (!isAwaitingAdmission(link, vote)) return;
-    const buffer = this.buffer as WalBuffer;
-    const start = startStreamingAt(this.history, this.term, vote);
-    if (start < buffer.startLsn) await this.fetchBefore(start);
-    // The link may have dropped (or been admitted) while WAL was being read.
-    if (!isAwaitingAdmission(link, vote)) return;
-    link.send({
-      tag: 'elected',
-      term: this.term,
-      startStreamingAt: start,
-      termHistory: this.history,
-      timelineStartLsn: this.election?.timelineStartLsn ?? 0n,
-    });
-    link.elected = true;
-    link.streamStartLsn = start;
-    link.nextLsn = start;
-    if (start < this.epochStartLsn)
-      this.options.onEvent?.(`catching up ${link.name} from ${formatLsn(start)}`);
-    this.pump(link);
-  }
-
-  /** WAL below what we hold, read back from an acceptor that flushed it in this term. */
-  private async fetchBefore(lsn: Lsn): Promise<void> {
-    const buffer = this.buffer as WalBuffer;
-    const holders = this.links.filter(
-      (l) => l.state === 'up' && l.ackedFlushLsn >= buffer.startLsn,
-    );
-    for (const holder of holders) {
-      try {
-        const end = buffer.startLsn;
-        if (lsn >= end) return;
-        buffer.prepend(
-          lsn,
-          await fetchWal(holder.endpoint, this.options, lsn, end, RECOVERY_TIMEOUT_MS),
-        );
-        return;
-      } catch (error) {
-        this.options.onEvent?.(`could not read WAL from ${holder.name}: ${String(error)}`);
-      }
-    }
-    throw new AppError(
-      'unavailable',
-      `no safekeeper could provide WAL from ${formatLsn(lsn)} to catch up a peer`,
-    );
-  }
-
-  private onAppendResponse(link: AcceptorLink, response: AppendResponse): void {
-    if (response.term > this.term)
-      throw new AppError(
-        'wrong-state',
-        `${link.name} is in term ${response.term}: a newer proposer took over term ${this.term}`,
-      );
-    if (!link.elected) return;
-    const commitAcknowledged = response.commitLsn > link.ackedCommitLsn;
-    if (commitAcknowledged) link.ackedCommitLsn = response.commitLsn;
-    // commit_lsn and truncate_lsn depend only on the flushes: nothing to redo unless one rose
-    // (advance() wakes the waiters when commit_lsn moves).
-    if (response.flushLsn > link.ackedFlushLsn) {
-      link.ackedFlushLsn = response.flushLsn;
-      this.advance();
-    }
-    this.pump(link);
-    // announceCommit() waits for acceptors to acknowledge the commit.
-    if (commitAcknowledged) this.wake();
-  }
-
-  /** Recomputes commit_lsn and truncate_lsn; a new commit goes to idle acceptors at once. */
-  private advance(): void {
-    const flushes = this.links.map((l) => l.ackedFlushLsn);
-    const truncate = minFlushLsn(flushes);
-    if (truncate > this.truncate) {
-      this.truncate = truncate;
-      this.buffer?.dropBefore(truncate);
-    }
-    const commit = quorumFlushLsn(flushes, this.quorum, this.epochStartLsn);
-    if (commit <= this.commit) return;
-    this.commit = commit;
-    // Whoever waits for this commit runs first; then acceptors that were sent no WAL since
-    // (which would carry it) learn it from an empty append.
-    this.wake();
-    if (this.commitAnnouncePending) return;
-    this.commitAnnouncePending = true;
-    setImmediate(() => {
-      this.commitAnnouncePending = false;
-      for (const link of this.links)
-        if (this.isIdle(link) && link.sentCommitLsn < this.commit)
-          this.sendAppend(link, link.nextLsn, [], 0);
-    });
-  }
-
-  /** Elected, connected and sent all WAL held: only an empty append can carry commit_lsn. */
-  private isIdle(link: AcceptorLink): boolean {
-    return link.elected && link.state === 'up' && link.nextLsn === this.buffer?.endLsn;
-  }
-
-  /** Sends this acceptor what it lacks, within its in-flight window. */
-  private pump(link: AcceptorLink): void {
-    const buffer = this.buffer;
-    if (buffer === undefined || !link.elected || link.state !== 'up' || link.draining) return;
-    const acked =
-      link.ackedFlushLsn > link.streamStartLsn ? link.ackedFlushLsn : link.streamStartLsn;
-    while (link.nextLsn < buffer.endLsn) {
-      if (link.nextLsn - acked >= MAX_INFLIGHT_BYTES) return;
-      const walLength = Math.min(MAX_APPEND_WAL_BYTES, Number(buffer.endLsn - link.nextLsn));
-      const walParts = buffer.slice(link.nextLsn, walLength);
-      const flowing = this.sendAppend(link, link.nextLsn, walParts, walLength);
-      link.nextLsn += BigInt(walLength);
-      if (!flowing) {
-        link.draining = true;
-        void link.waitForDrain().then(() => {
-          link.draining = false;
-          this.pump(link);
-        });
-        return;
-      }
-    }
-  }
-
-  private sendAppend(
-    link: AcceptorLink,
-    beginLsn: Lsn,
-    walParts: readonly Uint8Array[],
-    walLength: number,
-  ): boolean {
-    link.sentCommitLsn = this.commit;
-    return link.sendAppend(this.appendHead(beginLsn, walLength), walParts);
-  }
-
-  /**
-   * The encoded tag and header of an AppendRequest: acceptors streaming in step are sent the
-   * same slice with the same commit and truncate LSNs, so the last one is kept for them (the
-   * term and its epoch start do not change once elected).
-   */
-  private appendHead(beginLsn: Lsn, walLength: number): Uint8Array {
-    const last = this.lastAppendHead;
-    if (
-      last?.beginLsn === beginLsn &&
-      last.walLength === walLength &&
-      last.commitLsn === this.commit &&
-      last.truncateLsn === this.truncate
-    )
-      return last.bytes;
-    const header = {
-      term: this.term,
-      epochStartLsn: this.epochStartLsn,
-      beginLsn,
-      endLsn: beginLsn + BigInt(walLength),
-      commitLsn: this.commit,
-      truncateLsn: this.truncate,
-      proposerId: this.proposerId,
-    };
-    const bytes = encodeAppendRequestHead(header, walLength);
-    this.lastAppendHead = {
-      beginLsn,
-      walLength,
-      commitLsn: this.commit,
-      truncateLsn: this.truncate,
-      bytes,
-    };
-    return bytes;
-  }
-
-  private fail(error: AppError): void {
-    if (this.failure !== undefined) return;
-    this.failure = error;
-    this.phase = 'failed';
-    for (const link of this.links) link.close();
-    this.wake();
+    this.lifecycle = 'closed';
+    this.supervisor.stop();
+    this.waiters.close();
   }
 
   /** A timed-out error naming what did not happen and the state of every acceptor. */
   timeoutError(what: string): AppError {
+    const streamer = this.elected?.streamer;
     const details = this.links
-      .map(
-        (link) =>
-          `${link.name}: ${link.state === 'up' ? (link.elected ? `flushed ${formatLsn(link.ackedFlushLsn)}` : 'connected') : (link.lastError ?? 'not connected')}`,
-      )
+      .map((link, index) => {
+        if (link.state !== 'up') return `${link.name}: ${link.lastError ?? 'not connected'}`;
+        if (streamer?.streamOf(index).isAdmitted !== true) return `${link.name}: connected`;
+        return `${link.name}: flushed ${formatLsn(streamer.acknowledgedFlushLsn(index))}`;
+      })
       .join('; ');
     return new AppError(
       'timed-out',
@@ -563,39 +173,119 @@ export class WalProposer {
     );
   }
 
-  private wake(): void {
-    for (const waiter of [...this.waiters]) waiter();
+  private requireElected(): ElectedTerm {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.elected === undefined || this.lifecycle !== 'running')
+      throw new AppError('wrong-state', 'the walproposer is not elected');
+    return this.elected;
   }
 
-  /** Resolves when `done()` holds; rejects on failure, on close, or at the deadline. */
-  private waitUntil(
-    done: () => boolean,
-    deadlineMs: number,
-    timeoutError: () => AppError | undefined,
-  ): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const check = (): void => {
-        if (this.failure !== undefined) finish(this.failure);
-        else if (done()) finish(undefined);
-        else if (this.phase === 'closed')
-          finish(new AppError('wrong-state', 'the walproposer was closed'));
-      };
-      const timer = setTimeout(
-        () => finish(timeoutError() ?? new AppError('timed-out', 'timed out')),
-        Math.max(0, deadlineMs - Date.now()),
+  private onMessage(index: number, message: AcceptorMessage): void {
+    if (this.lifecycle !== 'running') return;
+    try {
+      switch (message.tag) {
+        case 'greeting':
+          this.campaign.onGreeting(index, message.term);
+          return;
+        case 'vote':
+          this.campaign.onVote(index, message);
+          return;
+        case 'append':
+          // Before the election no AppendRequest went out that this could answer.
+          this.elected?.streamer.onAppendResponse(index, message);
+          return;
+      }
+    } catch (error) {
+      this.fail(asAppError(error));
+    }
+  }
+
+  private onDown(index: number, reason: string): void {
+    // What the term knew of this connection is void, whatever happens next.
+    this.campaign.forget(index);
+    this.elected?.streamer.detach(index);
+    if (this.lifecycle !== 'running') return;
+    this.options.onEvent?.(`${(this.links[index] as AcceptorLink).name} is down: ${reason}`);
+    const impossible = this.supervisor.afterLoss(index);
+    if (impossible !== undefined) {
+      this.fail(impossible);
+      return;
+    }
+    this.waiters.wake();
+  }
+
+  /** The campaign is won: settle the term, then admit every voter. */
+  private async settle(): Promise<void> {
+    try {
+      const voters = this.campaign.voterIndices().map((index) => {
+        const link = this.links[index] as AcceptorLink;
+        const vote = this.campaign.voteOf(index) as VoteResponse;
+        return { name: link.name, endpoint: link.endpoint, vote };
+      });
+      const settled = await settleTerm(voters, this.campaign.term, this.options);
+      // Closed or failed while reading the donor's WAL.
+      if (this.lifecycle !== 'running') return;
+      const { election, buffer } = settled;
+      const streamer = new WalStreamer(
+        this.links,
+        buffer,
+        {
+          ...election,
+          proposerId: this.proposerId,
+          truncateLsn: settled.truncateLsn,
+          quorum: this.quorum,
+        },
+        this.wake,
       );
-      const finish = (error: AppError | undefined): void => {
-        clearTimeout(timer);
-        this.waiters.delete(check);
-        if (error === undefined) resolve();
-        else reject(error);
-      };
-      this.waiters.add(check);
-      check();
+      const catchUp = new CatchUp(
+        this.links,
+        { ...election, history: settled.history },
+        buffer,
+        streamer,
+        {
+          ids: this.options,
+          voteOf: (index) => this.campaign.voteOf(index),
+          onEvent: this.options.onEvent,
+        },
+      );
+      this.elected = { election, streamer, catchUp };
+      this.options.onEvent?.(
+        `elected in term ${election.term}; WAL continues at ${formatLsn(election.epochStartLsn)}`,
+      );
+      for (const index of this.campaign.voterIndices())
+        await catchUp.admit(index, this.campaign.voteOf(index) as VoteResponse);
+      this.waiters.wake();
+    } catch (error) {
+      this.fail(asAppError(error));
+    }
+  }
+
+  /** A vote for our term after the campaign: a reconnected acceptor is caught up. */
+  private admitLate(index: number, vote: VoteResponse): void {
+    // While the term settles, the vote stays with the campaign; the settlement admits it.
+    const elected = this.elected;
+    if (elected === undefined) return;
+    elected.catchUp.admit(index, vote).catch((error: unknown) => {
+      // A broken invariant is not a lagging peer: it fails the proposer.
+      if (error instanceof AssertionError) return this.fail(asAppError(error));
+      // The term goes on without this acceptor; it is tried again when it reconnects.
+      const link = this.links[index] as AcceptorLink;
+      this.options.onEvent?.(`could not catch up ${link.name}: ${String(error)}`);
+      link.drop('could not be caught up');
     });
+  }
+
+  private fail(error: AppError): void {
+    if (this.failure !== undefined) return;
+    this.failure = error;
+    this.lifecycle = 'failed';
+    this.supervisor.stop();
+    this.waiters.fail(error);
   }
 }
 
-function isAwaitingAdmission(link: AcceptorLink, vote: VoteResponse): boolean {
-  return link.state === 'up' && link.vote === vote && !link.elected;
+function asAppError(error: unknown): AppError {
+  return error instanceof AppError
+    ? error
+    : new AppError('internal', String(error), { cause: error });
 }

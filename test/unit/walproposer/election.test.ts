@@ -1,11 +1,14 @@
 // The walproposer's election decisions as tables: donor choice by (last log term, flush_lsn),
 // the announced history, each acceptor's streaming start (its divergence point), quorum commit
-// (earlier terms' WAL is not committed by counting copies) and the recovery boundary.
+// (earlier terms' WAL is not committed by counting copies, checked against a sorting reference),
+// the recovery boundary, the history order check and the whole plan of a term.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { TermSwitch } from '../../../src/protocol/term-history.js';
 import {
+  findHistoryDisorder,
   minFlushLsn,
+  planTerm,
   pickDonor,
   proposerHistory,
   quorumFlushLsn,
@@ -99,4 +102,77 @@ test('the recovery boundary is the highest known record boundary below the donor
   assert.equal(recoveryBoundary(vote(800, h([1, 100], [2, 800])), 0n), 100n);
   assert.equal(recoveryBoundary(vote(100, h([1, 100])), 0n), undefined);
   assert.equal(recoveryBoundary(vote(0, []), 0n), undefined);
+});
+
+/** The quorum commit as first written: the quorum-th highest of the counted flushes. */
+function sortedQuorumFlush(flushLsns: readonly bigint[], quorum: number, epochStartLsn: bigint) {
+  const counted = flushLsns
+    .map((lsn) => (lsn >= epochStartLsn ? lsn : 0n))
+    .sort((a, b) => (a > b ? -1 : a < b ? 1 : 0));
+  return counted[quorum - 1] ?? 0n;
+}
+
+test('the quorum flush agrees with taking the quorum-th of the sorted flushes', () => {
+  // A fixed pseudo-random sequence: few distinct values, so that ties and zeros are common.
+  let seed = 12345;
+  const next = (bound: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % bound;
+  };
+  for (let round = 0; round < 2000; round++) {
+    const count = 1 + next(7);
+    const flushes = Array.from({ length: count }, () => BigInt(next(6) * 100));
+    const quorum = 1 + next(count + 1);
+    const epochStartLsn = BigInt(next(5) * 100);
+    assert.equal(
+      quorumFlushLsn(flushes, quorum, epochStartLsn),
+      sortedQuorumFlush(flushes, quorum, epochStartLsn),
+      `flushes ${flushes.join(',')}, quorum ${quorum}, epoch start ${epochStartLsn}`,
+    );
+  }
+});
+
+test('a history is ordered when terms strictly rise and LSNs do not fall', () => {
+  const cases: { history: TermSwitch[]; disorder: number | undefined }[] = [
+    { history: h(), disorder: undefined },
+    { history: h([1, 100]), disorder: undefined },
+    { history: h([1, 100], [2, 100], [5, 900]), disorder: undefined },
+    { history: h([1, 100], [1, 200]), disorder: 1 },
+    { history: h([2, 100], [1, 200]), disorder: 1 },
+    { history: h([1, 100], [2, 300], [3, 200]), disorder: 2 },
+  ];
+  for (const { history, disorder } of cases)
+    assert.equal(
+      findHistoryDisorder(history),
+      disorder,
+      JSON.stringify(history, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
+    );
+});
+
+test('a term is planned on the donor, from the lowest LSN a voter or the recovery needs', () => {
+  // Three voters: the donor (term 2 up to 800), one lagging in term 2, one with term-3 WAL
+  // of a proposer that did not win (diverging at 600).
+  const donor = vote(800, h([1, 100], [2, 500]), 300);
+  const lagging = vote(650, h([1, 100], [2, 500]), 200);
+  const diverged = vote(700, h([1, 100], [2, 500], [3, 600]), 250);
+  const plan = planTerm([lagging, donor, diverged], 4n, 16n);
+  assert.equal(plan.donor, diverged, 'the highest last log term wins');
+  assert.equal(plan.epochStartLsn, 700n);
+  assert.deepEqual(plan.history, h([1, 100], [2, 500], [3, 600], [4, 700]));
+  assert.equal(plan.truncateLsn, 300n);
+  assert.equal(plan.timelineStartLsn, 100n);
+  // Streaming starts: lagging 650, donor 600 (its term 2 ends there for us), diverged 700;
+  // the recovery boundary is term 3's start, 600.
+  assert.equal(plan.holdFromLsn, 600n);
+
+  const fresh = planTerm([vote(0, [], 0, 0), vote(0, [], 0, 0)], 1n, 16_777_216n);
+  assert.equal(fresh.timelineStartLsn, 16_777_216n, 'a new timeline starts at the default');
+  assert.equal(fresh.epochStartLsn, 16_777_216n);
+  assert.deepEqual(fresh.history, h([1, 16_777_216]));
+  assert.equal(fresh.holdFromLsn, 16_777_216n, 'nothing to read back');
+
+  // An acceptor that lost everything is caught up from the start of the history.
+  const wiped = planTerm([vote(900, h([1, 100]), 400), vote(0, [], 0, 0)], 2n, 16n);
+  assert.equal(wiped.epochStartLsn, 900n);
+  assert.equal(wiped.holdFromLsn, 100n);
 });
