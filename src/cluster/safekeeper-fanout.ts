@@ -75,14 +75,14 @@ async function askOne<T>(
       id,
       state: 'not-responding',
       paused: true,
-      error: { code: 'timed-out', message: `safekeeper ${id} is paused (SIGSTOP)` },
+      error: { code: 'timed-out', message: `safekeeper ${id}: paused (SIGSTOP)` },
     };
   if (process === 'down')
     return {
       id,
       state: 'down',
       paused: false,
-      error: { code: 'unavailable', message: `safekeeper ${id} is not running` },
+      error: { code: 'unavailable', message: `safekeeper ${id}: not running` },
     };
   try {
     return {
@@ -115,7 +115,8 @@ export function askSafekeepers<T>(
   );
 }
 
-function failureLabel(answer: SafekeeperAnswer<unknown>): string {
+/** What went wrong with one answer, without the "safekeeper N: " its messages start with. */
+export function failureLabel(answer: SafekeeperAnswer<unknown>): string {
   if (answer.paused) return 'paused';
   if (answer.state === 'down') return 'down';
   if (answer.state === 'not-responding') return 'not responding';
@@ -153,6 +154,10 @@ export function partialAnswerError(
   const hint =
     unreachable === undefined
       ? `See \`neon_local logs sk${first.id}\` for what the safekeeper did.`
-      : `See \`neon_local status\`; a stopped safekeeper starts with \`neon_local sk start ${unreachable.id}\`, a paused one resumes with \`neon_local sk resume ${unreachable.id}\`.`;
+      : unreachable.paused
+        ? `Resume it with \`neon_local sk resume ${unreachable.id}\`.`
+        : unreachable.state === 'down'
+          ? `Start it with \`neon_local sk start ${unreachable.id}\`.`
+          : `See \`neon_local status\` and \`neon_local logs sk${unreachable.id}\`.`;
   return new AppError(code, `${what}: ${describeFailures(answers)}`, { hints: [hint] });
 }

@@ -4,7 +4,8 @@
 // from the safekeepers that know them; a timeline nobody has seen gets a new system id.
 import { AppError } from '../common/errors.js';
 import { formatLsn } from '../postgres/lsn.js';
-import { pushGeneratedWal } from '../walproposer/push-generated-wal.js';
+import { formatDurationMs, formatSizeBytes } from '../common/units.js';
+import { pushGeneratedWal, type PushProgress } from '../walproposer/push-generated-wal.js';
 import { noSafekeeperRuns, type TimelineRef } from './cluster-timelines.js';
 import { LOOPBACK_HOST } from './process/ports.js';
 import {
@@ -25,7 +26,11 @@ export interface WalPushRequest {
   /** Push into a timeline that no safekeeper knows (else that is refused: a typo, likely). */
   readonly create?: boolean;
   readonly onEvent?: (message: string) => void;
+  /** Called every PROGRESS_INTERVAL_MS while WAL streams. */
+  readonly onProgress?: (progress: PushProgress) => void;
 }
+
+export type { PushProgress };
 
 export interface WalPushResult {
   readonly tenant_id: string;
@@ -35,13 +40,20 @@ export interface WalPushResult {
   readonly end_lsn: string;
   readonly commit_lsn: string;
   readonly bytes: number;
+  /** The whole push, start to finish. */
   readonly duration_ms: number;
+  /** Of it, waiting for a quorum of safekeepers to elect the proposer. */
+  readonly quorum_wait_ms: number;
+  /** Of it, streaming: from the election until a quorum committed the last byte. */
+  readonly streaming_ms: number;
+  /** The streaming rate: bytes over streaming_ms. */
   readonly mib_per_second: number;
 }
 
 export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Promise<WalPushResult> {
   const startedAtMs = Date.now();
   const config = set.config;
+  checkRateFitsTimeout(request);
   const server = await timelineServerInfo(set, request.timeline, request.create ?? false);
   const pushed = await pushGeneratedWal(
     {
@@ -61,6 +73,7 @@ export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Prom
       rateBytesPerSecond: request.rateBytesPerSecond,
     },
     startedAtMs + request.timeoutMs,
+    request.onProgress,
   );
   const { election, endLsn } = pushed;
   const durationMs = Date.now() - startedAtMs;
@@ -74,8 +87,24 @@ export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Prom
     commit_lsn: formatLsn(pushed.commitLsn),
     bytes,
     duration_ms: durationMs,
-    mib_per_second: Math.round((bytes / 1048576 / Math.max(durationMs, 1)) * 1000 * 10) / 10,
+    quorum_wait_ms: Math.round(pushed.electionMs),
+    streaming_ms: Math.round(pushed.streamingMs),
+    mib_per_second:
+      Math.round((bytes / 1048576 / Math.max(pushed.streamingMs, 1)) * 1000 * 10) / 10,
   };
+}
+
+/** At --rate the push needs size/rate seconds: a --timeout shorter than that is exit 7 at once. */
+function checkRateFitsTimeout(request: WalPushRequest): void {
+  const rate = request.rateBytesPerSecond;
+  if (rate === undefined) return;
+  const neededMs = (request.sizeBytes / rate) * 1000;
+  if (neededMs <= request.timeoutMs) return;
+  throw new AppError(
+    'timed-out',
+    `pushing ${formatSizeBytes(request.sizeBytes)} at ${formatSizeBytes(rate)}/s takes ${formatDurationMs(neededMs)}, longer than the timeout of ${formatDurationMs(request.timeoutMs)}`,
+    { hints: ['Raise --timeout, raise --rate or push less with --size.'] },
+  );
 }
 
 /**

@@ -57,7 +57,11 @@ export class CatchUp {
       timelineStartLsn,
     });
     if (start < epochStartLsn)
-      this.context.onEvent?.(`catching up ${link.name} from ${formatLsn(start)}`);
+      this.context.onEvent?.(
+        vote.flushLsn <= start
+          ? `${link.name} is behind (its WAL ends at ${formatLsn(vote.flushLsn)}): catching it up from there`
+          : `${link.name} diverged after ${formatLsn(start)}: its later WAL is replaced from there`,
+      );
     this.streamer.admit(index, start);
   }
 

@@ -23,13 +23,32 @@ export interface PushedWal {
   readonly election: Election;
   readonly endLsn: Lsn;
   readonly commitLsn: Lsn;
+  /** From the start until a quorum elected us (connecting, waiting for enough safekeepers). */
+  readonly electionMs: number;
+  /** From the election until a quorum committed the last byte. */
+  readonly streamingMs: number;
 }
+
+export interface PushProgress {
+  /** WAL handed to the proposer so far (this push's, from the epoch start). */
+  readonly pushedBytes: number;
+  /** Of it, committed by a quorum. */
+  readonly committedBytes: number;
+  readonly commitLsn: Lsn;
+  /** Since the election (the streaming time). */
+  readonly streamingMs: number;
+}
+
+/** How often a push reports its progress. */
+export const PROGRESS_INTERVAL_MS = 250;
 
 export async function pushGeneratedWal(
   proposerOptions: WalProposerOptions,
   wal: GeneratedWal,
   deadlineMs: number,
+  onProgress?: (progress: PushProgress) => void,
 ): Promise<PushedWal> {
+  const begunAtMs = performance.now();
   const rate =
     wal.rateBytesPerSecond === undefined ? {} : { rateBytesPerSecond: wal.rateBytesPerSecond };
   checkGeneratorOptions({
@@ -38,8 +57,10 @@ export async function pushGeneratedWal(
     ...rate,
   });
   const proposer = new WalProposer(proposerOptions);
+  let progressTimer: NodeJS.Timeout | undefined;
   try {
     const election = await proposer.elect(deadlineMs);
+    const electedAtMs = performance.now();
     const generator = new WalGenerator({
       startLsn: election.epochStartLsn,
       prevRecordLsn: election.prevRecordLsn,
@@ -49,6 +70,19 @@ export async function pushGeneratedWal(
       totalBytes: wal.totalBytes,
       ...rate,
     });
+    if (onProgress !== undefined) {
+      const report = (): void => {
+        const commitLsn = proposer.commitLsn;
+        const committed = commitLsn - election.epochStartLsn;
+        onProgress({
+          pushedBytes: generator.producedBytes,
+          committedBytes: committed > 0n ? Number(committed) : 0,
+          commitLsn,
+          streamingMs: performance.now() - electedAtMs,
+        });
+      };
+      progressTimer = setInterval(report, PROGRESS_INTERVAL_MS);
+    }
     while (!generator.isDone) {
       const delayMs = generator.delayMs();
       if (delayMs > 0) {
@@ -63,9 +97,17 @@ export async function pushGeneratedWal(
     }
     const endLsn = generator.currentLsn;
     await proposer.waitForCommit(endLsn, deadlineMs);
+    const committedAtMs = performance.now();
     await proposer.announceCommit(Math.min(deadlineMs, Date.now() + ANNOUNCE_TIMEOUT_MS));
-    return { election, endLsn, commitLsn: proposer.commitLsn };
+    return {
+      election,
+      endLsn,
+      commitLsn: proposer.commitLsn,
+      electionMs: electedAtMs - begunAtMs,
+      streamingMs: committedAtMs - electedAtMs,
+    };
   } finally {
+    clearInterval(progressTimer);
     proposer.close();
   }
 }

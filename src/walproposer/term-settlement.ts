@@ -64,9 +64,8 @@ export async function settleTerm(
   let prevRecordLsn = 0n;
   if (holdFromLsn < epochStartLsn) {
     const donor = voters.find((voter) => voter.vote === plan.donor) as Voter;
-    context.onEvent?.(
-      `reading ${formatLsn(holdFromLsn)}..${formatLsn(epochStartLsn)} from ${donor.name}`,
-    );
+    // The read tells where the last record starts; the acceptors that are behind are told
+    // about by the catch-up, which streams to them from this buffer.
     const bytes = await fetchWal(
       donor.endpoint,
       context,

@@ -54,6 +54,8 @@ export class WalProposer {
   private lifecycle: 'running' | 'failed' | 'closed' = 'running';
   private failure: AppError | undefined;
   private elected: ElectedTerm | undefined;
+  /** Acceptors reported down and not back yet: events tell state changes, not every retry. */
+  private readonly reportedDown = new Set<number>();
 
   constructor(private readonly options: WalProposerOptions) {
     this.quorum = quorumOf(options.safekeepers.length);
@@ -185,6 +187,8 @@ export class WalProposer {
     try {
       switch (message.tag) {
         case 'greeting':
+          if (this.reportedDown.delete(index))
+            this.options.onEvent?.(`${(this.links[index] as AcceptorLink).name} is back`);
           this.campaign.onGreeting(index, message.term);
           return;
         case 'vote':
@@ -205,7 +209,10 @@ export class WalProposer {
     this.campaign.forget(index);
     this.elected?.streamer.detach(index);
     if (this.lifecycle !== 'running') return;
-    this.options.onEvent?.(`${(this.links[index] as AcceptorLink).name} is down: ${reason}`);
+    if (!this.reportedDown.has(index)) {
+      this.reportedDown.add(index);
+      this.options.onEvent?.(`${(this.links[index] as AcceptorLink).name} is down: ${reason}`);
+    }
     const impossible = this.supervisor.afterLoss(index);
     if (impossible !== undefined) {
       this.fail(impossible);

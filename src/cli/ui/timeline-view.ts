@@ -26,7 +26,7 @@ export function renderCreatedTimeline(
     lines.push(
       entry.error === undefined
         ? `  safekeeper ${entry.id}: ${theme.ok('created')}`
-        : `  safekeeper ${entry.id}: ${theme.error(answerLabel(entry))}: ${entry.error.message}`,
+        : `  safekeeper ${entry.id}: ${theme.error(answerLabel(entry))}: ${entry.error.message.replace(/^safekeeper \d+: /, '')}`,
     );
   }
   return lines.join('\n');
@@ -66,7 +66,8 @@ function rowsOf(answers: readonly SafekeeperAnswer<TimelineListEntry[]>[], theme
     if (answer.state !== 'ok') {
       const label = answerLabel(answer);
       rows.push({ sk, tenant: '', timeline: '-', cells: ['-', '-', '-', '-', theme.error(label)] });
-      notes.push(`safekeeper ${sk}: ${answer.error?.message ?? label}`);
+      const detail = answer.error?.message.replace(/^safekeeper \d+: /, '') ?? label;
+      notes.push(`safekeeper ${sk}: ${detail}`);
       continue;
     }
     for (const doc of answer.result ?? []) {
