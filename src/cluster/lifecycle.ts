@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { AppError, describeError } from '../common/errors.js';
 import { Deadline, pollUntil } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
-import { readLogTail } from './log-tail.js';
+import { appendLogTail, readLogTail } from './log-tail.js';
 import { findOwnedPid, removePidFile, writePidFile } from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
 import { readProcState, readUptimeMs } from './process/proc-info.js';
@@ -111,11 +111,6 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
   }
 }
 
-export async function logTailText(component: ManagedComponent): Promise<string> {
-  const lines = await readLogTail(component.paths.logFile, FAILURE_LOG_LINES);
-  return lines.length === 0 ? '(log is empty)' : lines.join('\n');
-}
-
 /**
  * Polls the component's readiness probe until it answers, the deadline passes, or `hasExited`
  * reports that the process is gone. The error carries the last probe's answer and the tail of the
@@ -139,17 +134,18 @@ export async function waitReady(
     { timeoutMs: deadline.remainingMs(), intervalMs: READY_POLL_INTERVAL_MS },
   );
   if (outcome === 'ready') return;
-  const logTail = `last lines of ${component.paths.logFile}:\n${await logTailText(component)}`;
+  const tail = await readLogTail(component.paths.logFile, FAILURE_LOG_LINES);
+  const withTail = (cause: string): string => appendLogTail(cause, component.paths.logFile, tail);
   const exitedHow = hasExited();
   if (exitedHow !== undefined) {
     throw new AppError(
       'start-failed',
-      `${component.name} ${exitedHow} before it was ready; ${logTail}`,
+      withTail(`could not start ${component.name}: ${exitedHow} before it was ready`),
     );
   }
   throw new AppError(
     'timed-out',
-    `${component.name} was not ready in time (${lastDetail}); ${logTail}`,
+    withTail(`could not start ${component.name}: not ready in time (${lastDetail})`),
   );
 }
 

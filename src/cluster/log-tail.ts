@@ -1,4 +1,6 @@
-// Reading the end of a component's log file without loading all of it.
+// Reading the end of a component's log file without loading all of it, and the one text form of
+// a failure that carries a log tail: the cause on the first line, then `last lines of FILE:`, then
+// the raw lines (`--json` users see exactly this; the CLI splits it to render the lines).
 import { open } from 'node:fs/promises';
 
 const TAIL_CHUNK_BYTES = 64 * 1024;
@@ -30,4 +32,28 @@ export async function readLogTail(path: string, lineCount: number): Promise<stri
   } finally {
     await handle.close();
   }
+}
+
+const LOG_TAIL_HEADER = /^last lines of (.+):$/;
+const EMPTY_LOG_TEXT = '(log is empty)';
+
+/** `cause`, then the tail of `file`: the message of an error that shows a component's log. */
+export function appendLogTail(cause: string, file: string, lines: readonly string[]): string {
+  const body = lines.length === 0 ? EMPTY_LOG_TEXT : lines.join('\n');
+  return `${cause}\nlast lines of ${file}:\n${body}`;
+}
+
+export interface SplitLogTail {
+  readonly cause: string;
+  readonly file: string;
+  /** The raw log lines (or the one line saying that the log is empty). */
+  readonly lines: readonly string[];
+}
+
+/** The parts of a message made by appendLogTail; undefined for any other message. */
+export function splitLogTail(message: string): SplitLogTail | undefined {
+  const [cause, header, ...lines] = message.split('\n');
+  const file = header === undefined ? undefined : LOG_TAIL_HEADER.exec(header)?.[1];
+  if (cause === undefined || file === undefined || lines.length === 0) return undefined;
+  return { cause, file, lines };
 }

@@ -1,5 +1,10 @@
+// `neon_local logs`: the last lines of one component's log or of all, optionally followed. JSON
+// log lines are rendered for people (see cli/ui/log-renderer.ts) unless --raw or --json; the
+// renderer and pino-pretty are loaded only here.
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../cli/base-command.js';
+import { loadLogLineRenderer, type LogLineRenderer } from '../cli/ui/log-renderer.js';
+import { colorEnabled } from '../cli/ui/theme.js';
 import type { ManagedComponent } from '../cluster/components/component.js';
 import { followLogs } from '../cluster/log-follow.js';
 import { readLogTail } from '../cluster/log-tail.js';
@@ -8,10 +13,11 @@ import { AppError } from '../common/errors.js';
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Show (or follow) the logs of one component or of all';
   static override description =
-    "COMPONENT is a name from `neon_local status`: etcd, storage, sk1, sk2, ... Without it, every component's log is shown, each line prefixed with its name.";
+    "COMPONENT is a name from `neon_local status`: etcd, storage, sk1, sk2, ... Without it, every component's log is shown, each line prefixed with its name. JSON log lines are shown as `time LEVEL: component node: msg key=value ...` (times in UTC); other lines as they are. --raw prints the lines as written; --json prints them raw inside JSON. With --follow, Ctrl-C ends the command with exit 0.";
   static override examples = [
     '<%= config.bin %> logs sk2 --lines 100',
     '<%= config.bin %> logs --follow',
+    '<%= config.bin %> logs etcd --raw',
   ];
   static override args = { component: Args.string({ description: 'etcd, storage, sk<ID>' }) };
   static override flags = {
@@ -25,6 +31,9 @@ export default class Logs extends BaseCommand<typeof Logs> {
     follow: Flags.boolean({
       char: 'f',
       description: 'Keep printing new lines until interrupted (Ctrl-C).',
+    }),
+    raw: Flags.boolean({
+      description: 'Print the log lines exactly as the components wrote them.',
     }),
   };
 
@@ -57,15 +66,19 @@ export default class Logs extends BaseCommand<typeof Logs> {
       this.output(tails, () => undefined);
       return;
     }
-    for (const tail of tails)
-      for (const line of tail.lines) this.printLine(tail.name, line, prefix);
+    const render: LogLineRenderer =
+      this.isJson || this.flags.raw
+        ? (line) => line
+        : await loadLogLineRenderer({ colour: colorEnabled(process.stdout) });
+    const print = (name: string, line: string): void => this.printLine(name, render(line), prefix);
+    for (const tail of tails) for (const line of tail.lines) print(tail.name, line);
     if (!this.flags.follow) return;
     const abort = new AbortController();
     process.once('SIGINT', () => abort.abort());
     process.once('SIGTERM', () => abort.abort());
     await followLogs(
       selected.map((c) => ({ name: c.name, path: c.paths.logFile })),
-      (name, line) => this.printLine(name, line, prefix),
+      print,
       abort.signal,
     );
   }

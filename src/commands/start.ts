@@ -1,7 +1,11 @@
+// `neon_local start`: brings the cluster up with listr2 progress on stderr and prints the status
+// table; on failure the error (with the failing component's log tail) is rendered once, for people.
 import { BaseCommand } from '../cli/base-command.js';
 import { timeoutFlag, timeoutMsFrom } from '../cli/flags.js';
+import { renderStartFailure } from '../cli/ui/start-failure-view.js';
 import { listrStepRunner } from '../cli/ui/start-runner.js';
 import { renderStatusTable } from '../cli/ui/status-view.js';
+import { colorEnabled } from '../cli/ui/theme.js';
 
 export default class Start extends BaseCommand<typeof Start> {
   static override summary =
@@ -15,10 +19,11 @@ export default class Start extends BaseCommand<typeof Start> {
 
   public async run(): Promise<void> {
     const cluster = this.cluster();
-    const result = await cluster.start({
-      timeoutMs: timeoutMsFrom(this.flags.timeout),
-      runner: listrStepRunner(this.isJson),
-    });
+    const result = await cluster
+      .start({ timeoutMs: timeoutMsFrom(this.flags.timeout), runner: listrStepRunner(this.isJson) })
+      .catch(async (error: unknown) => {
+        throw this.isJson ? error : await renderStartFailure(error, colorEnabled(process.stderr));
+      });
     this.output({ repoDir: cluster.repoDir, ...result }, () => {
       if (result.initialized)
         process.stderr.write(`initialised a new cluster in ${cluster.repoDir}\n`);

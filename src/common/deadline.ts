@@ -1,17 +1,25 @@
 // Wall-clock deadlines and bounded polling. Every wait in the project goes through here, so no
 // wait is a loop count and every one has an upper bound.
 
+/**
+ * Resolves after `durationMs`, or at once when `signal` aborts (or has already aborted). The abort
+ * listener lives only as long as the sleep, so a loop may sleep on one signal any number of times.
+ */
 export function sleepMs(durationMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, durationMs);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      { once: true },
-    );
+    if (signal?.aborted === true) {
+      resolve();
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, durationMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 }
 

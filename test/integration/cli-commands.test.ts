@@ -32,8 +32,15 @@ test('env, logs and destroy', { timeout: 90_000 }, async (t) => {
   assert.equal(logs.body.result?.[0]?.lines.length, 1);
   assert.match(logs.body.result?.[0]?.lines[0] ?? '', /"msg":"safekeeper started"/);
   const all = await runCli(['logs', '--lines', '1'], { repoDir });
-  assert.match(all.stdout, /^\[sk2\] \{.*"node":2/m);
+  assert.match(
+    all.stdout,
+    /^\[sk2\] \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} INFO: safekeeper 2: safekeeper started dataDir=\S+sk2 /m,
+    'pino lines rendered for people, after the component prefix',
+  );
   assert.match(all.stdout, /^\[storage\] /m);
+  assert.doesNotMatch(all.stdout, /"level":/, 'no raw JSON without --raw');
+  const raw = await runCli(['logs', 'sk2', '--lines', '1', '--raw'], { repoDir });
+  assert.match(raw.stdout, /^\{"level":"info",.*"node":2,.*"msg":"safekeeper started"\}$/);
 
   const refused = await runCliJson(['destroy'], { repoDir });
   assert.equal(refused.exitCode, 5);

@@ -1,14 +1,19 @@
 // What start, status and stop do when the world is not as expected: a port held by a stranger,
-// a pid file naming an unrelated live process.
+// a component that dies at start (its log tail shown once, after the cause), a pid file naming
+// an unrelated live process.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { test } from 'node:test';
+import { pollUntil } from '../../src/common/deadline.js';
+import { parseNodeId } from '../../src/common/ids.js';
 import type { ClusterStatus } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
 import { makeTestCluster, pidsMentioning } from '../helpers/cluster.js';
+
+const LOCK_HELPER_EXIT_TIMEOUT_MS = 3000;
 
 test(
   'a port held by another listener: start fails with exit 5 naming port and holder, nothing left running',
@@ -63,13 +68,12 @@ test(
 
     const result = await runCliJson(['start', '--timeout', '20s'], { repoDir: cluster.repoDir });
     assert.notEqual(result.exitCode, 0);
-    assert.match(result.body.error?.message ?? '', /etcd exited with code 2 before it was ready/);
     assert.match(
       result.body.error?.message ?? '',
-      /last lines of .*etcd\.log:\netcd: simulated failure: cannot open data dir/,
+      /^could not start etcd: exited with code 2 before it was ready\nlast lines of .*etcd\.log:\netcd: simulated failure: cannot open data dir$/,
     );
     assert.deepEqual(
-      await pidsMentioning(cluster.repoDir),
+      await pidsLeftRunning(cluster.repoDir),
       [],
       'everything started by the failed call was stopped',
     );
@@ -79,8 +83,85 @@ test(
         'down',
       );
     }
+
+    const human = await runCli(['start', '--timeout', '20s'], { repoDir: cluster.repoDir });
+    assert.notEqual(human.exitCode, 0);
+    assertTailShownOnce(human.stderr, {
+      cause: 'error: could not start etcd: exited with code 2 before it was ready',
+      header: `last lines of ${cluster.layout.etcd.logFile}:`,
+      tailLine: '  etcd: simulated failure: cannot open data dir',
+    });
   },
 );
+
+test(
+  'a safekeeper that refuses to start: its JSON log tail is shown once, rendered, after the cause',
+  { timeout: 60_000 },
+  async (t) => {
+    const cluster = await makeTestCluster(t, { safekeepers: 2 });
+    const sk2 = cluster.layout.safekeeper(parseNodeId('2'));
+    // A data dir that belongs to another safekeeper id: the daemon logs an error and exits 1.
+    await mkdir(sk2.homeDir, { recursive: true });
+    await writeFile(join(sk2.homeDir, 'safekeeper.id'), '7\n');
+    const refusal = "safekeeper already initialized with id 7, can't set 2";
+
+    const json = await runCliJson(['start'], { repoDir: cluster.repoDir });
+    assert.notEqual(json.exitCode, 0);
+    const message = json.body.error?.message ?? '';
+    assert.match(message, /^could not start sk2: exited with code 1 before it was ready\n/);
+    assert.ok(
+      message.split('\n').some((line) => /^\{"level":"error",.*"msg":"could not start/.test(line)),
+      `--json keeps the raw log lines:\n${message}`,
+    );
+
+    const human = await runCli(['start'], { repoDir: cluster.repoDir });
+    assert.notEqual(human.exitCode, 0);
+    assertTailShownOnce(human.stderr, {
+      cause: 'error: could not start sk2: exited with code 1 before it was ready',
+      header: `last lines of ${sk2.logFile}:`,
+      tailLine: `ERROR: safekeeper: could not start safekeeper err="${refusal}"`,
+    });
+    assert.doesNotMatch(human.stderr, /"level":/, 'JSON log lines are rendered for people');
+    assert.deepEqual(await pidsLeftRunning(cluster.repoDir), [], 'rolled back');
+  },
+);
+
+/**
+ * Processes of the cluster still running once the lock helpers of killed safekeepers (flock
+ * children that exit when they see their parent's pipe close) have had time to go.
+ */
+async function pidsLeftRunning(repoDir: string): Promise<number[]> {
+  const none = await pollUntil(
+    async () => ((await pidsMentioning(repoDir)).length === 0 ? true : undefined),
+    { timeoutMs: LOCK_HELPER_EXIT_TIMEOUT_MS, intervalMs: 20 },
+  );
+  return none === true ? [] : pidsMentioning(repoDir);
+}
+
+/**
+ * The cause line once, then the log header once, then the tail; nothing of the tail on the
+ * progress lines before the cause. `tailLine` is the last line of the log (the second start
+ * shows the first start's lines too, so it is the only one sure to be there exactly once).
+ */
+function assertTailShownOnce(
+  stderr: string,
+  expected: { cause: string; header: string; tailLine: string },
+): void {
+  const lines = stderr.split('\n');
+  const count = (text: string): number => lines.filter((line) => line.includes(text)).length;
+  assert.equal(count(expected.header), 1, `the log header once:\n${stderr}`);
+  assert.equal(lines.filter((line) => line === expected.cause).length, 1, `cause once:\n${stderr}`);
+  const causeAt = lines.indexOf(expected.cause);
+  const headerAt = lines.indexOf(expected.header);
+  assert.equal(headerAt, causeAt + 1, `the log header right after the cause:\n${stderr}`);
+  const tailAt = lines.findLastIndex((line) => line.includes(expected.tailLine));
+  assert.ok(tailAt > headerAt, `the tail after its header:\n${stderr}`);
+  assert.ok(lines[tailAt]?.startsWith('  '), 'tail lines are indented');
+  assert.ok(
+    lines.slice(0, causeAt).every((line) => !line.includes(expected.tailLine)),
+    `the progress lines do not repeat the tail:\n${stderr}`,
+  );
+}
 
 test(
   'a stale pid file naming an unrelated live process: not running, and never signalled',

@@ -1,7 +1,9 @@
 // Runs start steps as a concurrent listr2 task list on stderr: the live renderer on a TTY, the
-// simple line renderer otherwise, nothing at all with --json.
+// simple line renderer otherwise, nothing at all with --json. A failed task shows only the first
+// line of its error (the cause); the full error, with any log tail, is rethrown to be shown once.
 import type { ListrDefaultRendererLogLevels, ListrLogLevels } from 'listr2';
 import type { StepRunner } from '../../cluster/cluster-start.js';
+import { describeError } from '../../common/errors.js';
 
 export function listrStepRunner(silent: boolean): StepRunner {
   return async (steps) => {
@@ -20,7 +22,7 @@ export function listrStepRunner(silent: boolean): StepRunner {
             task.title = `${step.title}: ${await step.run()}`;
           } catch (error) {
             failures.push(error);
-            throw error;
+            throw new Error(describeError(error).split('\n', 1)[0] ?? '');
           }
         },
       })),
