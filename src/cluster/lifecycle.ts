@@ -1,6 +1,5 @@
 // Start, stop and inspect one component. Knows processes, pid files, ports and readiness; knows
 // nothing about the other components (ordering and rollback live in cluster-start.ts).
-import { mkdir } from 'node:fs/promises';
 import { AppError, describeError } from '../common/errors.js';
 import { Deadline, pollUntil } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
@@ -15,6 +14,7 @@ import {
   type StopLimits,
   type StopMode,
 } from './process/stop-process.js';
+import { makePrivateDir } from './private-files.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1000;
 const READY_POLL_INTERVAL_MS = 25;
@@ -158,8 +158,8 @@ export async function launchComponent(
   deadline: Deadline,
   onSpawned: (pid: number) => void,
 ): Promise<number> {
-  await mkdir(component.paths.homeDir, { recursive: true });
-  await mkdir(component.paths.dataDir, { recursive: true });
+  await makePrivateDir(component.paths.homeDir);
+  await makePrivateDir(component.paths.dataDir);
   const spec = await component.launchSpec();
   let daemon;
   try {

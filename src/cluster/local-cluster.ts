@@ -1,6 +1,6 @@
 // LocalCluster: the control plane's public face, used by the CLI commands and by test setups
 // (`import { LocalCluster } from 'neon-local'`). Every mutating operation holds the repo lock.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { AppError } from '../common/errors.js';
 import type { NodeId } from '../common/ids.js';
 import {
@@ -35,6 +35,7 @@ import {
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
 import { DEFAULT_SEGMENT_SIZE_BYTES } from '../postgres/segment-name.js';
 import type { SafekeeperSet } from './safekeeper-fanout.js';
+import { checkRepoDirPrivacy, makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
@@ -119,10 +120,9 @@ export class LocalCluster {
       await clearRepoDir(this.layout);
     }
     const { text, config } = await createConfigText(options, new Date());
-    await writeFile(this.layout.configFile, text);
+    await writeFile(this.layout.configFile, text, { mode: PRIVATE_FILE_MODE });
     await writeEnvFile(this.layout, config);
-    for (const component of this.managed(config))
-      await mkdir(component.paths.dataDir, { recursive: true });
+    for (const component of this.managed(config)) await makePrivateDir(component.paths.dataDir);
     return config;
   }
 
@@ -137,6 +137,7 @@ export class LocalCluster {
     return withRepoLock(
       this.layout,
       async () => {
+        await checkRepoDirPrivacy(this.repoDir);
         const initialized = (await inspectRepoDir(this.layout)) !== 'ours';
         if (initialized) await this.initLocked(options.init ?? {});
         const config = await this.loadConfig();

@@ -1,11 +1,12 @@
 // The repo dir as a whole: is it ours, reading its config, creating it at init, the env file,
 // and the lock that makes concurrent mutating commands queue.
-import { mkdir, readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
+import { readFile, readdir, rm, writeFile, rename } from 'node:fs/promises';
 import { AppError } from '../common/errors.js';
 import { acquireFileLock } from '../common/file-lock.js';
 import type { ClusterConfig } from './config.js';
 import { etcdEndpoints, parseClusterConfig, storageEndpoint } from './config.js';
 import { RepoLayout } from './repo-layout.js';
+import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 
 /** How long a mutating command waits for another one holding the repo lock. */
 export const REPO_LOCK_WAIT_MS = 180_000;
@@ -67,7 +68,7 @@ export async function withRepoLock<T>(
 ): Promise<T> {
   if ((await inspectRepoDir(layout)) === 'missing') {
     if (options.createDir !== true) throw noCluster(layout);
-    await mkdir(layout.repoDir, { recursive: true });
+    await makePrivateDir(layout.repoDir);
   }
   const lock = await acquireFileLock(layout.lockFile, {
     waitMs: REPO_LOCK_WAIT_MS,
@@ -83,7 +84,7 @@ export async function withRepoLock<T>(
 /** Writes a file so that readers see the old or the new content, never a torn one. */
 export async function writeFileAtomic(path: string, content: string): Promise<void> {
   const temporary = `${path}.tmp-${process.pid}`;
-  await writeFile(temporary, content);
+  await writeFile(temporary, content, { mode: PRIVATE_FILE_MODE });
   await rename(temporary, path);
 }
 

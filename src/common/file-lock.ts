@@ -3,9 +3,11 @@
 // until we close its stdin; if this process dies, the pipe closes and the kernel drops the lock,
 // so a crashed holder never leaves a stale lock behind.
 import { spawn } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import { AppError } from './errors.js';
 
 const FLOCK_BINARY = 'flock';
+const LOCK_FILE_MODE = 0o600;
 const LOCKED_MARKER = 'locked';
 /** Exit status of flock(1) when -w expired or -n found the lock taken. */
 const FLOCK_CONFLICT_EXIT_CODE = 1;
@@ -26,6 +28,8 @@ export async function acquireFileLock(
   path: string,
   options: AcquireFileLockOptions,
 ): Promise<FileLock> {
+  // flock(1) would create the file with the umask's mode: it is made owner-only first.
+  await (await open(path, 'a', LOCK_FILE_MODE)).close();
   const waitArgs = options.waitMs <= 0 ? ['-n'] : ['-w', (options.waitMs / 1000).toFixed(3)];
   const child = spawn(
     FLOCK_BINARY,

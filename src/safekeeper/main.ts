@@ -23,6 +23,8 @@ import { TimelineRegistry } from './timeline/timeline-registry.js';
 export const PID_FILE = 'safekeeper.pid';
 export const LOCK_FILE = 'safekeeper.lock';
 const DRAIN_TIMEOUT_MS = 5000;
+/** Files 0600, directories 0700. */
+const PRIVATE_UMASK = 0o077;
 
 async function startServices(
   config: SafekeeperConfig,
@@ -111,6 +113,8 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     exitWithError('safekeeper', error, EXIT_CODES.usage);
   }
+  // WAL and control files are private to the owner, whatever umask the daemon was started with.
+  process.umask(PRIVATE_UMASK);
   const log = createDaemonLogger('safekeeper');
   await runDaemon({
     name: 'safekeeper',

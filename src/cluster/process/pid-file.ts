@@ -4,6 +4,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readCmdline, readProcState } from './proc-info.js';
+import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 export interface ProcessIdentity {
   /** Basename of the program (e.g. "etcd", "safekeeper.js") that must appear in argv. */
@@ -25,7 +26,7 @@ export async function readPidFile(path: string): Promise<number | undefined> {
 }
 
 export async function writePidFile(path: string, pid: number): Promise<void> {
-  await writeFile(path, `${pid}\n`);
+  await writeFile(path, `${pid}\n`, { mode: PRIVATE_FILE_MODE });
 }
 
 export async function removePidFile(path: string): Promise<void> {

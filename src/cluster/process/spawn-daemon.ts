@@ -3,6 +3,7 @@
 // ~40 ms and none of ours needs extra CAs), and nothing that keeps the CLI's event loop alive.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 /** Variables passed through from the CLI's environment to every child. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'TMPDIR', 'USER'] as const;
@@ -33,7 +34,7 @@ export interface SpawnedDaemon {
 }
 
 export function spawnDaemon(spec: LaunchSpec): Promise<SpawnedDaemon> {
-  const logFd = openSync(spec.logFile, 'a');
+  const logFd = openSync(spec.logFile, 'a', PRIVATE_FILE_MODE);
   try {
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
