@@ -6,9 +6,23 @@ export type {
   StartResult,
   ClusterStatus,
   SafekeeperSignal,
+  SafekeeperRef,
+  LocalClusterOptions,
 } from './cluster/local-cluster.js';
+export type {
+  CreateTimelineOptions,
+  CreatedTimeline,
+  PushWalOptions,
+} from './cluster/timeline-api.js';
+export type { SafekeeperAnswer, AnswerState } from './cluster/safekeeper-fanout.js';
+export type {
+  TimelineStatus,
+  TimelineListEntry,
+  BrokenTimelineStatus,
+} from './protocol/timeline-status.js';
+export { isBrokenTimeline } from './protocol/timeline-status.js';
 export type { InitOptions } from './cluster/init.js';
-export type { WalPushRequest, WalPushResult } from './cluster/wal-push.js';
+export type { WalPushRequest, WalPushResult, PushProgress } from './cluster/wal-push.js';
 export type { ClusterConfig, SafekeeperConfig, RemoteStorageKind } from './cluster/config.js';
 export type { ComponentStatus, StopReport } from './cluster/lifecycle.js';
 export type { StopMode } from './cluster/process/stop-process.js';

@@ -44,7 +44,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected cluster(): LocalCluster {
-    return new LocalCluster(this.flags['repo-dir']);
+    // The CLI's cluster outlives the command: nothing is stopped when it exits.
+    return new LocalCluster(this.flags['repo-dir'], { stopOnExit: false });
   }
 
   private themes: { out?: Theme; err?: Theme } = {};

@@ -24,7 +24,7 @@ export class ConfigReader {
   fail(key: string, problem: string): never {
     throw new AppError('bad-config', `bad config ${this.source}: ${this.keyOf(key)} ${problem}`, {
       hints: [
-        `Fix ${this.keyOf(key)} in ${this.source}, or recreate it with \`neon_local init --force\`.`,
+        `Fix ${this.keyOf(key)} in ${this.source}, or write a new config with \`neon_local init --force\` (this removes the cluster's data).`,
       ],
     });
   }

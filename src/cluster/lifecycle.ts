@@ -105,7 +105,7 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
   if (conflicts.length > 0) {
     throw new AppError('port-in-use', `could not start: ${conflicts.join('; ')}`, {
       hints: [
-        'Stop the process holding the port, or choose other ports with `neon_local init --force --port-offset N`.',
+        "Stop the process holding the port, or choose other ports with `neon_local init --force --port-offset N` (this removes the cluster's data).",
       ],
     });
   }

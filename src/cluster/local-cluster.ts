@@ -2,26 +2,17 @@
 // (`import { LocalCluster } from 'neon-local'`). Every mutating operation holds the repo lock.
 import { rm, writeFile } from 'node:fs/promises';
 import { AppError } from '../common/errors.js';
-import type { NodeId } from '../common/ids.js';
-import {
-  startComponents,
-  runStepsInParallel,
-  type StartReport,
-  type StepRunner,
-} from './cluster-start.js';
+import { startComponents, runStepsInParallel, type StartReport } from './cluster-start.js';
 import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
 import { safekeeperComponent } from './components/safekeeper.js';
 import { storageComponent } from './components/storage.js';
 import { findSafekeeper, type ClusterConfig } from './config.js';
-import type { WalPushRequest, WalPushResult } from './wal-push.js';
+import type { WalPushResult } from './wal-push.js';
+import type { CreatedTimeline, CreateTimelineOptions, PushWalOptions } from './timeline-api.js';
+import type { TimelineListEntry, TimelineStatus } from '../protocol/timeline-status.js';
 import { createConfigText, type InitOptions } from './init.js';
-import {
-  inspectComponent,
-  stopComponent,
-  type ComponentStatus,
-  type StopReport,
-} from './lifecycle.js';
+import { inspectComponent, stopComponent, type StopReport } from './lifecycle.js';
 import { findOwnedPid } from './process/pid-file.js';
 import { stopProcess, type StopMode } from './process/stop-process.js';
 import {
@@ -33,37 +24,53 @@ import {
   writeEnvFile,
 } from './repo.js';
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
-import { DEFAULT_SEGMENT_SIZE_BYTES } from '../postgres/segment-name.js';
-import type { SafekeeperSet } from './safekeeper-fanout.js';
+import type { SafekeeperAnswer, SafekeeperSet } from './safekeeper-fanout.js';
 import { checkRepoDirPrivacy, makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
+import { stopOnExit } from './exit-cleanup.js';
+import {
+  toNodeId,
+  type ClusterStatus,
+  type LocalClusterOptions,
+  type SafekeeperRef,
+  type SafekeeperSignal,
+  type StartOptions,
+  type StartResult,
+} from './local-cluster-types.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
 
-export interface StartOptions {
-  readonly timeoutMs?: number;
-  readonly runner?: StepRunner;
-  /** Used when the repo dir has no cluster yet (start auto-inits). */
-  readonly init?: InitOptions;
-}
+export type {
+  ClusterStatus,
+  LocalClusterOptions,
+  SafekeeperRef,
+  SafekeeperSignal,
+  StartOptions,
+  StartResult,
+};
 
-export interface StartResult extends StartReport {
-  readonly initialized: boolean;
-  readonly components: readonly ComponentStatus[];
-}
-
-export interface ClusterStatus {
-  readonly repoDir: string;
-  readonly ready: boolean;
-  readonly components: readonly ComponentStatus[];
-}
-
-export type SafekeeperSignal = 'kill' | 'pause' | 'resume';
-
-export class LocalCluster {
+export class LocalCluster implements AsyncDisposable {
   readonly layout: RepoLayout;
+  private readonly stopDaemonsOnExit: boolean;
 
-  constructor(repoDir?: string) {
+  constructor(repoDir?: string, options: LocalClusterOptions = {}) {
     this.layout = new RepoLayout(resolveRepoDir(repoDir));
+    this.stopDaemonsOnExit = options.stopOnExit ?? true;
+  }
+
+  /** `await using cluster = new LocalCluster(dir)`: stopped (fast) at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    if ((await inspectRepoDir(this.layout)) !== 'ours') return;
+    await this.stop('fast');
+  }
+
+  /** Tracks the pids of `started` components for stopOnExit. */
+  private async trackStarted(components: readonly Component[], started: readonly string[]) {
+    if (!this.stopDaemonsOnExit) return;
+    for (const component of components) {
+      if (!component.managed || !started.includes(component.name)) continue;
+      const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+      if (pid !== undefined) stopOnExit(pid, component.identity);
+    }
   }
 
   get repoDir(): string {
@@ -148,6 +155,7 @@ export class LocalCluster {
           options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
           options.runner ?? runStepsInParallel,
         );
+        await this.trackStarted(components, report.started);
         return {
           initialized,
           ...report,
@@ -211,18 +219,23 @@ export class LocalCluster {
     return clusterEnv(this.layout, config);
   }
 
-  private safekeeper(config: ClusterConfig, id: NodeId): ManagedComponent {
-    return safekeeperComponent(config, this.layout, findSafekeeper(config, id));
+  private safekeeper(config: ClusterConfig, id: SafekeeperRef): ManagedComponent {
+    return safekeeperComponent(config, this.layout, findSafekeeper(config, toNodeId(id)));
   }
 
-  async startSafekeeper(id: NodeId, timeoutMs = DEFAULT_START_TIMEOUT_MS): Promise<StartReport> {
+  async startSafekeeper(
+    id: SafekeeperRef,
+    timeoutMs = DEFAULT_START_TIMEOUT_MS,
+  ): Promise<StartReport> {
     return withRepoLock(this.layout, async () => {
-      const config = await this.loadConfig();
-      return startComponents([this.safekeeper(config, id)], timeoutMs, runStepsInParallel);
+      const component = this.safekeeper(await this.loadConfig(), id);
+      const report = await startComponents([component], timeoutMs, runStepsInParallel);
+      await this.trackStarted([component], report.started);
+      return report;
     });
   }
 
-  async stopSafekeeper(id: NodeId, mode: StopMode = 'fast'): Promise<StopReport> {
+  async stopSafekeeper(id: SafekeeperRef, mode: StopMode = 'fast'): Promise<StopReport> {
     return withRepoLock(this.layout, async () => {
       const report = await stopComponent(this.safekeeper(await this.loadConfig(), id), mode);
       assertAllStopped([report]);
@@ -231,19 +244,21 @@ export class LocalCluster {
   }
 
   async restartSafekeeper(
-    id: NodeId,
+    id: SafekeeperRef,
     mode: StopMode = 'fast',
     timeoutMs = DEFAULT_START_TIMEOUT_MS,
   ): Promise<StartReport> {
     return withRepoLock(this.layout, async () => {
       const component = this.safekeeper(await this.loadConfig(), id);
       assertAllStopped([await stopComponent(component, mode)]);
-      return startComponents([component], timeoutMs, runStepsInParallel);
+      const report = await startComponents([component], timeoutMs, runStepsInParallel);
+      await this.trackStarted([component], report.started);
+      return report;
     });
   }
 
   /** Fault injection: SIGKILL (crash, pid file left behind), SIGSTOP, SIGCONT. */
-  async signalSafekeeper(id: NodeId, action: SafekeeperSignal): Promise<{ pid: number }> {
+  async signalSafekeeper(id: SafekeeperRef, action: SafekeeperSignal): Promise<{ pid: number }> {
     return withRepoLock(this.layout, async () => {
       const component = this.safekeeper(await this.loadConfig(), id);
       const pid = await findOwnedPid(component.paths.pidFile, component.identity);
@@ -263,29 +278,33 @@ export class LocalCluster {
     });
   }
 
+  /** Creates a timeline on every (or the given) safekeeper; ids are generated when omitted. */
+  async createTimeline(options: CreateTimelineOptions = {}): Promise<CreatedTimeline> {
+    const api = await import('./timeline-api.js');
+    return api.createTimeline(await this.safekeeperSet(), options);
+  }
+
+  /** What each safekeeper holds; throws (naming them) when one is down or paused. */
+  async listTimelines(): Promise<SafekeeperAnswer<TimelineListEntry[]>[]> {
+    const api = await import('./timeline-api.js');
+    return api.listTimelines(await this.safekeeperSet());
+  }
+
+  /** The status document of TIMELINE on one safekeeper. */
+  async timelineStatus(timeline: string, safekeeper: SafekeeperRef): Promise<TimelineStatus> {
+    const api = await import('./timeline-api.js');
+    return api.timelineStatus(await this.safekeeperSet(), timeline, toNodeId(safekeeper));
+  }
+
   /**
-   * Pushes generated WAL to the safekeepers as a walproposer (a new term) and resolves once a
-   * quorum committed all of it. TIMELINE is `TENANT/TIMELINE` or a bare timeline id.
+   * Pushes generated WAL as a walproposer (a new term) and resolves once a quorum committed all
+   * of it, with `wal push`'s defaults (64 MiB, 8 KiB records, 60 s; an unknown TENANT/TIMELINE
+   * needs `create: true`). TIMELINE is `TENANT/TIMELINE` or a bare timeline id.
    */
-  async pushWal(
-    timeline: string,
-    options: Omit<WalPushRequest, 'timeline' | 'segmentSizeBytes'> & {
-      readonly segmentSizeBytes?: number;
-    },
-  ): Promise<WalPushResult> {
-    // Loaded on use: the walproposer and the HTTP client are not needed by the commands that
-    // start fast.
-    const [{ pushWal }, { resolveTimelineRef }] = await Promise.all([
-      import('./wal-push.js'),
-      import('./cluster-timelines.js'),
-    ]);
-    const set = await this.safekeeperSet();
-    const ref = await resolveTimelineRef(set, timeline);
-    return pushWal(set, {
-      segmentSizeBytes: DEFAULT_SEGMENT_SIZE_BYTES,
-      ...options,
-      timeline: ref,
-    });
+  async pushWal(timeline: string, options: PushWalOptions = {}): Promise<WalPushResult> {
+    // Loaded on use: the walproposer and the HTTP client are not needed by the fast commands.
+    const api = await import('./timeline-api.js');
+    return api.pushWalWithDefaults(await this.safekeeperSet(), timeline, options);
   }
 }
 

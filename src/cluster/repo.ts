@@ -9,6 +9,9 @@ import { RepoLayout } from './repo-layout.js';
 import { makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 
 /** How long a mutating command waits for another one holding the repo lock. */
+/** How many entries of a foreign directory an error names. */
+const SHOWN_ENTRIES_MAX = 5;
+
 export const REPO_LOCK_WAIT_MS = 180_000;
 const OUR_CONFIG_MARKER = /^\s*\[cluster\]\s*$/m;
 
@@ -27,12 +30,21 @@ export async function inspectRepoDir(layout: RepoLayout): Promise<RepoDirState> 
   }
   if (entries.includes('config')) {
     const text = await readFile(layout.configFile, 'utf8');
+    if (text.trim() === '')
+      throw new AppError('bad-config', `the config file ${layout.configFile} is empty`, {
+        hints: [
+          "Restore it from a copy, or write a new one with `neon_local init --force` (this removes the cluster's data in the repo dir).",
+        ],
+      });
     if (!OUR_CONFIG_MARKER.test(text))
       throw notOurs(layout, 'its config file is not a neon_local config');
     return 'ours';
   }
   if (entries.every((entry) => entry === '.lock')) return 'empty';
-  throw notOurs(layout, `it holds ${entries.length} entries but no neon_local config`);
+  const others = entries.filter((entry) => entry !== '.lock');
+  const shown = others.slice(0, SHOWN_ENTRIES_MAX).join(', ');
+  const more = others.length > SHOWN_ENTRIES_MAX ? `, ... (${others.length} in all)` : '';
+  throw notOurs(layout, `it holds ${shown}${more} but no neon_local config`);
 }
 
 function notOurs(layout: RepoLayout, why: string): AppError {
