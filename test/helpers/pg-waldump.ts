@@ -3,7 +3,7 @@
 // a given end or on until pg_waldump finds no further valid record. The end of WAL it implies is
 // computed here from its listing and PostgreSQL's page layout, not with this project's decoder.
 import assert from 'node:assert/strict';
-import { copyFile, mkdir, readdir } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { handOverDir, runPgTool, type ToolResult } from './postgres.js';
@@ -13,6 +13,8 @@ const WAL_PAGE_BYTES = 8192n;
 const SHORT_PAGE_HEADER_BYTES = 24n;
 const LONG_PAGE_HEADER_BYTES = 40n;
 const MAXALIGN_BYTES = 8n;
+/** Readable by pg_waldump's user. */
+const COPY_MODE = 0o644;
 
 /** One line of pg_waldump's listing: `rmgr: ... len (rec/tot): R/ T, tx: X, lsn: A/B, prev ...`. */
 const RECORD_LINE =
@@ -32,8 +34,12 @@ async function runPgWaldump(
   const copyDir = join(scratch, 'pg_wal');
   await mkdir(copyDir, { recursive: true });
   for (const name of await readdir(timelineDir)) {
-    if (/^[0-9A-F]{24}(\.partial)?$/.test(name))
-      await copyFile(join(timelineDir, name), join(copyDir, name.replace('.partial', '')));
+    if (!/^[0-9A-F]{24}(\.partial)?$/.test(name)) continue;
+    const copy = join(copyDir, name.replace('.partial', ''));
+    await copyFile(join(timelineDir, name), copy);
+    // The safekeeper keeps its WAL owner-only (0600); the copy is for pg_waldump, which runs as
+    // the postgres user when the tests run as root.
+    await chmod(copy, COPY_MODE);
   }
   await handOverDir(scratch);
   return runPgTool('pg_waldump', ['--path', copyDir, ...range], scratch);

@@ -52,12 +52,13 @@ if (scenario === undefined) {
   process.exit(2);
 }
 const log = createDaemonLogger('fixture');
-log.info('starting');
 await runDaemon({
   name: 'fixture',
   log,
   drainTimeoutMs: FIXTURE_DRAIN_TIMEOUT_MS,
   start: async (supervisor) => {
+    // Logged once the shell handles signals: a test may send one as soon as it reads this.
+    log.info('starting');
     await scenario(supervisor);
     log.info({ tasks: supervisor.taskNames }, 'started');
     return { log, cleanup: () => Promise.resolve(log.info('cleaned up')) };

@@ -18,7 +18,7 @@ import {
 import { seededRandom } from './wal.js';
 import type { FuzzCase } from './wire-fuzz-runner.js';
 
-/** The server's frame limits (wire-session.ts): a length beyond them is refused at once. */
+/** The server's frame limits (pg-wire/wire-connection.ts): a length beyond them is refused at once. */
 export const SERVER_MAX_STARTUP_BYTES = 10_000;
 export const SERVER_MAX_MESSAGE_BYTES = 256 * 1024;
 export const INT32_MAX = 2 ** 31 - 1;
