@@ -2,8 +2,9 @@
 // ({"status":0,"result":...} / {"status":N,"error":{code,message,hints}}), and the one place
 // where errors become output and exit codes (ARCHITECTURE.md §4).
 import { Command, Flags, type Interfaces } from '@oclif/core';
-import { AppError, describeError, EXIT_CODES, isAppError } from '../common/errors.js';
+import { AppError, describeError, isAppError } from '../common/errors.js';
 import { LocalCluster } from '../cluster/local-cluster.js';
+import { parseErrorToAppError } from './parse-errors.js';
 import { createTheme, type Theme } from './ui/theme.js';
 
 export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -85,6 +86,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.exitCode = problem.exitCode;
   }
 
+  /** This command's flags as typed: --name and -c. */
+  private knownFlagNames(): string[] {
+    const flags = { ...BaseCommand.baseFlags, ...this.ctor.flags } as Record<
+      string,
+      { char?: string }
+    >;
+    return Object.entries(flags).flatMap(([name, flag]) =>
+      flag.char === undefined ? [`--${name}`] : [`--${name}`, `-${flag.char}`],
+    );
+  }
+
   private writeJson(body: unknown): void {
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   }
@@ -96,7 +108,7 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {
-    const appError = toAppError(error);
+    const appError = toAppError(error, this.knownFlagNames());
     if (this.isJson) this.writeJson({ status: appError.exitCode, error: errorBody(appError) });
     else this.writeErrorText(appError);
     process.exitCode = appError.exitCode;
@@ -108,15 +120,13 @@ function errorBody(error: AppError) {
   return { code: error.code, message: error.message, hints: error.hints };
 }
 
-function toAppError(error: Error & { oclif?: { exit?: number } }): AppError {
+function toAppError(
+  error: Error & { oclif?: { exit?: number } },
+  knownFlags: readonly string[],
+): AppError {
   if (isAppError(error)) return error;
-  if (typeof error.oclif?.exit === 'number') {
-    // oclif's parser errors (unknown flag, missing argument, bad option) are usage errors.
-    return new AppError('usage', error.message.replace(/\s+See more help with --help$/, ''), {
-      hints: ["See the command's --help."],
-      exitCode: error.oclif.exit === 0 ? EXIT_CODES.ok : EXIT_CODES.usage,
-    });
-  }
+  const parseError = parseErrorToAppError(error, knownFlags);
+  if (parseError !== undefined) return parseError;
   return new AppError('internal', `internal error: ${describeError(error)}`, {
     cause: error,
     hints: ['This is a bug in neon_local; please report it with the command and its output.'],
