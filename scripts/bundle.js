@@ -4,9 +4,11 @@
 // start here. Must not change behaviour: every import() stays a separate chunk loaded on use,
 // and the heavy, rarely needed packages stay in node_modules (see EXTERNAL).
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const compiled = join(root, 'dist', 'src');
@@ -18,6 +20,19 @@ const outdir = join(root, 'dist', 'bundle');
  * NODE_ENV is development or test). They load from node_modules exactly as without a bundle.
  */
 const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'typescript'];
+
+/**
+ * The big CommonJS packages loaded at start-up, each bundled into dist/bundle/vendor/<file>.cjs
+ * and loaded by scripts/vendor-loader.js with a V8 code cache (Node 20 has no compile cache of
+ * its own). Our code imports them as before; the ESM bundle gets a small module in their place.
+ */
+const VENDORS = [
+  { specifier: '@oclif/core', file: 'oclif' },
+  { specifier: 's3rver', file: 's3rver' },
+  { specifier: 'prom-client', file: 'prom-client' },
+  { specifier: 'pino', file: 'pino' },
+];
+const VENDOR_LOADER = join(root, 'scripts', 'vendor-loader.js');
 
 /** oclif's explicit command strategy reads this export of the CLI bundle (see package.json). */
 const COMMANDS_EXPORT = 'COMMANDS';
@@ -80,8 +95,122 @@ const packageRootInBundle = {
   },
 };
 
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  minify: true,
+  keepNames: true,
+  logLevel: 'warning',
+  metafile: true,
+};
+
+/**
+ * Node 20 loses a vm.Script's import() callback when the script comes from a code cache, so the
+ * vendor code must not call import() itself: oclif's module loader (which imports the commands) and
+ * lilconfig call __vendorImport instead, which vendor-loader.js passes in (and which is plain import()
+ * when the file is simply required).
+ */
+const VENDOR_IMPORT_BANNER =
+  "var __vendorImport = typeof __neonLocalImport === 'function' ? __neonLocalImport : (specifier) => import(specifier);";
+const VENDOR_IMPORT_FILES =
+  /(@oclif[\\/]core[\\/]lib[\\/](module-loader|config[\\/]ts-path)|lilconfig[\\/]src[\\/]index)\.js$/;
+
+const vendorImports = {
+  name: 'neon-local-vendor-imports',
+  setup(builder) {
+    builder.onLoad({ filter: VENDOR_IMPORT_FILES }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      const contents = source.replaceAll('await import(', 'await __vendorImport(');
+      if (contents === source) throw new Error(`no import() left to replace in ${args.path}`);
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
+/** Fails the build if a vendor bundle still calls import() (other than the banner's). */
+function checkNoImportCalls(path) {
+  const calls = readFileSync(path, 'utf8').match(/(?<![\w$.])import\((?!\))/g) ?? [];
+  if (calls.length !== 1)
+    throw new Error(`${path} calls import() ${calls.length - 1} times: see VENDOR_IMPORT_BANNER`);
+}
+
+async function buildVendors() {
+  const result = await build({
+    ...common,
+    entryPoints: VENDORS.map(({ specifier, file }) => ({ in: specifier, out: file })),
+    outdir: join(outdir, 'vendor'),
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    banner: { js: VENDOR_IMPORT_BANNER },
+    plugins: [vendorImports],
+  });
+  for (const { file } of VENDORS) checkNoImportCalls(join(outdir, 'vendor', `${file}.cjs`));
+  const require = createRequire(import.meta.url);
+  return {
+    result,
+    exportNames: new Map(
+      VENDORS.map(({ specifier, file }) => [
+        specifier,
+        Object.keys(require(join(outdir, 'vendor', `${file}.cjs`))).filter((name) =>
+          /^[A-Za-z_$][\w$]*$/.test(name),
+        ),
+      ]),
+    ),
+  };
+}
+
+/** Puts a module that loads the vendor bundle in place of each vendored package. */
+function vendorShims(exportNames) {
+  return {
+    name: 'neon-local-vendor-shims',
+    setup(builder) {
+      const filter = new RegExp(
+        `^(${VENDORS.map(({ specifier }) => specifier.replace(/[/.]/g, '\\$&')).join('|')})$`,
+      );
+      builder.onResolve({ filter }, (args) => ({
+        path: args.path,
+        namespace: 'neon-local-vendor',
+      }));
+      builder.onLoad({ filter: /.*/, namespace: 'neon-local-vendor' }, (args) => {
+        const { file } = VENDORS.find(({ specifier }) => specifier === args.path);
+        const names = exportNames.get(args.path).filter((name) => name !== 'default');
+        return {
+          contents: [
+            `import { loadVendor } from ${JSON.stringify(VENDOR_LOADER)};`,
+            `const vendored = loadVendor(new URL(${JSON.stringify(`./vendor/${file}.cjs`)}, import.meta.url));`,
+            'export default vendored;',
+            names.length > 0 ? `export const { ${names.join(', ')} } = vendored;` : '',
+          ].join('\n'),
+          resolveDir: root,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/** Writes each vendor's code cache now, with this Node, so that the first real start has it. */
+function warmVendorCaches() {
+  const loaderUrl = pathToFileURL(VENDOR_LOADER).href;
+  for (const { file } of VENDORS) {
+    const path = join(outdir, 'vendor', `${file}.cjs`);
+    const script = `import { loadVendor } from ${JSON.stringify(loaderUrl)}; loadVendor(${JSON.stringify(path)});`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: 'inherit',
+    });
+    if (run.status !== 0) throw new Error(`loading vendor bundle ${file} failed`);
+  }
+}
+
 rmSync(outdir, { recursive: true, force: true });
-export const result = await build({
+const vendors = await buildVendors();
+const result = await build({
+  ...common,
   absWorkingDir: root,
   entryPoints: [
     { in: 'neon-local:cli', out: 'cli' },
@@ -89,26 +218,16 @@ export const result = await build({
     { in: join(compiled, 's3-server', 'main.js'), out: 's3-server' },
   ],
   outdir,
-  bundle: true,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: EXTERNAL,
-  plugins: [virtualCliEntry, packageRootInBundle],
-  // Bundled CommonJS packages (oclif, s3rver, prom-client) call require() for Node's built-ins.
-  banner: {
-    js: "import { createRequire as __bundleCreateRequire } from 'node:module';\nconst require = __bundleCreateRequire(import.meta.url);",
-  },
+  plugins: [virtualCliEntry, packageRootInBundle, vendorShims(vendors.exportNames)],
   chunkNames: '[name]-[hash]',
-  sourcemap: 'linked',
-  legalComments: 'none',
-  minify: true,
-  keepNames: true,
-  logLevel: 'warning',
-  metafile: true,
 });
-const outputs = Object.entries(result.metafile.outputs).filter(([path]) => path.endsWith('.js'));
+warmVendorCaches();
+const outputs = [
+  ...Object.entries(vendors.result.metafile.outputs),
+  ...Object.entries(result.metafile.outputs),
+].filter(([path]) => /\.c?js$/.test(path));
 const totalBytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
 console.log(
   `dist/bundle: ${outputs.length} files, ${(totalBytes / 1024 / 1024).toFixed(1)} MiB of JavaScript`,
