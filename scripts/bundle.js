@@ -49,13 +49,14 @@ function findCommandFiles(dir) {
 function cliEntrySource() {
   const commandsDir = join(compiled, 'commands');
   const files = findCommandFiles(commandsDir).sort();
+  const ids = files.map((file) =>
+    relative(commandsDir, file).replace(/\.js$/, '').split(sep).join(':'),
+  );
+  checkCommandOrder(ids);
   const imports = files.map(
     (file, index) => `import C${index} from ${JSON.stringify(`./${relative(root, file)}`)};`,
   );
-  const entries = files.map((file, index) => {
-    const id = relative(commandsDir, file).replace(/\.js$/, '').split(sep).join(':');
-    return `  ${JSON.stringify(id)}: C${index},`;
-  });
+  const entries = ids.map((id, index) => `  ${JSON.stringify(id)}: C${index},`);
   return [
     "export { execute } from '@oclif/core';",
     ...imports,
@@ -120,17 +121,52 @@ const VENDOR_IMPORT_BANNER =
 const VENDOR_IMPORT_FILES =
   /(@oclif[\\/]core[\\/]lib[\\/](module-loader|config[\\/]ts-path)|lilconfig[\\/]src[\\/]index)\.js$/;
 
-const vendorImports = {
-  name: 'neon-local-vendor-imports',
+/**
+ * oclif sorts the command list with localeCompare, whose first call builds an ICU collator: about
+ * 6 ms of every CLI start. Our command ids are lower-case ASCII, for which code-point order is the
+ * same order (checkCommandOrder asserts it), so the vendor bundle compares them directly.
+ */
+const OCLIF_PLUGIN_FILE = /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/;
+const OCLIF_COMMAND_SORT = '.sort((a, b) => a.id.localeCompare(b.id))';
+const CODE_POINT_COMMAND_SORT = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))';
+
+function replaceOnce(path, source, from, to) {
+  const contents = source.replaceAll(from, to);
+  if (contents === source) throw new Error(`${path} no longer contains ${from}`);
+  return contents;
+}
+
+const vendorRewrites = {
+  name: 'neon-local-vendor-rewrites',
   setup(builder) {
-    builder.onLoad({ filter: VENDOR_IMPORT_FILES }, (args) => {
-      const source = readFileSync(args.path, 'utf8');
-      const contents = source.replaceAll('await import(', 'await __vendorImport(');
-      if (contents === source) throw new Error(`no import() left to replace in ${args.path}`);
-      return { contents, loader: 'js' };
-    });
+    builder.onLoad({ filter: VENDOR_IMPORT_FILES }, (args) => ({
+      contents: replaceOnce(
+        args.path,
+        readFileSync(args.path, 'utf8'),
+        'await import(',
+        'await __vendorImport(',
+      ),
+      loader: 'js',
+    }));
+    builder.onLoad({ filter: OCLIF_PLUGIN_FILE }, (args) => ({
+      contents: replaceOnce(
+        args.path,
+        readFileSync(args.path, 'utf8'),
+        OCLIF_COMMAND_SORT,
+        CODE_POINT_COMMAND_SORT,
+      ),
+      loader: 'js',
+    }));
   },
 };
+
+/** Fails the build unless code-point order of the command ids is their localeCompare order. */
+function checkCommandOrder(ids) {
+  const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
+  const byCodePoint = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (byLocale.join() !== byCodePoint.join())
+    throw new Error(`command ids sort differently by code point: ${byCodePoint.join(', ')}`);
+}
 
 /** Fails the build if a vendor bundle still calls import() (other than the banner's). */
 function checkNoImportCalls(path) {
@@ -147,7 +183,7 @@ async function buildVendors() {
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
     banner: { js: VENDOR_IMPORT_BANNER },
-    plugins: [vendorImports],
+    plugins: [vendorRewrites],
   });
   for (const { file } of VENDORS) checkNoImportCalls(join(outdir, 'vendor', `${file}.cjs`));
   const require = createRequire(import.meta.url);
