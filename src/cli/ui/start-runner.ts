@@ -6,6 +6,9 @@ import type { StepRunner } from '../../cluster/cluster-start.js';
 export function listrStepRunner(silent: boolean): StepRunner {
   return async (steps) => {
     if (steps.length === 0) return;
+    // The steps start now, not once listr2 is loaded: its import is on the path to every spawn.
+    const running = steps.map((step) => ({ title: step.title, result: step.run() }));
+    for (const { result } of running) result.catch(() => undefined);
     const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
     const processOutput = new ProcessOutput(process.stderr, process.stderr);
     const defaultLogger = new ListrLogger<ListrDefaultRendererLogLevels>({ processOutput });
@@ -13,11 +16,11 @@ export function listrStepRunner(silent: boolean): StepRunner {
     const renderer = silent ? 'silent' : process.stderr.isTTY ? 'default' : 'simple';
     const failures: unknown[] = [];
     const list = new Listr(
-      steps.map((step) => ({
-        title: step.title,
+      running.map(({ title, result }) => ({
+        title,
         task: async (_context: unknown, task: { title: string | undefined }) => {
           try {
-            task.title = `${step.title}: ${await step.run()}`;
+            task.title = `${title}: ${await result}`;
           } catch (error) {
             failures.push(error);
             throw error;
