@@ -17,7 +17,7 @@ import {
 } from './process/stop-process.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1000;
-const READY_POLL_INTERVAL_MS = 10;
+const READY_POLL_INTERVAL_MS = 25;
 const READY_PROBE_TIMEOUT_MS = 500;
 const FAILURE_LOG_LINES = 20;
 const PORT_RELEASE_TIMEOUT_MS = 3000;
