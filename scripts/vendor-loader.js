@@ -1,9 +1,8 @@
-// Runtime part of the bundle (scripts/bundle.js puts it into dist/bundle): loads one of the
-// CommonJS vendor bundles in dist/bundle/vendor with a V8 code cache beside it, so that a Node
-// start does not compile oclif or s3rver again. Node >= 22.1 has its own compile cache
-// (module.enableCompileCache, called by bin/*): there the file is simply required. If the cache
-// is missing, unreadable or rejected (another Node or V8 flags) the file is compiled as usual and
-// the cache rewritten; failing to write it (a read-only install) only costs the speed-up.
+// Runtime part of the bundle (scripts/bundle.js puts it into dist/bundle): loads a CommonJS vendor
+// bundle of dist/bundle/vendor with the V8 code cache beside it, so a Node 20 start does not compile
+// oclif or s3rver again (Node >= 22.1 has its own compile cache, enabled by bin/*: there the file is
+// simply required). A missing or rejected cache (other Node, other V8 flags) means a normal compile
+// and a rewritten cache; an unwritable one (read-only install) only loses the speed-up.
 import Module, { createRequire } from 'node:module';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
