@@ -245,24 +245,31 @@ function warmVendorCaches() {
 
 rmSync(outdir, { recursive: true, force: true });
 const vendors = await buildVendors();
-const result = await build({
-  ...common,
-  absWorkingDir: root,
-  entryPoints: [
-    { in: 'neon-local:cli', out: 'cli' },
-    { in: join(compiled, 'safekeeper', 'main.js'), out: 'safekeeper' },
-    { in: join(compiled, 's3-server', 'main.js'), out: 's3-server' },
-  ],
-  outdir,
-  splitting: true,
-  format: 'esm',
-  plugins: [virtualCliEntry, packageRootInBundle, vendorShims(vendors.exportNames)],
-  chunkNames: '[name]-[hash]',
-});
+// One build per entry: code shared by the CLI and a daemon is then in each entry file itself, not
+// in shared chunks that every start would have to load as extra modules.
+const ENTRIES = [
+  { in: 'neon-local:cli', out: 'cli' },
+  { in: join(compiled, 'safekeeper', 'main.js'), out: 'safekeeper' },
+  { in: join(compiled, 's3-server', 'main.js'), out: 's3-server' },
+];
+const results = [];
+for (const entry of ENTRIES) {
+  results.push(
+    await build({
+      ...common,
+      entryPoints: [entry],
+      outdir,
+      splitting: true,
+      format: 'esm',
+      plugins: [virtualCliEntry, packageRootInBundle, vendorShims(vendors.exportNames)],
+      chunkNames: `${entry.out}-[name]-[hash]`,
+    }),
+  );
+}
 warmVendorCaches();
 const outputs = [
   ...Object.entries(vendors.result.metafile.outputs),
-  ...Object.entries(result.metafile.outputs),
+  ...results.flatMap((result) => Object.entries(result.metafile.outputs)),
 ].filter(([path]) => /\.c?js$/.test(path));
 const totalBytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
 console.log(
