@@ -4,6 +4,6 @@ import module from 'node:module';
 
 // Node >= 22.1 caches compiled code between runs; Node 20 has no such cache.
 module.enableCompileCache?.();
-const { main } = await import('../dist/src/s3-server/main.js');
+const { main } = await import('../dist/bundle/s3-server.js');
 
 await main(process.argv.slice(2));

@@ -1,8 +1,11 @@
 // Shared pieces of the benchmarks: timing a command many times, medians, and the JSON report.
 import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import Module from 'node:module';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LocalCluster } from '../../src/index.js';
 import { randomPortOffset } from '../helpers/cluster.js';
 
@@ -102,6 +105,39 @@ export async function withBenchCluster(
 
 export function environmentNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return { nodeExtraCaCerts: env.NODE_EXTRA_CA_CERTS !== undefined, node: process.version };
+}
+
+const VENDOR_DIR = fileURLToPath(new URL('../../bundle/vendor/', import.meta.url));
+
+/**
+ * What a start-up figure depends on, measured in the same run: cores and load (other work on the
+ * machine), bare `node -e 0` with and without NODE_EXTRA_CA_CERTS, and whether the bundles carry a
+ * V8 code cache (Node 20) or Node's own compile cache is used (Node >= 22.1).
+ */
+export function startupNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const bare = { ...env };
+  delete bare.NODE_EXTRA_CA_CERTS;
+  const nodeBoot = (runEnv: NodeJS.ProcessEnv): number =>
+    round(
+      median(Array.from({ length: 5 }, () => timeCommandMs(process.execPath, ['-e', '0'], runEnv))),
+    );
+  let vendorCaches: string[] = [];
+  try {
+    vendorCaches = readdirSync(VENDOR_DIR).filter((name) => name.endsWith('.v8-cache'));
+  } catch {
+    vendorCaches = [];
+  }
+  return {
+    ...environmentNotes(env),
+    cores: availableParallelism(),
+    loadAverage1m: round(loadavg()[0] ?? 0),
+    nodeBootMedianMs: nodeBoot(env),
+    nodeBootWithoutExtraCaMedianMs: nodeBoot(bare),
+    compileCache:
+      typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
+        ? 'node'
+        : `v8 code cache for ${vendorCaches.length} vendor bundles`,
+  };
 }
 
 export interface ThroughputComparison {

@@ -10,10 +10,10 @@ import { pollUntil } from '../../src/common/deadline.js';
 import type { LocalCluster } from '../../src/index.js';
 import { CLI } from '../helpers/cli.js';
 import {
-  environmentNotes,
   median,
   report,
   round,
+  startupNotes,
   timeCommandMs,
   withBenchCluster,
 } from './bench-helpers.js';
@@ -57,6 +57,6 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
     baseline: 'etcd alone (same flags) to /health',
     baselineMedianMs: round(median(etcdMs)),
     targetRatio: 2,
-    notes: environmentNotes(env),
+    notes: startupNotes(env),
   });
 });

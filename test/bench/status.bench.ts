@@ -1,11 +1,11 @@
 // `neon_local status --json` on a running 3-safekeeper cluster against `node -e 0`, measured
-// alternately in the same run and the same environment. Target: at most 3x.
+// alternately in the same run and the same environment. Target: at most 2x.
 import { CLI } from '../helpers/cli.js';
 import {
-  environmentNotes,
   median,
   report,
   round,
+  startupNotes,
   timeCommandMs,
   withBenchCluster,
 } from './bench-helpers.js';
@@ -33,7 +33,7 @@ await withBenchCluster(false, async ({ cluster, env }) => {
     subjectMedianMs: round(median(subjectMs)),
     baseline: 'node -e 0',
     baselineMedianMs: round(median(baselineMs)),
-    targetRatio: 3,
-    notes: environmentNotes(env),
+    targetRatio: 2,
+    notes: startupNotes(env),
   });
 });

@@ -8,18 +8,29 @@ import { describeError } from '../../common/errors.js';
 export function listrStepRunner(silent: boolean): StepRunner {
   return async (steps) => {
     if (steps.length === 0) return;
+    // The steps start now, not once listr2 is loaded: its import is on the path to every spawn.
+    const running = steps.map((step) => ({ title: step.title, result: step.run() }));
+    const failures: unknown[] = [];
+    if (silent) {
+      // Nothing to render: listr2 would only cost its import (~15 ms of CPU) while daemons start.
+      await Promise.all(
+        running.map(({ result }) => result.catch((error: unknown) => failures.push(error))),
+      );
+      if (failures.length > 0) throw failures[0];
+      return;
+    }
+    for (const { result } of running) result.catch(() => undefined);
     const { Listr, ListrLogger, ProcessOutput } = await import('listr2');
     const processOutput = new ProcessOutput(process.stderr, process.stderr);
     const defaultLogger = new ListrLogger<ListrDefaultRendererLogLevels>({ processOutput });
     const simpleLogger = new ListrLogger<ListrLogLevels>({ processOutput });
-    const renderer = silent ? 'silent' : process.stderr.isTTY ? 'default' : 'simple';
-    const failures: unknown[] = [];
+    const renderer = process.stderr.isTTY ? 'default' : 'simple';
     const list = new Listr(
-      steps.map((step) => ({
-        title: step.title,
+      running.map(({ title, result }) => ({
+        title,
         task: async (_context: unknown, task: { title: string | undefined }) => {
           try {
-            task.title = `${step.title}: ${await step.run()}`;
+            task.title = `${title}: ${await result}`;
           } catch (error) {
             failures.push(error);
             throw new Error(describeError(error).split('\n', 1)[0] ?? '');

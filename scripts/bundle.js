@@ -1,0 +1,277 @@
+// Bundles what bin/run.js, bin/safekeeper.js and bin/s3-server.js load (run by `npm run build`,
+// after tsc, from tsc's output in dist/src) into dist/bundle: ESM, one file per entry plus shared
+// and lazily imported chunks. Loading one file instead of hundreds of modules is most of a Node
+// start here. Must not change behaviour: every import() stays a separate chunk loaded on use,
+// and the heavy, rarely needed packages stay in node_modules (see EXTERNAL).
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const compiled = join(root, 'dist', 'src');
+const outdir = join(root, 'dist', 'bundle');
+
+/**
+ * Imported lazily and only by a few commands or tasks (bundling them would only make the build and
+ * the bundle bigger), or only in development (oclif requires typescript to read a tsconfig when
+ * NODE_ENV is development or test). They load from node_modules exactly as without a bundle.
+ */
+const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'typescript'];
+
+/**
+ * The big CommonJS packages loaded at start-up, each bundled into dist/bundle/vendor/<file>.cjs
+ * and loaded by scripts/vendor-loader.js with a V8 code cache (Node 20 has no compile cache of
+ * its own). Our code imports them as before; the ESM bundle gets a small module in their place.
+ */
+const VENDORS = [
+  { specifier: '@oclif/core', file: 'oclif' },
+  { specifier: 's3rver', file: 's3rver' },
+  { specifier: 'prom-client', file: 'prom-client' },
+  { specifier: 'pino', file: 'pino' },
+];
+const VENDOR_LOADER = join(root, 'scripts', 'vendor-loader.js');
+
+/** oclif's explicit command strategy reads this export of the CLI bundle (see package.json). */
+const COMMANDS_EXPORT = 'COMMANDS';
+
+function findCommandFiles(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return findCommandFiles(path);
+    return name.endsWith('.js') ? [path] : [];
+  });
+}
+
+/** The CLI entry: oclif's execute plus every command class keyed by its id ("sk:timeline:list"). */
+function cliEntrySource() {
+  const commandsDir = join(compiled, 'commands');
+  const files = findCommandFiles(commandsDir).sort();
+  const ids = files.map((file) =>
+    relative(commandsDir, file).replace(/\.js$/, '').split(sep).join(':'),
+  );
+  checkCommandOrder(ids);
+  const imports = files.map(
+    (file, index) => `import C${index} from ${JSON.stringify(`./${relative(root, file)}`)};`,
+  );
+  const entries = ids.map((id, index) => `  ${JSON.stringify(id)}: C${index},`);
+  return [
+    "export { execute } from '@oclif/core';",
+    ...imports,
+    `export const ${COMMANDS_EXPORT} = {`,
+    ...entries,
+    '};',
+  ].join('\n');
+}
+
+const virtualCliEntry = {
+  name: 'neon-local-cli-entry',
+  setup(builder) {
+    builder.onResolve({ filter: /^neon-local:cli$/ }, () => ({
+      path: 'cli',
+      namespace: 'neon-local',
+    }));
+    builder.onLoad({ filter: /.*/, namespace: 'neon-local' }, () => ({
+      contents: cliEntrySource(),
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * dist/src/cluster/package-root.js finds the package root three levels above itself; every file of
+ * the bundle sits directly in dist/bundle, two levels below the root.
+ */
+const packageRootInBundle = {
+  name: 'neon-local-package-root',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]dist[\\/]src[\\/]cluster[\\/]package-root\.js$/ }, () => ({
+      contents:
+        "import { fileURLToPath } from 'node:url';\nexport const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));",
+      loader: 'js',
+    }));
+  },
+};
+
+const common = {
+  absWorkingDir: root,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  external: EXTERNAL,
+  sourcemap: 'linked',
+  legalComments: 'none',
+  minify: true,
+  keepNames: true,
+  logLevel: 'warning',
+  metafile: true,
+};
+
+/**
+ * Node 20 loses a vm.Script's import() callback when the script comes from a code cache, so the
+ * vendor code must not call import() itself: oclif's module loader (which imports the commands) and
+ * lilconfig call __vendorImport instead, which vendor-loader.js passes in (and which is plain import()
+ * when the file is simply required).
+ */
+const VENDOR_IMPORT_BANNER =
+  "var __vendorImport = typeof __neonLocalImport === 'function' ? __neonLocalImport : (specifier) => import(specifier);";
+const VENDOR_IMPORT_FILES =
+  /(@oclif[\\/]core[\\/]lib[\\/](module-loader|config[\\/]ts-path)|lilconfig[\\/]src[\\/]index)\.js$/;
+
+/**
+ * oclif sorts the command list with localeCompare, whose first call builds an ICU collator: about
+ * 6 ms of every CLI start. Our command ids are lower-case ASCII, for which code-point order is the
+ * same order (checkCommandOrder asserts it), so the vendor bundle compares them directly.
+ */
+const OCLIF_PLUGIN_FILE = /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/;
+const OCLIF_COMMAND_SORT = '.sort((a, b) => a.id.localeCompare(b.id))';
+const CODE_POINT_COMMAND_SORT = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))';
+
+function replaceOnce(path, source, from, to) {
+  const contents = source.replaceAll(from, to);
+  if (contents === source) throw new Error(`${path} no longer contains ${from}`);
+  return contents;
+}
+
+const vendorRewrites = {
+  name: 'neon-local-vendor-rewrites',
+  setup(builder) {
+    builder.onLoad({ filter: VENDOR_IMPORT_FILES }, (args) => ({
+      contents: replaceOnce(
+        args.path,
+        readFileSync(args.path, 'utf8'),
+        'await import(',
+        'await __vendorImport(',
+      ),
+      loader: 'js',
+    }));
+    builder.onLoad({ filter: OCLIF_PLUGIN_FILE }, (args) => ({
+      contents: replaceOnce(
+        args.path,
+        readFileSync(args.path, 'utf8'),
+        OCLIF_COMMAND_SORT,
+        CODE_POINT_COMMAND_SORT,
+      ),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Fails the build unless code-point order of the command ids is their localeCompare order. */
+function checkCommandOrder(ids) {
+  const byLocale = [...ids].sort((a, b) => a.localeCompare(b));
+  const byCodePoint = [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (byLocale.join() !== byCodePoint.join())
+    throw new Error(`command ids sort differently by code point: ${byCodePoint.join(', ')}`);
+}
+
+/** Fails the build if a vendor bundle still calls import() (other than the banner's). */
+function checkNoImportCalls(path) {
+  const calls = readFileSync(path, 'utf8').match(/(?<![\w$.])import\((?!\))/g) ?? [];
+  if (calls.length !== 1)
+    throw new Error(`${path} calls import() ${calls.length - 1} times: see VENDOR_IMPORT_BANNER`);
+}
+
+async function buildVendors() {
+  const result = await build({
+    ...common,
+    entryPoints: VENDORS.map(({ specifier, file }) => ({ in: specifier, out: file })),
+    outdir: join(outdir, 'vendor'),
+    outExtension: { '.js': '.cjs' },
+    format: 'cjs',
+    banner: { js: VENDOR_IMPORT_BANNER },
+    plugins: [vendorRewrites],
+  });
+  for (const { file } of VENDORS) checkNoImportCalls(join(outdir, 'vendor', `${file}.cjs`));
+  const require = createRequire(import.meta.url);
+  return {
+    result,
+    exportNames: new Map(
+      VENDORS.map(({ specifier, file }) => [
+        specifier,
+        Object.keys(require(join(outdir, 'vendor', `${file}.cjs`))).filter((name) =>
+          /^[A-Za-z_$][\w$]*$/.test(name),
+        ),
+      ]),
+    ),
+  };
+}
+
+/** Puts a module that loads the vendor bundle in place of each vendored package. */
+function vendorShims(exportNames) {
+  return {
+    name: 'neon-local-vendor-shims',
+    setup(builder) {
+      const filter = new RegExp(
+        `^(${VENDORS.map(({ specifier }) => specifier.replace(/[/.]/g, '\\$&')).join('|')})$`,
+      );
+      builder.onResolve({ filter }, (args) => ({
+        path: args.path,
+        namespace: 'neon-local-vendor',
+      }));
+      builder.onLoad({ filter: /.*/, namespace: 'neon-local-vendor' }, (args) => {
+        const { file } = VENDORS.find(({ specifier }) => specifier === args.path);
+        const names = exportNames.get(args.path).filter((name) => name !== 'default');
+        return {
+          contents: [
+            `import { loadVendor } from ${JSON.stringify(VENDOR_LOADER)};`,
+            `const vendored = loadVendor(new URL(${JSON.stringify(`./vendor/${file}.cjs`)}, import.meta.url));`,
+            'export default vendored;',
+            names.length > 0 ? `export const { ${names.join(', ')} } = vendored;` : '',
+          ].join('\n'),
+          resolveDir: root,
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
+
+/** Writes each vendor's code cache now, with this Node, so that the first real start has it. */
+function warmVendorCaches() {
+  const loaderUrl = pathToFileURL(VENDOR_LOADER).href;
+  for (const { file } of VENDORS) {
+    const path = join(outdir, 'vendor', `${file}.cjs`);
+    const script = `import { loadVendor } from ${JSON.stringify(loaderUrl)}; loadVendor(${JSON.stringify(path)});`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: 'inherit',
+    });
+    if (run.status !== 0) throw new Error(`loading vendor bundle ${file} failed`);
+  }
+}
+
+rmSync(outdir, { recursive: true, force: true });
+const vendors = await buildVendors();
+// One build per entry: code shared by the CLI and a daemon is then in each entry file itself, not
+// in shared chunks that every start would have to load as extra modules.
+const ENTRIES = [
+  { in: 'neon-local:cli', out: 'cli' },
+  { in: join(compiled, 'safekeeper', 'main.js'), out: 'safekeeper' },
+  { in: join(compiled, 's3-server', 'main.js'), out: 's3-server' },
+];
+const results = [];
+for (const entry of ENTRIES) {
+  results.push(
+    await build({
+      ...common,
+      entryPoints: [entry],
+      outdir,
+      splitting: true,
+      format: 'esm',
+      plugins: [virtualCliEntry, packageRootInBundle, vendorShims(vendors.exportNames)],
+      chunkNames: `${entry.out}-[name]-[hash]`,
+    }),
+  );
+}
+warmVendorCaches();
+const outputs = [
+  ...Object.entries(vendors.result.metafile.outputs),
+  ...results.flatMap((result) => Object.entries(result.metafile.outputs)),
+].filter(([path]) => /\.c?js$/.test(path));
+const totalBytes = outputs.reduce((sum, [, output]) => sum + output.bytes, 0);
+console.log(
+  `dist/bundle: ${outputs.length} files, ${(totalBytes / 1024 / 1024).toFixed(1)} MiB of JavaScript`,
+);
