@@ -16,10 +16,11 @@ const outdir = join(root, 'dist', 'bundle');
 
 /**
  * Imported lazily and only by a few commands or tasks (bundling them would only make the build and
- * the bundle bigger), or only in development (oclif requires typescript to read a tsconfig when
- * NODE_ENV is development or test). They load from node_modules exactly as without a bundle.
+ * the bundle bigger; pino-pretty, used by `logs`, also requires Node built-ins dynamically, which
+ * an ESM bundle cannot do), or only in development (oclif requires typescript to read a tsconfig
+ * when NODE_ENV is development or test). They load from node_modules exactly as without a bundle.
  */
-const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'typescript'];
+const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'pino-pretty', 'typescript'];
 
 /**
  * The big CommonJS packages loaded at start-up, each bundled into dist/bundle/vendor/<file>.cjs

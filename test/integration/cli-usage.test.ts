@@ -4,9 +4,12 @@
 // ready and 6 when one is down or paused, still printing the whole table or document.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { ClusterStatus } from '../../src/index.js';
-import { runCli, runCliJson } from '../helpers/cli.js';
+import { execa } from 'execa';
+import { PROJECT_ROOT, runCli, runCliJson } from '../helpers/cli.js';
 import { makeTestCluster } from '../helpers/cluster.js';
 
 test('unknown commands and flags, bad integers: usage errors with a did-you-mean', async () => {
@@ -37,6 +40,22 @@ test('unknown commands and flags, bad integers: usage errors with a did-you-mean
       assert.equal(syntax.status, 0, syntax.stderr);
     }
   }
+});
+
+test('after bin/setup as root, neon_local runs by name from any directory', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('bin/setup links neon_local only when run as root');
+    return;
+  }
+  const link = '/usr/local/bin/neon_local';
+  assert.equal(await realpath(link), await realpath(join(PROJECT_ROOT, 'bin', 'run.js')));
+  const help = await execa('neon_local', ['--help'], {
+    cwd: '/',
+    env: { PATH: `/usr/local/bin:${process.env.PATH ?? ''}` },
+    reject: false,
+  });
+  assert.equal(help.exitCode, 0, help.stderr);
+  assert.match(help.stdout, /^USAGE\n {2}\$ neon_local \[COMMAND\]$/m);
 });
 
 test(
