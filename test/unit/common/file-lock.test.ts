@@ -34,3 +34,14 @@ test('the lock dies with its holder process', async (t) => {
   const lock = await acquireFileLock(path, { waitMs: 5000, what: 'x' });
   await lock.release();
 });
+
+test('a process spawned while the lock is held does not inherit it', async (t) => {
+  const path = join(await makeTempDir(t), '.lock');
+  const lock = await acquireFileLock(path, { waitMs: 0, what: 'x' });
+  // As `start` spawns the daemons while it holds the repo lock.
+  const daemon = spawn('sleep', ['30'], { stdio: 'ignore', detached: true });
+  t.after(() => daemon.kill('SIGKILL'));
+  await lock.release();
+  const again = await acquireFileLock(path, { waitMs: 0, what: 'x' });
+  await again.release();
+});
