@@ -55,18 +55,18 @@ ${fn}_values() {
   esac
 }
 ${fn}() {
-  local cur=\${COMP_WORDS[COMP_CWORD]} path='' word i flags='' kind=none known
+  local cur=\${COMP_WORDS[COMP_CWORD]} typed='' word i flags='' kind=none known
   local -a ids=(${ids.map((id) => `'${shellWords([id])}'`).join(' ')})
   for ((i = 1; i < COMP_CWORD; i++)); do
     word=\${COMP_WORDS[i]}
     [[ $word == -* ]] && continue
     for known in "\${ids[@]}"; do
-      if [[ $known == "\${path:+$path }$word" || $known == "\${path:+$path }$word "* ]]; then
-        path=\${path:+$path }$word; break
+      if [[ $known == "\${typed:+$typed }$word" || $known == "\${typed:+$typed }$word "* ]]; then
+        typed=\${typed:+$typed }$word; break
       fi
     done
   done
-  case $path in
+  case $typed in
 ${commandTable(commands)}
   esac
   if [[ $cur == -* ]]; then
@@ -74,8 +74,8 @@ ${commandTable(commands)}
   fi
   local next=''
   for known in "\${ids[@]}"; do
-    if [[ -z $path ]]; then next+=" \${known%% *}"
-    elif [[ $known == "$path "* ]]; then known=\${known#"$path "}; next+=" \${known%% *}"; fi
+    if [[ -z $typed ]]; then next+=" \${known%% *}"
+    elif [[ $known == "$typed "* ]]; then known=\${known#"$typed "}; next+=" \${known%% *}"; fi
   done
   if [[ -n $next ]]; then
     COMPREPLY=($(compgen -W "$(printf '%s\\n' $next | sort -u)" -- "$cur")); return
@@ -87,5 +87,10 @@ complete -F ${fn} ${bin}
 }
 
 export function renderZshCompletion(bin: string, commands: readonly CompletedCommand[]): string {
-  return `autoload -U +X bashcompinit && bashcompinit\n${renderBashCompletion(bin, commands)}`;
+  // bashcompinit needs compinit's compdef; a .zshrc usually ran compinit already.
+  const prelude = [
+    '(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }',
+    'autoload -U +X bashcompinit && bashcompinit',
+  ].join('\n');
+  return `${prelude}\n${renderBashCompletion(bin, commands)}`;
 }
