@@ -11,19 +11,15 @@ import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { segmentFileName } from '../../src/postgres/segment-name.js';
 import { runCli, runCliJson, type CliResult } from './cli.js';
 import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
+import type { WalPushResult } from '../../src/cluster/wal-push.js';
 
 export const TENANT = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 export const TIMELINE = '7e57ab1e7e57ab1e7e57ab1e7e57ab1e';
 export const TIMELINE_REF = `${TENANT}/${TIMELINE}`;
 const FLUSH_WAIT_TIMEOUT_MS = 20_000;
 
-export interface PushResult {
-  term: number;
-  start_lsn: string;
-  end_lsn: string;
-  commit_lsn: string;
-  bytes: number;
-}
+/** What `wal push --json` answers, as the CLI types it. */
+export type PushResult = WalPushResult;
 
 export type { TimelineStatus };
 

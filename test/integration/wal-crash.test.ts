@@ -19,6 +19,7 @@ import {
 import { pgWaldumpToEnd } from '../helpers/pg-waldump.js';
 import { startTestSafekeeper } from '../helpers/safekeeper.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 
 const WRITER = fileURLToPath(new URL('../helpers/wal-writer-process.js', import.meta.url));
 const WAL_START = BigInt(CRASH_SEGMENT_BYTES);
@@ -50,7 +51,7 @@ async function flushLsnOf(url: string): Promise<Lsn> {
   const status = await pollUntil(
     async () => {
       const response = await fetch(`${url}/v1/tenant/${CRASH_TENANT}/timeline/${CRASH_TIMELINE}`);
-      return response.ok ? ((await response.json()) as { flush_lsn: string }) : undefined;
+      return response.ok ? ((await response.json()) as TimelineStatus) : undefined;
     },
     { timeoutMs: 10_000, intervalMs: 50 },
   );
