@@ -42,9 +42,9 @@ export function clientFor(config: ClusterConfig, id: NodeId, timeoutMs?: number)
   );
 }
 
-type ProcessCheck = 'running' | 'paused' | 'down' | 'unknown';
+type ProcessCheck = 'running' | 'paused' | 'down';
 
-/** What /proc says of the safekeeper's process; 'unknown' when no pid file can tell. */
+/** What its pid file and /proc say of the safekeeper's process (no owned pid: down). */
 async function checkProcess(set: SafekeeperSet, id: NodeId): Promise<ProcessCheck> {
   const paths = set.layout.safekeeper(id);
   const pid = await findOwnedPid(paths.pidFile, {
@@ -69,15 +69,15 @@ async function askOne<T>(
   action: (client: SafekeeperClient) => Promise<T>,
   deadlineMs: number,
 ): Promise<SafekeeperAnswer<T>> {
-  const process = await checkProcess(set, id);
-  if (process === 'paused')
+  const processState = await checkProcess(set, id);
+  if (processState === 'paused')
     return {
       id,
       state: 'not-responding',
       paused: true,
       error: { code: 'timed-out', message: `safekeeper ${id}: paused (SIGSTOP)` },
     };
-  if (process === 'down')
+  if (processState === 'down')
     return {
       id,
       state: 'down',
