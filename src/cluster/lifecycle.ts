@@ -72,13 +72,13 @@ export async function inspectComponent(
       state: 'down',
       paused: false,
       uptimeMs: null,
-      detail: 'not running',
+      detail: 'no pid',
       logFile,
     };
   }
   const paused = (await readProcState(pid)) === 'paused';
   const probe: ReadyProbe = paused
-    ? { ready: false, detail: 'paused (SIGSTOP): not responding' }
+    ? { ready: false, detail: 'SIGSTOP' }
     : await component.probe(probeTimeoutMs);
   return {
     ...base,

@@ -138,6 +138,15 @@ export function describeFailures(answers: readonly SafekeeperAnswer<unknown>[]):
   return [...idsByLabel].map(([label, ids]) => `safekeeper ${ids.join(', ')}: ${label}`).join('; ');
 }
 
+/** What to do about a safekeeper that did not answer. */
+function hintFor(answer: SafekeeperAnswer<unknown>): string {
+  if (answer.paused)
+    return `Resume safekeeper ${answer.id} with \`neon_local sk resume ${answer.id}\`.`;
+  if (answer.state === 'down')
+    return `Start safekeeper ${answer.id} with \`neon_local sk start ${answer.id}\`.`;
+  return `See \`neon_local status\` and \`neon_local logs sk${answer.id}\`.`;
+}
+
 /**
  * A partial answer as an error, undefined when every safekeeper answered: exit 6 when one is
  * down, paused or silent (the others' answers are still shown), else the first API error's code.
@@ -149,15 +158,11 @@ export function partialAnswerError(
   const failed = answers.filter((answer) => answer.state !== 'ok');
   const first = failed[0];
   if (first === undefined) return undefined;
-  const unreachable = failed.find((answer) => answer.state !== 'error');
-  const code = unreachable === undefined ? (first.error?.code ?? 'internal') : 'unavailable';
-  const hint =
-    unreachable === undefined
-      ? `See \`neon_local logs sk${first.id}\` for what the safekeeper did.`
-      : unreachable.paused
-        ? `Resume it with \`neon_local sk resume ${unreachable.id}\`.`
-        : unreachable.state === 'down'
-          ? `Start it with \`neon_local sk start ${unreachable.id}\`.`
-          : `See \`neon_local status\` and \`neon_local logs sk${unreachable.id}\`.`;
-  return new AppError(code, `${what}: ${describeFailures(answers)}`, { hints: [hint] });
+  const unreachable = failed.filter((answer) => answer.state !== 'error');
+  const code = unreachable.length === 0 ? (first.error?.code ?? 'internal') : 'unavailable';
+  const hints =
+    unreachable.length === 0
+      ? [`See \`neon_local logs sk${first.id}\` for what the safekeeper did.`]
+      : unreachable.map(hintFor);
+  return new AppError(code, `${what}: ${describeFailures(answers)}`, { hints });
 }

@@ -1,7 +1,7 @@
 // Human rendering of component statuses (status, start, sk list).
 import type { ComponentStatus } from '../../cluster/lifecycle.js';
 import { formatDurationMs } from '../../common/units.js';
-import { renderTable } from './table.js';
+import { renderTable, terminalColumns } from './table.js';
 import type { Theme } from './theme.js';
 
 export function stateLabel(status: ComponentStatus, theme: Theme): string {
@@ -10,7 +10,12 @@ export function stateLabel(status: ComponentStatus, theme: Theme): string {
   return theme.warn(status.paused ? 'not responding (paused)' : 'not responding');
 }
 
-export function renderStatusTable(statuses: readonly ComponentStatus[], theme: Theme): string {
+/** The component table; `widthColumns` (the terminal's) cuts the DETAIL column to fit. */
+export function renderStatusTable(
+  statuses: readonly ComponentStatus[],
+  theme: Theme,
+  widthColumns = terminalColumns(),
+): string {
   return renderTable(
     ['NAME', 'STATE', 'PID', 'PORTS', 'UPTIME', 'DETAIL'],
     statuses.map((status) => [
@@ -23,5 +28,6 @@ export function renderStatusTable(statuses: readonly ComponentStatus[], theme: T
       status.uptimeMs === null ? '-' : formatDurationMs(status.uptimeMs),
       theme.dim(status.detail),
     ]),
+    widthColumns,
   );
 }

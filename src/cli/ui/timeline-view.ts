@@ -26,10 +26,15 @@ export function renderCreatedTimeline(
     lines.push(
       entry.error === undefined
         ? `  safekeeper ${entry.id}: ${theme.ok('created')}`
-        : `  safekeeper ${entry.id}: ${theme.error(answerLabel(entry))}: ${entry.error.message.replace(/^safekeeper \d+: /, '')}`,
+        : `  safekeeper ${entry.id}: ${theme.error(failureDetail(entry))}`,
     );
   }
   return lines.join('\n');
+}
+
+/** What the safekeeper said went wrong, without the "safekeeper N: " its messages start with. */
+function failureDetail(answer: SafekeeperAnswer<unknown>): string {
+  return answer.error?.message.replace(/^safekeeper \d+: /, '') ?? answerLabel(answer);
 }
 
 /** One word or two for an answer: ok, down, paused, not responding, error. */
@@ -66,8 +71,7 @@ function rowsOf(answers: readonly SafekeeperAnswer<TimelineListEntry[]>[], theme
     if (answer.state !== 'ok') {
       const label = answerLabel(answer);
       rows.push({ sk, tenant: '', timeline: '-', cells: ['-', '-', '-', '-', theme.error(label)] });
-      const detail = answer.error?.message.replace(/^safekeeper \d+: /, '') ?? label;
-      notes.push(`safekeeper ${sk}: ${detail}`);
+      notes.push(`safekeeper ${sk}: ${failureDetail(answer)}`);
       continue;
     }
     for (const doc of answer.result ?? []) {

@@ -66,7 +66,7 @@ test('a partial answer is exit 6 unless every safekeeper answered', () => {
     'listing timelines',
   );
   assert.equal(paused?.exitCode, 6);
-  assert.deepEqual(paused.hints, ['Resume it with `neon_local sk resume 2`.']);
+  assert.deepEqual(paused.hints, ['Resume safekeeper 2 with `neon_local sk resume 2`.']);
   const down = partialAnswerError(
     [
       exists(1),
@@ -75,5 +75,5 @@ test('a partial answer is exit 6 unless every safekeeper answered', () => {
     'creating timeline t',
   );
   assert.equal(down?.exitCode, 6, 'a safekeeper that did not answer outweighs an API error');
-  assert.deepEqual(down.hints, ['Start it with `neon_local sk start 3`.']);
+  assert.deepEqual(down.hints, ['Start safekeeper 3 with `neon_local sk start 3`.']);
 });
