@@ -4,21 +4,21 @@
 import { assert } from '../common/assert.js';
 
 export class OperationFuse {
-  private readonly inFlight = new Map<string, number>();
+  /** The operations in flight, in the order they entered (a write, a flush: rarely more). */
+  private readonly inFlight: string[] = [];
 
   /** `what` names the object in the assertion message, e.g. "WAL storage of <dir>". */
   constructor(private readonly what: string) {}
 
   /** Counts `name` as in flight; pair every call with `leave(name)` in a finally. */
   enter(name: string): void {
-    this.inFlight.set(name, (this.inFlight.get(name) ?? 0) + 1);
+    this.inFlight.push(name);
   }
 
   leave(name: string): void {
-    const left = this.inFlight.get(name);
-    assert(left !== undefined, () => `${this.what}: ${name} left without entering`);
-    if (left === 1) this.inFlight.delete(name);
-    else this.inFlight.set(name, left - 1);
+    const at = this.inFlight.lastIndexOf(name);
+    assert(at !== -1, () => `${this.what}: ${name} left without entering`);
+    this.inFlight.splice(at, 1);
   }
 
   /** Runs `operation` counted as `name` until it settles. */
@@ -31,14 +31,12 @@ export class OperationFuse {
     }
   }
 
-  get isIdle(): boolean {
-    return this.inFlight.size === 0;
-  }
-
   /** Fails loudly when anything is in flight: `teardown` names what was attempted. */
   assertIdle(teardown: string): void {
-    assert(this.inFlight.size === 0, () => {
-      const running = [...this.inFlight.entries()].map(([name, count]) =>
+    assert(this.inFlight.length === 0, () => {
+      const counts = new Map<string, number>();
+      for (const name of this.inFlight) counts.set(name, (counts.get(name) ?? 0) + 1);
+      const running = [...counts].map(([name, count]) =>
         count === 1 ? name : `${name} x${count}`,
       );
       return `${teardown} of ${this.what} while ${running.join(', ')} in progress`;

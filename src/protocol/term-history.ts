@@ -25,3 +25,16 @@ export function epochAt(termHistory: readonly TermSwitch[], flushLsn: Lsn): Term
 export function historyUpTo(termHistory: readonly TermSwitch[], lsn: Lsn): TermSwitch[] {
   return termHistory.filter((entry) => entry.lsn <= lsn);
 }
+
+/**
+ * The index of the first entry of `history` that is out of order (its term not above the one
+ * before it, or its LSN below), or undefined when the history is ordered.
+ */
+export function findHistoryDisorder(history: readonly TermSwitch[]): number | undefined {
+  for (let index = 1; index < history.length; index++) {
+    const previous = history[index - 1] as TermSwitch;
+    const entry = history[index] as TermSwitch;
+    if (entry.term <= previous.term || entry.lsn < previous.lsn) return index;
+  }
+  return undefined;
+}

@@ -8,7 +8,7 @@ import { AppError } from '../common/errors.js';
 import type { VoteResponse } from '../protocol/proposer-messages.js';
 import type { Term } from '../protocol/term-history.js';
 import type { AcceptorLink } from './acceptor-link.js';
-import { findHistoryDisorder } from './election.js';
+import { findHistoryDisorder } from '../protocol/term-history.js';
 
 /** Campaigns restarted because another proposer held a higher term, at most. */
 const MAX_CAMPAIGNS = 16;

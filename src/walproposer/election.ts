@@ -109,19 +109,6 @@ export function recoveryBoundary(donor: VoteState, truncateLsn: Lsn): Lsn | unde
   return best;
 }
 
-/**
- * The index of the first entry of `history` that is out of order (its term not above the one
- * before it, or its LSN below), or undefined when the history is ordered.
- */
-export function findHistoryDisorder(history: readonly TermSwitch[]): number | undefined {
-  for (let index = 1; index < history.length; index++) {
-    const previous = history[index - 1] as TermSwitch;
-    const entry = history[index] as TermSwitch;
-    if (entry.term <= previous.term || entry.lsn < previous.lsn) return index;
-  }
-  return undefined;
-}
-
 /** What a proposer elected by a quorum's votes proposes, and the WAL it must hold for it. */
 export interface TermPlan<T extends VoteState> {
   /** The most advanced voter: its WAL is the base of the term. */

@@ -11,7 +11,8 @@ import { WalDecoder } from '../postgres/wal/wal-decoder.js';
 import type { VoteResponse } from '../protocol/proposer-messages.js';
 import type { Term, TermSwitch } from '../protocol/term-history.js';
 import type { AcceptorEndpoint } from './acceptor-link.js';
-import { findHistoryDisorder, planTerm, type TermPlan } from './election.js';
+import { findHistoryDisorder } from '../protocol/term-history.js';
+import { planTerm, type TermPlan } from './election.js';
 import { fetchWal, RECOVERY_TIMEOUT_MS } from './recovery-fetch.js';
 import { WalBuffer } from './wal-buffer.js';
 

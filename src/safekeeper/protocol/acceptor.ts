@@ -10,7 +10,12 @@ import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import { checkSegmentSize, PG_TIMELINE_ID } from '../../postgres/segment-name.js';
-import { epochAt, historyUpTo, type TermSwitch } from '../../protocol/term-history.js';
+import {
+  epochAt,
+  findHistoryDisorder,
+  historyUpTo,
+  type TermSwitch,
+} from '../../protocol/term-history.js';
 import type { LockedTimeline, Timeline } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import {
@@ -275,13 +280,13 @@ function appendResponse(term: bigint, flushLsn: Lsn, commitLsn: Lsn): AppendResp
  */
 function checkElectedHistory(message: ProposerElected, startStreamingAt: Lsn): void {
   const history = message.termHistory;
-  for (let index = 1; index < history.length; index++) {
-    const previous = history[index - 1] as TermSwitch;
-    const entry = history[index] as TermSwitch;
-    if (entry.term <= previous.term || entry.lsn < previous.lsn)
-      throw protocolError(
-        `malformed ProposerElected: term history is not ordered at entry ${index} (term ${entry.term} at ${formatLsn(entry.lsn)} after term ${previous.term} at ${formatLsn(previous.lsn)})`,
-      );
+  const disorder = findHistoryDisorder(history);
+  if (disorder !== undefined) {
+    const previous = history[disorder - 1] as TermSwitch;
+    const entry = history[disorder] as TermSwitch;
+    throw protocolError(
+      `malformed ProposerElected: term history is not ordered at entry ${disorder} (term ${entry.term} at ${formatLsn(entry.lsn)} after term ${previous.term} at ${formatLsn(previous.lsn)})`,
+    );
   }
   if (history.length === 0) throw protocolError('malformed ProposerElected: empty term history');
   const first = history[0] as TermSwitch;

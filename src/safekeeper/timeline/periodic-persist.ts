@@ -1,7 +1,9 @@
 // The opportunistic control-file persist loop (neon-reference §1.5), a supervised task: every
 // check period each timeline persists if its save interval has passed and an in-memory LSN
-// advanced. A round still running when the next tick comes makes that tick skip (rounds never
-// pile up); errors are logged as warnings and the loop goes on; it ends when `signal` aborts.
+// advanced. The next period starts when a round ends, so a slow round makes ticks skip and
+// rounds never pile up; errors are logged as warnings and the loop goes on; it ends when
+// `signal` aborts, after the round in flight.
+import { sleepMs } from '../../common/deadline.js';
 import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import type { Timeline } from './timeline.js';
@@ -20,9 +22,13 @@ export async function runPeriodicPersist(
   signal: AbortSignal,
 ): Promise<void> {
   const checkEveryMs = Math.min(saveIntervalMs, PERIODIC_PERSIST_CHECK_MAX_MS);
-  const runRound = async (): Promise<void> => {
+  // A function, not a property read: the signal may abort during any await below.
+  const aborted = (): boolean => signal.aborted;
+  for (;;) {
+    await sleepMs(checkEveryMs, signal);
+    if (aborted()) return;
     for (const timeline of timelines.loadedTimelines()) {
-      if (signal.aborted) return;
+      if (aborted()) return;
       try {
         if (await timeline.maybePersistPeriodically())
           log.debug({ dir: timeline.dir }, 'control file persisted periodically');
@@ -30,24 +36,5 @@ export async function runPeriodicPersist(
         log.warn({ dir: timeline.dir, err: describeError(error) }, 'periodic persist failed');
       }
     }
-  };
-  let round: Promise<void> | undefined;
-  let skippedTicks = 0;
-  const timer = setInterval(() => {
-    if (round !== undefined) {
-      skippedTicks++;
-      log.debug({ skippedTicks }, 'periodic persist tick skipped: the last round still runs');
-      return;
-    }
-    round = runRound().finally(() => (round = undefined));
-  }, checkEveryMs);
-  try {
-    await new Promise<void>((resolve) => {
-      if (signal.aborted) resolve();
-      else signal.addEventListener('abort', () => resolve(), { once: true });
-    });
-  } finally {
-    clearInterval(timer);
-    await round;
   }
 }

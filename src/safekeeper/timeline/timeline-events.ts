@@ -28,30 +28,37 @@ export class TimelineEvents {
   private readonly closeWaiters = new Set<(error: AppError) => void>();
   private closedError: AppError | undefined;
 
-  constructor(private last: TimelineLsns) {}
+  private last: TimelineLsns;
 
-  /** The LSNs as of the last publish. */
-  get lsns(): TimelineLsns {
-    return this.last;
+  /** `current` reads the timeline's LSNs; it is called only while someone listens. */
+  constructor(private readonly current: () => TimelineLsns) {
+    this.last = current();
   }
 
   /** Calls `listener` on every change until the returned function is called. */
   subscribe(listener: TimelineListener): () => void {
+    // While nobody listened, nothing was read: what advanced is measured from now on.
+    if (this.listeners.size === 0) this.last = this.current();
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Compares with the last published LSNs and tells the subscribers what advanced. */
-  publish(current: TimelineLsns): void {
-    const previous = this.last;
-    this.last = current;
+  /**
+   * After a step that may have changed LSNs: tells the subscribers what advanced since the
+   * last publish. Costs nothing while nobody listens (every append batch calls it).
+   */
+  publish(): void {
     if (this.listeners.size === 0) return;
+    const previous = this.last;
+    const current = this.current();
+    this.last = current;
     let advanced: TimelineLsnName[] | undefined;
     for (const name of TIMELINE_LSN_NAMES)
       if (current[name] > previous[name]) (advanced ??= []).push(name);
     if (advanced === undefined) return;
     const change = { advanced, lsns: current };
-    for (const listener of [...this.listeners]) listener(change);
+    // A listener may unsubscribe (delete itself) while this runs, which a Set allows.
+    for (const listener of this.listeners) listener(change);
   }
 
   /**
@@ -59,7 +66,8 @@ export class TimelineEvents {
    * timeline closes first.
    */
   waitFor(name: TimelineLsnName, atLeast: Lsn, signal?: AbortSignal): Promise<Lsn> {
-    if (this.last[name] >= atLeast) return Promise.resolve(this.last[name]);
+    const now = this.current()[name];
+    if (now >= atLeast) return Promise.resolve(now);
     if (this.closedError !== undefined) return Promise.reject(this.closedError);
     return new Promise((resolve, reject) => {
       const finish = (): void => {

@@ -56,7 +56,7 @@ export class Timeline {
     this.inmemProposerUuid = control.state.proposerUuid;
     this.globalCommit = commitLsn;
     this.fuse = new OperationFuse(`timeline ${dir}`);
-    this.events = new TimelineEvents(this.currentLsns());
+    this.events = new TimelineEvents(() => this.currentLsns());
   }
 
   private currentLsns(): TimelineLsns {
@@ -71,7 +71,7 @@ export class Timeline {
     try {
       return await this.lock.run(fn);
     } finally {
-      if (!this.closed) this.events.publish(this.currentLsns());
+      if (!this.closed) this.events.publish();
     }
   }
 

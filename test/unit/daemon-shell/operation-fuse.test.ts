@@ -21,7 +21,6 @@ test('the fuse counts operations and names the ones in flight', async () => {
   const blocked = new Promise<void>((resolve) => (release = resolve));
   const running = fuse.run('write', () => blocked);
   fuse.enter('write');
-  assert.equal(fuse.isIdle, false);
   assert.throws(
     () => fuse.assertIdle('close'),
     (error: unknown) =>
@@ -31,7 +30,6 @@ test('the fuse counts operations and names the ones in flight', async () => {
   fuse.leave('write');
   release();
   await running;
-  assert.equal(fuse.isIdle, true);
   fuse.assertIdle('close');
   assert.throws(() => fuse.leave('flush'), AssertionError, 'leaving what never entered is a bug');
 });

@@ -17,34 +17,64 @@ const ZERO: TimelineLsns = {
   remoteConsistentLsn: 0n,
 };
 
+/** A timeline's LSNs as the events read them, and a step that changes them and publishes. */
+function fakeTimeline() {
+  let now: TimelineLsns = ZERO;
+  let reads = 0;
+  const events = new TimelineEvents(() => {
+    reads++;
+    return now;
+  });
+  const step = (next: Partial<TimelineLsns>): void => {
+    now = { ...ZERO, ...next };
+    events.publish();
+  };
+  return { events, step, reads: () => reads };
+}
+
 test('subscribers hear which LSNs advanced, and only advances', () => {
-  const events = new TimelineEvents(ZERO);
+  const { events, step } = fakeTimeline();
   const heard: TimelineChange[] = [];
   const unsubscribe = events.subscribe((change) => heard.push(change));
-  events.publish({ ...ZERO, flushLsn: 100n, commitLsn: 50n });
-  events.publish({ ...ZERO, flushLsn: 100n, commitLsn: 50n });
-  events.publish({ ...ZERO, flushLsn: 80n, commitLsn: 50n, remoteConsistentLsn: 10n });
-  events.publish({ ...ZERO, flushLsn: 40n, commitLsn: 50n, remoteConsistentLsn: 10n });
+  step({ flushLsn: 100n, commitLsn: 50n });
+  step({ flushLsn: 100n, commitLsn: 50n });
+  step({ flushLsn: 80n, commitLsn: 50n, remoteConsistentLsn: 10n });
+  step({ flushLsn: 40n, commitLsn: 50n, remoteConsistentLsn: 10n });
   unsubscribe();
-  events.publish({ ...ZERO, flushLsn: 900n });
+  step({ flushLsn: 900n });
   assert.deepEqual(
     heard.map((change) => change.advanced),
     [['flushLsn', 'commitLsn'], ['remoteConsistentLsn']],
   );
   assert.equal(heard[1]?.lsns.flushLsn, 80n, 'the event carries the current values');
-  assert.equal(events.lsns.flushLsn, 900n);
+});
+
+test('publishing reads nothing while nobody listens; a new subscriber starts from now', () => {
+  const { events, step, reads } = fakeTimeline();
+  const atStart = reads();
+  for (let lsn = 1n; lsn <= 100n; lsn++) step({ commitLsn: lsn });
+  assert.equal(reads(), atStart, 'no listener: no snapshot per step');
+  const heard: TimelineChange[] = [];
+  events.subscribe((change) => heard.push(change));
+  step({ commitLsn: 100n });
+  assert.equal(heard.length, 0, 'nothing advanced since the subscription');
+  step({ commitLsn: 101n });
+  assert.deepEqual(
+    heard.map((change) => change.advanced),
+    [['commitLsn']],
+  );
 });
 
 test('waitFor resolves when the LSN reaches the target; abort and close reject', async () => {
-  const events = new TimelineEvents(ZERO);
+  const { events, step } = fakeTimeline();
   assert.equal(await events.waitFor('commitLsn', 0n), 0n, 'already there');
   const reached = events.waitFor('commitLsn', 300n);
   let settled = false;
   void reached.then(() => (settled = true));
-  events.publish({ ...ZERO, commitLsn: 200n });
+  step({ commitLsn: 200n });
   await Promise.resolve();
   assert.equal(settled, false, 'not yet at the target');
-  events.publish({ ...ZERO, commitLsn: 400n });
+  step({ commitLsn: 400n });
   assert.equal(await reached, 400n);
 
   const controller = new AbortController();

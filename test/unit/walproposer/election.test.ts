@@ -4,9 +4,8 @@
 // the recovery boundary, the history order check and the whole plan of a term.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { TermSwitch } from '../../../src/protocol/term-history.js';
+import { findHistoryDisorder, type TermSwitch } from '../../../src/protocol/term-history.js';
 import {
-  findHistoryDisorder,
   minFlushLsn,
   planTerm,
   pickDonor,
