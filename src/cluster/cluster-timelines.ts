@@ -76,14 +76,25 @@ export async function resolveTimelineRef(set: SafekeeperSet, text: string): Prom
   const [tenant] = tenants;
   if (tenant === undefined) {
     if (listed.every((entry) => entry.state === 'down')) throw noSafekeeperRuns();
-    const missing = describeFailures(listed);
-    throw new AppError(
-      'not-found',
-      `timeline ${timelineId} is not on any safekeeper that answered${missing === '' ? '' : ` (no answer from ${missing})`}`,
-      { hints: ['Create it with `neon_local sk timeline create`, or name it as TENANT/TIMELINE.'] },
-    );
+    throw timelineNotFound(timelineId, listed, [
+      'Create it with `neon_local sk timeline create`, or name it as TENANT/TIMELINE.',
+    ]);
   }
   return { tenantId: parseTenantId(tenant), timelineId };
+}
+
+/** No safekeeper that answered holds the timeline; those that did not answer are named. */
+export function timelineNotFound(
+  name: string,
+  answers: readonly SafekeeperAnswer<unknown>[],
+  hints: readonly string[],
+): AppError {
+  const missing = describeFailures(answers.filter((answer) => answer.error?.code !== 'not-found'));
+  return new AppError(
+    'not-found',
+    `timeline ${name} is not on any safekeeper that answered${missing === '' ? '' : ` (no answer from ${missing})`}`,
+    { hints },
+  );
 }
 
 /** Nothing of the cluster answers: the usual cause is that it was never started. */

@@ -4,14 +4,16 @@
 // drain and go. Exit hooks cannot wait; nothing survives a SIGKILL of the test process.
 import { readFileSync } from 'node:fs';
 import { cmdlineMatches, type ProcessIdentity } from './process/pid-file.js';
+import { parseCmdline } from './process/proc-info.js';
 
 const tracked = new Map<number, ProcessIdentity>();
 let hookInstalled = false;
 
 function stillOurs(pid: number, identity: ProcessIdentity): boolean {
   try {
-    const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0$/, '').split('\0');
-    return cmdlineMatches(argv, identity);
+    // Synchronous: an exit hook cannot wait.
+    const argv = parseCmdline(readFileSync(`/proc/${pid}/cmdline`));
+    return argv !== undefined && cmdlineMatches(argv, identity);
   } catch {
     return false;
   }

@@ -6,7 +6,7 @@ import { AppError } from '../common/errors.js';
 import { formatLsn } from '../postgres/lsn.js';
 import { formatDurationMs, formatSizeBytes } from '../common/units.js';
 import { pushGeneratedWal, type PushProgress } from '../walproposer/push-generated-wal.js';
-import { noSafekeeperRuns, type TimelineRef } from './cluster-timelines.js';
+import { noSafekeeperRuns, timelineNotFound, type TimelineRef } from './cluster-timelines.js';
 import { LOOPBACK_HOST } from './process/ports.js';
 import {
   askSafekeepers,
@@ -152,17 +152,10 @@ function unknownTimeline(
         hints: ['See `neon_local status`.'],
       },
     );
-  const missing = describeFailures(unanswered);
-  return new AppError(
-    'not-found',
-    `timeline ${name} is not on any safekeeper that answered${missing === '' ? '' : ` (no answer from ${missing})`}`,
-    {
-      hints: [
-        'Check the id with `neon_local sk timeline list`.',
-        'Create it with `neon_local sk timeline create`, or pass --create to make it with this push.',
-      ],
-    },
-  );
+  return timelineNotFound(name, answers, [
+    'Check the id with `neon_local sk timeline list`.',
+    'Create it with `neon_local sk timeline create`, or pass --create to make it with this push.',
+  ]);
 }
 
 /** A new system id the way initdb makes one: seconds, microseconds and the pid. */

@@ -33,10 +33,6 @@ export class TaskSupervisor {
   /** `onFailure` hears about the first task that ends unexpectedly (and any after it). */
   constructor(private readonly onFailure: (failure: TaskFailure) => void) {}
 
-  get isStopping(): boolean {
-    return this.stopping;
-  }
-
   get taskNames(): readonly string[] {
     return [...this.tasks.keys()];
   }

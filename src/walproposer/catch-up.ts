@@ -3,7 +3,7 @@
 // proposer holds is read back from an acceptor that flushed it in this term (recovery-fetch.ts);
 // then the WAL streamer takes over. Counts no votes (the campaign does) and decides nothing
 // about the term (the settlement did); a voter is admitted once per connection.
-import { AppError } from '../common/errors.js';
+import { AppError, describeError } from '../common/errors.js';
 import type { TenantId, TimelineId } from '../common/hex-id.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
 import type { VoteResponse } from '../protocol/proposer-messages.js';
@@ -94,7 +94,7 @@ export class CatchUp {
         buffer.prepend(lsn, bytes);
         return;
       } catch (error) {
-        this.context.onEvent?.(`could not read WAL from ${holder.name}: ${String(error)}`);
+        this.context.onEvent?.(`could not read WAL from ${holder.name}: ${describeError(error)}`);
       }
     }
     throw new AppError(

@@ -4,7 +4,7 @@
 // (link-supervisor.ts), campaign.ts, term-settlement.ts and catch-up.ts, streaming and commit
 // (wal-streamer.ts), the callers' waits (proposer-waiters.ts). It holds no per-acceptor state.
 import { AssertionError } from '../common/assert.js';
-import { AppError } from '../common/errors.js';
+import { AppError, describeError } from '../common/errors.js';
 import { generateHexId, type TenantId, type TimelineId } from '../common/hex-id.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
 import { PG_TIMELINE_ID } from '../postgres/segment-name.js';
@@ -277,7 +277,7 @@ export class WalProposer {
       if (error instanceof AssertionError) return this.fail(asAppError(error));
       // The term goes on without this acceptor; it is tried again when it reconnects.
       const link = this.links[index] as AcceptorLink;
-      this.options.onEvent?.(`could not catch up ${link.name}: ${String(error)}`);
+      this.options.onEvent?.(`could not catch up ${link.name}: ${describeError(error)}`);
       link.drop('could not be caught up');
     });
   }
@@ -294,5 +294,5 @@ export class WalProposer {
 function asAppError(error: unknown): AppError {
   return error instanceof AppError
     ? error
-    : new AppError('internal', String(error), { cause: error });
+    : new AppError('internal', describeError(error), { cause: error });
 }

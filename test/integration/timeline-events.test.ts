@@ -8,9 +8,8 @@ import { pino } from 'pino';
 import { parseTenantId, parseTimelineId } from '../../src/common/hex-id.js';
 import { closeServer, listen } from '../../src/daemon-shell/listen.js';
 import { createWalService } from '../../src/safekeeper/pg-wire/wal-service-listener.js';
-import { TimelineRegistry } from '../../src/safekeeper/timeline/timeline-registry.js';
 import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { createTestTimeline } from '../helpers/test-registry.js';
 import { MIB, TEST_SYSTEM_ID } from '../helpers/wal.js';
 
 const TENANT = parseTenantId('e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1e1');
@@ -20,22 +19,13 @@ const PUSH_TIMEOUT_MS = 30_000;
 const PUSH_RATE_BYTES_PER_SECOND = 8 * MIB;
 
 test('a subscriber sees commit_lsn advance during a push', { timeout: 60_000 }, async (t) => {
-  const dataDir = await makeTempDir(t);
   const log = pino({ level: 'silent' });
-  const registry = new TimelineRegistry({
-    dataDir,
-    noSync: true,
-    controlFileSaveIntervalMs: 300_000,
-    log,
-  });
-  const server = { pgVersion: 150000, systemId: TEST_SYSTEM_ID, walSegSize: MIB };
-  const timeline = await registry.create(TENANT, TIMELINE, server, []);
+  const { registry, timeline } = await createTestTimeline(t, TENANT, TIMELINE);
   const walService = createWalService({ nodeId: 1, registry, log });
   await listen(walService.server, { host: '127.0.0.1', port: 0 }, 'WAL service');
   t.after(async () => {
     walService.closeConnections();
     await closeServer(walService.server);
-    await registry.closeAll();
   });
   const commits: bigint[] = [];
   const flushes: bigint[] = [];

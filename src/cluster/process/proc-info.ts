@@ -4,11 +4,15 @@ import { readFile } from 'node:fs/promises';
 
 export type ProcState = 'running' | 'paused' | 'zombie' | 'gone';
 
+/** argv from the contents of /proc/<pid>/cmdline (NUL-separated); undefined when empty. */
+export function parseCmdline(raw: Buffer): string[] | undefined {
+  if (raw.length === 0) return undefined;
+  return raw.toString('utf8').replace(/\0$/, '').split('\0');
+}
+
 export async function readCmdline(pid: number): Promise<string[] | undefined> {
   try {
-    const raw = await readFile(`/proc/${pid}/cmdline`);
-    if (raw.length === 0) return undefined;
-    return raw.toString('utf8').replace(/\0$/, '').split('\0');
+    return parseCmdline(await readFile(`/proc/${pid}/cmdline`));
   } catch {
     return undefined;
   }

@@ -2,13 +2,11 @@
 // two places it guards, WAL storage and a timeline closed while one of their writes runs.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pino } from 'pino';
 import { AssertionError } from '../../../src/common/assert.js';
 import { parseTenantId, parseTimelineId } from '../../../src/common/hex-id.js';
 import { OperationFuse } from '../../../src/daemon-shell/operation-fuse.js';
-import { TimelineRegistry } from '../../../src/safekeeper/timeline/timeline-registry.js';
-import { makeTempDir } from '../../helpers/temp-dir.js';
-import { makeTestWal, MIB, TEST_SYSTEM_ID } from '../../helpers/wal.js';
+import { createTestTimeline } from '../../helpers/test-registry.js';
+import { makeTestWal, MIB } from '../../helpers/wal.js';
 
 const TENANT = parseTenantId('f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0');
 const TIMELINE = parseTimelineId('0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f');
@@ -35,19 +33,7 @@ test('the fuse counts operations and names the ones in flight', async () => {
 });
 
 test('closing a timeline while one of its WAL writes is in flight fails the fuse', async (t) => {
-  const dataDir = await makeTempDir(t);
-  const registry = new TimelineRegistry({
-    dataDir,
-    noSync: true,
-    controlFileSaveIntervalMs: 300_000,
-    log: pino({ level: 'silent' }),
-  });
-  const timeline = await registry.create(
-    TENANT,
-    TIMELINE,
-    { pgVersion: 150000, systemId: TEST_SYSTEM_ID, walSegSize: MIB },
-    [],
-  );
+  const { timeline } = await createTestTimeline(t, TENANT, TIMELINE);
   const wal = makeTestWal(START, [64 * 1024, 64 * 1024], MIB);
   const storage = timeline.walStorage;
   assert.ok(storage);
@@ -65,19 +51,7 @@ test('closing a timeline while one of its WAL writes is in flight fails the fuse
 });
 
 test('a timeline closes cleanly after its locked writes complete', async (t) => {
-  const dataDir = await makeTempDir(t);
-  const registry = new TimelineRegistry({
-    dataDir,
-    noSync: true,
-    controlFileSaveIntervalMs: 300_000,
-    log: pino({ level: 'silent' }),
-  });
-  const timeline = await registry.create(
-    TENANT,
-    TIMELINE,
-    { pgVersion: 150000, systemId: TEST_SYSTEM_ID, walSegSize: MIB },
-    [],
-  );
+  const { timeline } = await createTestTimeline(t, TENANT, TIMELINE);
   const wal = makeTestWal(START, [64 * 1024], MIB);
   // The close queues behind the append on the lock: no assertion.
   const appending = timeline.appendWal([{ startLsn: START, bytes: wal.bytes }]);
