@@ -1,6 +1,6 @@
-// Encoding into one growing buffer for every encoder in the tree (control file, walproposer
-// protocol, PostgreSQL wire replies): little-endian by default, big-endian where named. A value
-// that does not fit its width is a bug (assert), never silently truncated.
+// Encoding into one growing buffer, for the control file and the walproposer protocol (with its
+// big-endian pageserver feedback; PostgreSQL wire frames have their own frame-writer.ts):
+// little-endian by default, big-endian where named. A value that does not fit is a bug (assert).
 import { assert } from './assert.js';
 
 const U8_MAX = 0xff;
