@@ -45,7 +45,7 @@ ${fn}_values() {
   repo=$(${fn}_repo)
   case $1 in
     safekeeper) sed -n 's/^id = \\([0-9][0-9]*\\)$/\\1/p' "$repo/config" 2>/dev/null ;;
-    component) echo etcd storage; sed -n 's/^id = \\([0-9][0-9]*\\)$/sk\\1/p' "$repo/config" 2>/dev/null ;;
+    component) echo etcd storage pageserver; sed -n 's/^id = \\([0-9][0-9]*\\)$/sk\\1/p' "$repo/config" 2>/dev/null ;;
     timeline)
       for dir in "$repo"/safekeepers/sk*/*/*/; do
         [[ -d $dir ]] || continue

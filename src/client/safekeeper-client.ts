@@ -1,8 +1,5 @@
-// A typed client for one safekeeper's HTTP admin API. Every call has a timeout; an unreachable
-// safekeeper is AppError('unavailable'), one that does not answer in time AppError('timed-out'); an API error keeps its message and maps back to the
-// AppError code the daemon started from (400 usage, 404 not-found, 409 wrong-state, ...).
-import { AppError } from '../common/errors.js';
-import { errorCodeOfHttp } from '../common/http-errors.js';
+// A typed client for one safekeeper's HTTP admin API; errors as in admin-api.ts.
+import { AdminApi } from './admin-api.js';
 import type { TimelineListEntry, TimelineStatus } from '../protocol/timeline-status.js';
 
 export type { TimelineListEntry, TimelineStatus };
@@ -18,48 +15,18 @@ export interface CreateTimelineRequest {
 }
 
 export class SafekeeperClient {
-  constructor(
-    readonly what: string,
-    private readonly baseUrl: string,
-    private readonly timeoutMs = SAFEKEEPER_API_TIMEOUT_MS,
-  ) {}
+  private readonly api: AdminApi;
 
-  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    let response: Response;
-    try {
-      response = await fetch(`${this.baseUrl}${path}`, {
-        method,
-        signal: AbortSignal.timeout(this.timeoutMs),
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
-      });
-    } catch (error) {
-      if ((error as Error).name === 'TimeoutError')
-        throw new AppError(
-          'timed-out',
-          `${this.what} did not answer ${method} ${path} within ${this.timeoutMs} ms`,
-          {
-            cause: error,
-            hints: ['Check whether it is paused or overloaded with `neon_local status`.'],
-          },
-        );
-      throw new AppError('unavailable', `${this.what} is not reachable at ${this.baseUrl}`, {
-        cause: error,
-        hints: ['Check that it runs with `neon_local status`.'],
-      });
-    }
-    const text = await response.text();
-    let parsed: unknown;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      throw new AppError('internal', `${this.what} answered ${method} ${path} with non-JSON text`);
-    }
-    if (response.ok) return parsed;
-    const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
-    const code = errorCodeOfHttp(response.status, error?.code);
-    throw new AppError(code, `${this.what}: ${error?.message ?? `HTTP ${response.status}`}`);
+  constructor(what: string, baseUrl: string, timeoutMs = SAFEKEEPER_API_TIMEOUT_MS) {
+    this.api = new AdminApi(what, baseUrl, timeoutMs);
+  }
+
+  get what(): string {
+    return this.api.what;
+  }
+
+  private call(method: string, path: string, body?: unknown): Promise<unknown> {
+    return this.api.call(method, path, body);
   }
 
   async createTimeline(request: CreateTimelineRequest): Promise<TimelineStatus> {

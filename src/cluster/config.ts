@@ -4,6 +4,7 @@
 import { parse as parseToml } from 'smol-toml';
 import { AppError, describeError } from '../common/errors.js';
 import { isValidNodeId, type NodeId } from '../common/ids.js';
+import { parseDurationMs } from '../common/units.js';
 import { ConfigReader } from './config-reader.js';
 
 export const CONFIG_FORMAT_VERSION = 1;
@@ -43,11 +44,28 @@ export interface SafekeeperConfig {
   readonly sync: boolean;
 }
 
+export interface PageserverConfig {
+  /** false: neon_local starts no pageserver (nothing consumes the WAL or reports remote_consistent_lsn). */
+  readonly enabled: boolean;
+  readonly httpPort: number;
+  /** How often it uploads what it holds and reports it as ps_applylsn. */
+  readonly checkpointIntervalMs: number;
+  /** false passes --no-sync (no fsync at all: for throwaway test clusters only). */
+  readonly sync: boolean;
+}
+
 export interface ClusterConfig {
   readonly etcd: EtcdConfig;
   readonly remoteStorage: RemoteStorageConfig;
   readonly safekeepers: readonly SafekeeperConfig[];
+  readonly pageserver: PageserverConfig;
 }
+
+/** neon's pageserver HTTP port; a config without [pageserver] gets it (and the pageserver on). */
+export const DEFAULT_PAGESERVER_HTTP_PORT = 9898;
+export const DEFAULT_CHECKPOINT_INTERVAL = '30s';
+const CHECKPOINT_INTERVAL_MIN_MS = 100;
+const CHECKPOINT_INTERVAL_MAX_MS = 24 * 3600 * 1000;
 
 const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const ETCD_PREFIX = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)*$/;
@@ -80,6 +98,7 @@ export function parseClusterConfig(text: string, source: string): ClusterConfig 
     etcd: readEtcd(root.subTable('etcd')),
     remoteStorage: readRemoteStorage(root.subTable('remote_storage')),
     safekeepers: root.tableArray('safekeepers').map(readSafekeeper),
+    pageserver: readPageserver(root.subTable('pageserver')),
   };
   root.finish();
   checkClusterWide(config, root);
@@ -157,6 +176,26 @@ function readSafekeeper(table: ConfigReader): SafekeeperConfig {
   return safekeeper;
 }
 
+function readPageserver(table: ConfigReader): PageserverConfig {
+  const intervalText = table.string('checkpoint_interval', DEFAULT_CHECKPOINT_INTERVAL);
+  let checkpointIntervalMs: number;
+  try {
+    checkpointIntervalMs = parseDurationMs(intervalText, 'checkpoint interval');
+  } catch {
+    table.fail('checkpoint_interval', `must be a duration like "30s" or "5m" (got "${intervalText}")`);
+  }
+  if (checkpointIntervalMs < CHECKPOINT_INTERVAL_MIN_MS || checkpointIntervalMs > CHECKPOINT_INTERVAL_MAX_MS)
+    table.fail('checkpoint_interval', `must be between 100ms and 24h (got "${intervalText}")`);
+  const pageserver: PageserverConfig = {
+    enabled: table.boolean('enabled', true),
+    httpPort: table.port('http_port', DEFAULT_PAGESERVER_HTTP_PORT),
+    checkpointIntervalMs,
+    sync: table.boolean('sync', true),
+  };
+  table.finish();
+  return pageserver;
+}
+
 function checkClusterWide(config: ClusterConfig, root: ConfigReader): void {
   if (config.safekeepers.length === 0)
     root.fail('safekeepers', 'must list at least one [[safekeepers]] entry');
@@ -180,6 +219,7 @@ function checkClusterWide(config: ClusterConfig, root: ConfigReader): void {
     claim(sk.pgPort, `safekeepers[${index}].pg_port`);
     claim(sk.httpPort, `safekeepers[${index}].http_port`);
   });
+  if (config.pageserver.enabled) claim(config.pageserver.httpPort, 'pageserver.http_port');
 }
 
 function deepFreeze<T>(value: T): T {

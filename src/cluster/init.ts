@@ -3,7 +3,13 @@
 import { access, constants } from 'node:fs/promises';
 import { AppError } from '../common/errors.js';
 import { findMinioBinary } from './components/storage.js';
-import { parseClusterConfig, type ClusterConfig, type RemoteStorageKind } from './config.js';
+import {
+  DEFAULT_CHECKPOINT_INTERVAL,
+  DEFAULT_PAGESERVER_HTTP_PORT,
+  parseClusterConfig,
+  type ClusterConfig,
+  type RemoteStorageKind,
+} from './config.js';
 import { findFreePort } from './process/ports.js';
 import { renderTemplateFile, tomlValue } from './template.js';
 
@@ -14,6 +20,7 @@ export const DEFAULT_PORTS = {
   storageConsole: 9001,
   safekeeperPg: 5454,
   safekeeperHttp: 7676,
+  pageserverHttp: DEFAULT_PAGESERVER_HTTP_PORT,
 } as const;
 export const DEFAULT_SAFEKEEPER_COUNT = 3;
 export const SAFEKEEPER_COUNT_MAX = 32;
@@ -115,6 +122,9 @@ export async function createConfigText(
     storage_bucket: tomlValue(options.bucket ?? 'neon-local'),
     storage_region: tomlValue(options.region ?? 'us-east-1'),
     storage_prefix: tomlValue(options.prefix ?? 'safekeeper-wal'),
+    pageserver_http_port: String(await pick(DEFAULT_PORTS.pageserverHttp)),
+    checkpoint_interval: tomlValue(DEFAULT_CHECKPOINT_INTERVAL),
+    pageserver_sync: tomlValue(options.sync ?? true),
   };
   let text = await renderTemplateFile('config.toml', values);
   for (let index = 0; index < count; index++) {

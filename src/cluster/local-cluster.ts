@@ -5,6 +5,9 @@ import { AppError } from '../common/errors.js';
 import { startComponents, runStepsInParallel, type StartReport } from './cluster-start.js';
 import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
+import { pageserverComponent, pageserverHttpUrl } from './components/pageserver.js';
+import type { CheckpointResult } from './pageserver-ops.js';
+import type { PageserverTimelineDocument } from '../protocol/pageserver-status.js';
 import { safekeeperComponent } from './components/safekeeper.js';
 import { storageComponent } from './components/storage.js';
 import { findSafekeeper, type ClusterConfig } from './config.js';
@@ -38,6 +41,7 @@ import {
 } from './local-cluster-types.js';
 
 export const DEFAULT_START_TIMEOUT_MS = 30_000;
+export const DEFAULT_CHECKPOINT_TIMEOUT_MS = 60_000;
 
 export type {
   ClusterStatus,
@@ -86,12 +90,13 @@ export class LocalCluster implements AsyncDisposable {
     return { config: config ?? (await this.loadConfig()), layout: this.layout };
   }
 
-  /** etcd, storage, then the safekeepers in config order. */
+  /** etcd, storage, the safekeepers in config order, then the pageserver (when enabled). */
   components(config: ClusterConfig): Component[] {
     return [
       etcdComponent(config, this.layout),
       storageComponent(config, this.layout),
       ...config.safekeepers.map((sk) => safekeeperComponent(config, this.layout, sk)),
+      ...(config.pageserver.enabled ? [pageserverComponent(config, this.layout)] : []),
     ];
   }
 
@@ -166,12 +171,20 @@ export class LocalCluster implements AsyncDisposable {
     );
   }
 
-  /** Stops safekeepers first, then storage, then etcd. Throws (after trying all) if any survived. */
+  /**
+   * Stops the pageserver first (it consumes the safekeepers), then the safekeepers, storage and
+   * etcd. Throws (after trying all) if any survived.
+   */
   async stop(mode: StopMode = 'fast'): Promise<StopReport[]> {
     return withRepoLock(this.layout, async () => {
       const managed = this.managed(await this.loadConfig());
       const reports = await Promise.all(
-        managed.filter((c) => c.kind === 'safekeeper').map((c) => stopComponent(c, mode)),
+        managed.filter((c) => c.kind === 'pageserver').map((c) => stopComponent(c, mode)),
+      );
+      reports.push(
+        ...(await Promise.all(
+          managed.filter((c) => c.kind === 'safekeeper').map((c) => stopComponent(c, mode)),
+        )),
       );
       for (const kind of ['storage', 'etcd'] as const) {
         for (const component of managed.filter((c) => c.kind === kind))
@@ -294,6 +307,36 @@ export class LocalCluster implements AsyncDisposable {
   async timelineStatus(timeline: string, safekeeper: SafekeeperRef): Promise<TimelineStatus> {
     const api = await import('./timeline-api.js');
     return api.timelineStatus(await this.safekeeperSet(), timeline, toNodeId(safekeeper));
+  }
+
+  /**
+   * Makes the pageserver upload what it holds of TIMELINE and report it as ps_applylsn; with
+   * `wait`, resolves once the safekeeper it streams from shows it as remote_consistent_lsn.
+   */
+  async pageserverCheckpoint(
+    timeline: string,
+    options: { readonly wait?: boolean; readonly timeoutMs?: number } = {},
+  ): Promise<CheckpointResult> {
+    const set = await this.safekeeperSet();
+    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { checkpointTimeline } = await import('./pageserver-ops.js');
+    const ref = await resolveTimelineRef(set, timeline);
+    return checkpointTimeline(set, ref, {
+      wait: options.wait ?? false,
+      timeoutMs: options.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
+    });
+  }
+
+  /** What the pageserver knows of each timeline (received, durable, uploaded, source). */
+  async pageserverTimelines(): Promise<PageserverTimelineDocument[]> {
+    const { PageserverClient } = await import('../client/pageserver-client.js');
+    const config = await this.loadConfig();
+    if (!config.pageserver.enabled)
+      throw new AppError(
+        'wrong-state',
+        'this cluster runs no pageserver ([pageserver] enabled = false)',
+      );
+    return new PageserverClient(pageserverHttpUrl(config)).listTimelines();
   }
 
   /**

@@ -64,4 +64,14 @@ export class RepoLayout {
       logFile: join(homeDir, 'safekeeper.log'),
     };
   }
+
+  get pageserver(): ComponentPaths {
+    const homeDir = join(this.repoDir, 'pageserver');
+    return {
+      homeDir,
+      dataDir: homeDir,
+      pidFile: join(homeDir, 'pageserver.pid'),
+      logFile: join(homeDir, 'pageserver.log'),
+    };
+  }
 }

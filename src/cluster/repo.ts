@@ -124,6 +124,8 @@ export function clusterEnv(layout: RepoLayout, config: ClusterConfig): Record<st
     env[`NEON_SK${sk.id}_PG_ADDR`] = `127.0.0.1:${sk.pgPort}`;
     env[`NEON_SK${sk.id}_HTTP_URL`] = `http://127.0.0.1:${sk.httpPort}`;
   }
+  if (config.pageserver.enabled)
+    env.NEON_PAGESERVER_HTTP_URL = `http://127.0.0.1:${config.pageserver.httpPort}`;
   return env;
 }
 

@@ -10,7 +10,8 @@ import { findSafekeeper, type ClusterConfig } from './config.js';
 import { findOwnedPid } from './process/pid-file.js';
 import { LOOPBACK_HOST } from './process/ports.js';
 import { readProcState } from './process/proc-info.js';
-import type { RepoLayout } from './repo-layout.js';
+import type { ProcessIdentity } from './process/pid-file.js';
+import type { ComponentPaths, RepoLayout } from './repo-layout.js';
 
 /** Each safekeeper's own deadline for one question. */
 export const FANOUT_DEADLINE_MS = 1000;
@@ -42,15 +43,12 @@ export function clientFor(config: ClusterConfig, id: NodeId, timeoutMs?: number)
   );
 }
 
-type ProcessCheck = 'running' | 'paused' | 'down';
-
-/** What its pid file and /proc say of the safekeeper's process (no owned pid: down). */
-async function checkProcess(set: SafekeeperSet, id: NodeId): Promise<ProcessCheck> {
-  const paths = set.layout.safekeeper(id);
-  const pid = await findOwnedPid(paths.pidFile, {
-    program: 'safekeeper.js',
-    dataDir: paths.dataDir,
-  });
+/** What its pid file and /proc say of a component's process (no owned pid: down). */
+async function checkProcess(
+  paths: ComponentPaths,
+  identity: ProcessIdentity,
+): Promise<'running' | 'paused' | 'down'> {
+  const pid = await findOwnedPid(paths.pidFile, identity);
   if (pid === undefined) return 'down';
   const state = await readProcState(pid);
   if (state === 'paused') return 'paused';
@@ -63,43 +61,56 @@ function stateOfError(code: ErrorCode): AnswerState {
   return 'error';
 }
 
+/** One answer of a daemon, with or without an id: what the fan-out and the pageserver share. */
+export type DaemonAnswer<T> = Omit<SafekeeperAnswer<T>, 'id'>;
+
+/**
+ * Asks one of our daemons (a safekeeper, the pageserver) one question: a paused process is
+ * `not-responding` at once, a missing one `down`, without a network call; `what` names it in
+ * the messages ("safekeeper 2", "the pageserver").
+ */
+export async function askDaemon<T>(
+  daemon: { readonly paths: ComponentPaths; readonly identity: ProcessIdentity },
+  what: string,
+  action: () => Promise<T>,
+): Promise<DaemonAnswer<T>> {
+  const processState = await checkProcess(daemon.paths, daemon.identity);
+  if (processState === 'paused')
+    return {
+      state: 'not-responding',
+      paused: true,
+      error: { code: 'timed-out', message: `${what}: paused (SIGSTOP)` },
+    };
+  if (processState === 'down')
+    return {
+      state: 'down',
+      paused: false,
+      error: { code: 'unavailable', message: `${what}: not running` },
+    };
+  try {
+    return { state: 'ok', paused: false, result: await action() };
+  } catch (error) {
+    const code = isAppError(error) ? error.code : 'internal';
+    return {
+      state: stateOfError(code),
+      paused: false,
+      error: { code, message: describeError(error) },
+    };
+  }
+}
+
 async function askOne<T>(
   set: SafekeeperSet,
   id: NodeId,
   action: (client: SafekeeperClient) => Promise<T>,
   deadlineMs: number,
 ): Promise<SafekeeperAnswer<T>> {
-  const processState = await checkProcess(set, id);
-  if (processState === 'paused')
-    return {
-      id,
-      state: 'not-responding',
-      paused: true,
-      error: { code: 'timed-out', message: `safekeeper ${id}: paused (SIGSTOP)` },
-    };
-  if (processState === 'down')
-    return {
-      id,
-      state: 'down',
-      paused: false,
-      error: { code: 'unavailable', message: `safekeeper ${id}: not running` },
-    };
-  try {
-    return {
-      id,
-      state: 'ok',
-      paused: false,
-      result: await action(clientFor(set.config, id, deadlineMs)),
-    };
-  } catch (error) {
-    const code = isAppError(error) ? error.code : 'internal';
-    return {
-      id,
-      state: stateOfError(code),
-      paused: false,
-      error: { code, message: describeError(error) },
-    };
-  }
+  const paths = set.layout.safekeeper(id);
+  const identity = { program: 'safekeeper.js', dataDir: paths.dataDir };
+  const answer = await askDaemon({ paths, identity }, `safekeeper ${id}`, () =>
+    action(clientFor(set.config, id, deadlineMs)),
+  );
+  return { id, ...answer };
 }
 
 /** Asks every (or the given) safekeeper in parallel; answers come back in config order. */

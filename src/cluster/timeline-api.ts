@@ -17,6 +17,7 @@ import {
   type SafekeeperAnswer,
   type SafekeeperSet,
 } from './safekeeper-fanout.js';
+import { tellPageserver, type PageserverNotice } from './pageserver-ops.js';
 import { pushWal, type WalPushRequest, type WalPushResult } from './wal-push.js';
 
 /** `wal push`'s defaults: 64 MiB in 8 KiB records within 60 s, no rate limit. */
@@ -40,6 +41,8 @@ export interface CreatedTimeline extends TimelineRef {
   /** `TENANT/TIMELINE`, as `wal push` and the other commands take it. */
   readonly ref: string;
   readonly safekeepers: readonly SafekeeperAnswer<TimelineStatus>[];
+  /** How telling the pageserver went (null: the cluster runs none). */
+  readonly pageserver: PageserverNotice;
 }
 
 export async function createTimeline(
@@ -56,7 +59,14 @@ export async function createTimeline(
   const answers = await createTimelineOnSafekeepers(set, request, options.safekeepers);
   const problem = partialAnswerError(answers, `creating timeline ${tenantId}/${timelineId}`);
   if (problem !== undefined) throw problem;
-  return { tenantId, timelineId, ref: `${tenantId}/${timelineId}`, safekeepers: answers };
+  const pageserver = await tellPageserver(set, { tenantId, timelineId });
+  return {
+    tenantId,
+    timelineId,
+    ref: `${tenantId}/${timelineId}`,
+    safekeepers: answers,
+    pageserver,
+  };
 }
 
 /** Every safekeeper's timelines; throws when one did not answer. */

@@ -13,7 +13,7 @@ import { AppError } from '../common/errors.js';
 export default class Logs extends BaseCommand<typeof Logs> {
   static override summary = 'Show (or follow) the logs of one component or of all';
   static override description =
-    "COMPONENT is a name from `neon_local status`: etcd, storage, sk1, sk2, ... Without it, every component's log is shown, each line prefixed with its name. JSON log lines are shown as `time LEVEL: component node: msg key=value ...` (times in UTC); other lines as they are. --raw prints the lines as written; --json prints them raw inside JSON. With --follow, Ctrl-C ends the command with exit 0.";
+    "COMPONENT is a name from `neon_local status`: etcd, storage, sk1, sk2, ..., pageserver. Without it, every component's log is shown, each line prefixed with its name. JSON log lines are shown as `time LEVEL: component node: msg key=value ...` (times in UTC); other lines as they are. --raw prints the lines as written; --json prints them raw inside JSON. With --follow, Ctrl-C ends the command with exit 0.";
   static override examples = [
     '<%= config.bin %> logs sk2 --lines 100',
     '<%= config.bin %> logs --follow',

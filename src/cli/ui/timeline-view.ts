@@ -3,6 +3,7 @@
 // terminal: full ids when they fit or with --wide, else shortened; the tenant is shown once
 // above the table when every row has the same; a safekeeper that did not answer gets one short
 // row and a note under the table, so a fault never widens the table.
+import type { PageserverNotice } from '../../cluster/pageserver-ops.js';
 import type { SafekeeperAnswer } from '../../cluster/safekeeper-fanout.js';
 import { formatSizeBytes } from '../../common/units.js';
 import {
@@ -18,6 +19,7 @@ export function renderCreatedTimeline(
     tenant_id: string;
     timeline_id: string;
     safekeepers: readonly SafekeeperAnswer<unknown>[];
+    pageserver: PageserverNotice;
   },
   theme: Theme,
 ): string {
@@ -29,7 +31,20 @@ export function renderCreatedTimeline(
         : `  safekeeper ${entry.id}: ${theme.error(failureDetail(entry))}`,
     );
   }
+  const pageserver = created.pageserver;
+  if (pageserver !== null)
+    lines.push(
+      pageserver.state === 'ok'
+        ? `  pageserver: ${theme.ok('streams it')}`
+        : `  pageserver: ${theme.dim(`${pageserverLabel(pageserver)}; it finds the timeline on the safekeepers when it runs`)}`,
+    );
   return lines.join('\n');
+}
+
+function pageserverLabel(notice: NonNullable<PageserverNotice>): string {
+  if (notice.paused) return 'paused';
+  if (notice.state === 'down') return 'not running';
+  return (notice.error?.message ?? notice.state).replace(/^the pageserver: /, '');
 }
 
 /** What the safekeeper said went wrong, without the "safekeeper N: " its messages start with. */
@@ -70,14 +85,24 @@ function rowsOf(answers: readonly SafekeeperAnswer<TimelineListEntry[]>[], theme
     const sk = String(answer.id);
     if (answer.state !== 'ok') {
       const label = answerLabel(answer);
-      rows.push({ sk, tenant: '', timeline: '-', cells: ['-', '-', '-', '-', theme.error(label)] });
+      rows.push({
+        sk,
+        tenant: '',
+        timeline: '-',
+        cells: ['-', '-', '-', '-', theme.error(label)],
+      });
       notes.push(`safekeeper ${sk}: ${failureDetail(answer)}`);
       continue;
     }
     for (const doc of answer.result ?? []) {
       const { tenant_id: tenant, timeline_id: timeline } = doc;
       if (isBrokenTimeline(doc)) {
-        rows.push({ sk, tenant, timeline, cells: ['-', '-', '-', '-', theme.error('broken')] });
+        rows.push({
+          sk,
+          tenant,
+          timeline,
+          cells: ['-', '-', '-', '-', theme.error('broken')],
+        });
         notes.push(
           `safekeeper ${sk}, timeline ${timeline}: ${doc.error.code}: ${doc.error.message}`,
         );

@@ -5,7 +5,7 @@ import type { ComponentPaths } from '../repo-layout.js';
 import type { ProcessIdentity } from '../process/pid-file.js';
 import type { LaunchSpec } from '../process/spawn-daemon.js';
 
-export type ComponentKind = 'etcd' | 'storage' | 'safekeeper';
+export type ComponentKind = 'etcd' | 'storage' | 'safekeeper' | 'pageserver';
 
 export interface ReadyProbe {
   readonly ready: boolean;
@@ -14,7 +14,7 @@ export interface ReadyProbe {
 }
 
 interface ComponentBase {
-  /** Short name used on the command line: "etcd", "storage", "sk1". */
+  /** Short name used on the command line: "etcd", "storage", "sk1", "pageserver". */
   readonly name: string;
   readonly kind: ComponentKind;
   /** Human description: "etcd 3.4 (Debian)", "embedded S3 server", "external S3". */
