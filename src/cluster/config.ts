@@ -182,9 +182,15 @@ function readPageserver(table: ConfigReader): PageserverConfig {
   try {
     checkpointIntervalMs = parseDurationMs(intervalText, 'checkpoint interval');
   } catch {
-    table.fail('checkpoint_interval', `must be a duration like "30s" or "5m" (got "${intervalText}")`);
+    table.fail(
+      'checkpoint_interval',
+      `must be a duration like "30s" or "5m" (got "${intervalText}")`,
+    );
   }
-  if (checkpointIntervalMs < CHECKPOINT_INTERVAL_MIN_MS || checkpointIntervalMs > CHECKPOINT_INTERVAL_MAX_MS)
+  if (
+    checkpointIntervalMs < CHECKPOINT_INTERVAL_MIN_MS ||
+    checkpointIntervalMs > CHECKPOINT_INTERVAL_MAX_MS
+  )
     table.fail('checkpoint_interval', `must be between 100ms and 24h (got "${intervalText}")`);
   const pageserver: PageserverConfig = {
     enabled: table.boolean('enabled', true),

@@ -38,6 +38,8 @@ export interface InitOptions {
   readonly bucket?: string;
   readonly region?: string;
   readonly prefix?: string;
+  /** false: no pageserver ([pageserver] enabled = false). */
+  readonly pageserver?: boolean;
 }
 
 async function chooseStorageKind(
@@ -122,6 +124,7 @@ export async function createConfigText(
     storage_bucket: tomlValue(options.bucket ?? 'neon-local'),
     storage_region: tomlValue(options.region ?? 'us-east-1'),
     storage_prefix: tomlValue(options.prefix ?? 'safekeeper-wal'),
+    pageserver_enabled: tomlValue(options.pageserver ?? true),
     pageserver_http_port: String(await pick(DEFAULT_PORTS.pageserverHttp)),
     checkpoint_interval: tomlValue(DEFAULT_CHECKPOINT_INTERVAL),
     pageserver_sync: tomlValue(options.sync ?? true),

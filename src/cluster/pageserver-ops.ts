@@ -212,6 +212,9 @@ export async function tellPageserver(
     client.attachTimeline(ref.tenantId, ref.timelineId),
   );
   if (answer === undefined) return null;
-  const { result: _ignored, ...notice } = answer;
-  return notice;
+  return {
+    state: answer.state,
+    paused: answer.paused,
+    ...(answer.error === undefined ? {} : { error: answer.error }),
+  };
 }

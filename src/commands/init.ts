@@ -4,7 +4,7 @@ import { REMOTE_STORAGE_KINDS } from '../cluster/config.js';
 
 export default class Init extends BaseCommand<typeof Init> {
   static override summary = 'Create a cluster spec in the repo dir (ports, safekeepers, storage)';
-  static override description = `Writes <repo>/config (TOML) and <repo>/env. Ports start at the defaults (etcd 2379/2380, storage 9000/9001, safekeepers 5454+ and 7676+) plus --port-offset, moving up past any port that is in use. Remote storage defaults to MinIO when a minio binary is on PATH, else the embedded S3 server.`;
+  static override description = `Writes <repo>/config (TOML) and <repo>/env. Ports start at the defaults (etcd 2379/2380, storage 9000/9001, safekeepers 5454+ and 7676+, pageserver 9898) plus --port-offset, moving up past any port that is in use. Remote storage defaults to MinIO when a minio binary is on PATH, else the embedded S3 server.`;
   static override examples = [
     '<%= config.bin %> init',
     '<%= config.bin %> init --safekeepers 5 --port-offset 100',
@@ -44,6 +44,10 @@ export default class Init extends BaseCommand<typeof Init> {
       description: 'Key prefix inside the bucket.',
       default: 'safekeeper-wal',
     }),
+    'no-pageserver': Flags.boolean({
+      description:
+        'Start no pageserver: nothing then consumes the WAL or reports remote_consistent_lsn.',
+    }),
     force: Flags.boolean({
       description: 'Replace an existing (stopped) cluster; its data is lost.',
     }),
@@ -71,11 +75,12 @@ export default class Init extends BaseCommand<typeof Init> {
       bucket: flags.bucket,
       region: flags.region,
       prefix: flags.prefix,
+      pageserver: !flags['no-pageserver'],
       force: flags.force,
     });
     this.output({ repoDir: cluster.repoDir, config }, () => {
       process.stdout.write(
-        `initialised ${cluster.repoDir}: ${config.safekeepers.length} safekeepers, ${config.remoteStorage.kind} storage\n`,
+        `initialised ${cluster.repoDir}: ${config.safekeepers.length} safekeepers, ${config.remoteStorage.kind} storage, ${config.pageserver.enabled ? 'a pageserver' : 'no pageserver'}\n`,
       );
       process.stdout.write(`config: ${cluster.layout.configFile}\n`);
     });

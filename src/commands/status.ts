@@ -6,7 +6,7 @@ export default class Status extends BaseCommand<typeof Status> {
   static override summary = 'Show every component: state, pid, ports, uptime';
   static override description =
     'A component is ready when its health check answers (etcd /health, the bucket, safekeeper ' +
-    '/v1/status); a paused one shows as not responding (paused). Exits 0 when every component ' +
+    '/v1/status, pageserver /v1/status); a paused one shows as not responding (paused). Exits 0 when every component ' +
     'is ready and 6 when any is down or not responding, after printing the whole table (with ' +
     '--json, the document carries "result" and an "error" naming them), like `pg_ctl status`.';
   static override examples = [

@@ -29,7 +29,14 @@ test('the README API example runs and leaves nothing behind', { timeout: 120_000
     timeout: 110_000,
   });
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
-  const [dir, firstEnd, secondCommit, flush] = run.stdout.trim().split(' ');
+  const [firstLine = '', secondLine = ''] = run.stdout.trim().split('\n');
+  const [dir, firstEnd, secondCommit, flush] = firstLine.split(' ');
+  const uploaded = /^uploaded (\S+), sk(\d+) shows it$/.exec(secondLine);
+  assert.ok(uploaded, secondLine);
+  assert.ok(
+    parseLsn(uploaded[1] ?? '0/0') > 0n,
+    'the checkpoint uploaded WAL and a safekeeper showed it',
+  );
   assert.ok(dir !== undefined && firstEnd !== undefined && secondCommit !== undefined);
   assert.ok(parseLsn(secondCommit) > parseLsn(firstEnd), 'the second push went on from the first');
   assert.equal(flush, secondCommit, 'safekeeper 1 holds everything committed');

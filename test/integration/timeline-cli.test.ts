@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli, runCliJson } from '../helpers/cli.js';
 import { assertNoErrorLogs, makeTestCluster } from '../helpers/cluster.js';
+import type { PageserverTimelineDocument } from '../../src/protocol/pageserver-status.js';
 import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 
 const TENANT = '5ca1ab1e5ca1ab1e5ca1ab1e5ca1ab1e';
@@ -15,12 +16,21 @@ interface Listed {
   error?: { code: string };
 }
 
+interface ListDocument<T = Listed> {
+  safekeepers: T[];
+  pageserver: { state: string; result?: PageserverTimelineDocument[] } | null;
+}
+
 test('sk timeline create and list', { timeout: 90_000 }, async (t) => {
   const cluster = await makeTestCluster(t, { safekeepers: 2 });
   const repoDir = cluster.repoDir;
   assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
 
-  const created = await runCliJson<{ tenant_id: string; safekeepers: { id: number }[] }>(
+  const created = await runCliJson<{
+    tenant_id: string;
+    safekeepers: { id: number }[];
+    pageserver: { state: string } | null;
+  }>(
     [
       'sk',
       'timeline',
@@ -39,6 +49,7 @@ test('sk timeline create and list', { timeout: 90_000 }, async (t) => {
     created.body.result?.safekeepers.map((entry) => entry.id),
     [1, 2],
   );
+  assert.equal(created.body.result?.pageserver?.state, 'ok', 'the pageserver was told');
 
   const generated = await runCli(['sk', 'timeline', 'create', '--sk', '2'], { repoDir });
   assert.equal(generated.exitCode, 0, generated.stderr);
@@ -46,9 +57,14 @@ test('sk timeline create and list', { timeout: 90_000 }, async (t) => {
   assert.ok(generatedTimeline, generated.stdout);
   assert.match(generated.stdout, /safekeeper 2: created/);
 
-  const listed = await runCliJson<Listed[]>(['sk', 'timeline', 'list'], { repoDir });
+  const listed = await runCliJson<ListDocument>(['sk', 'timeline', 'list'], { repoDir });
   assert.equal(listed.exitCode, 0);
-  const bySafekeeper = listed.body.result ?? [];
+  const bySafekeeper = listed.body.result?.safekeepers ?? [];
+  assert.deepEqual(
+    listed.body.result?.pageserver?.result?.map((doc) => doc.timeline_id).sort(),
+    [TIMELINE, generatedTimeline].sort(),
+    'the pageserver knows both timelines',
+  );
   assert.deepEqual(
     bySafekeeper.map((entry) => entry.result?.length),
     [1, 2],
@@ -85,7 +101,7 @@ test('sk timeline create and list', { timeout: 90_000 }, async (t) => {
   } finally {
     assert.equal((await runCli(['sk', 'resume', '2'], { repoDir })).exitCode, 0);
   }
-  const healed = await runCliJson<Listed[]>(['sk', 'timeline', 'list'], { repoDir });
+  const healed = await runCliJson<ListDocument>(['sk', 'timeline', 'list'], { repoDir });
   assert.equal(healed.exitCode, 0);
 });
 
@@ -96,7 +112,7 @@ test('sk timeline create and list', { timeout: 90_000 }, async (t) => {
  */
 async function assertPartialList(repoDir: string, label: string, message: RegExp): Promise<void> {
   const begunAt = performance.now();
-  const json = await runCliJson<(Listed & { state: string; paused: boolean })[]>(
+  const json = await runCliJson<ListDocument<Listed & { state: string; paused: boolean }>>(
     ['sk', 'timeline', 'list'],
     { repoDir },
   );
@@ -105,7 +121,7 @@ async function assertPartialList(repoDir: string, label: string, message: RegExp
   assert.equal(json.exitCode, 6);
   assert.equal(json.body.status, 6);
   assert.match(json.body.error?.message ?? '', message);
-  const [first, second] = json.body.result ?? [];
+  const [first, second] = json.body.result?.safekeepers ?? [];
   assert.equal(first?.state, 'ok');
   assert.equal(first.result?.[0]?.timeline_id, TIMELINE, 'the healthy rows are kept');
   assert.equal(second?.state, label === 'paused' ? 'not-responding' : 'down');

@@ -38,6 +38,20 @@ test('a minimal config parses with defaults filled in', () => {
     ],
   );
   assert.ok(Object.isFrozen(config.safekeepers[0]));
+  // A config written before the pageserver existed runs one, on neon's port.
+  assert.deepEqual(config.pageserver, {
+    enabled: true,
+    httpPort: 9898,
+    checkpointIntervalMs: 30_000,
+    sync: true,
+  });
+});
+
+test('a disabled pageserver claims no port', () => {
+  const text = `${VALID}\n[pageserver]\nenabled = false\nhttp_port = 7676\ncheckpoint_interval = "2m"\n`;
+  const config = parseClusterConfig(text, 'test');
+  assert.equal(config.pageserver.enabled, false);
+  assert.equal(config.pageserver.checkpointIntervalMs, 120_000);
 });
 
 test('every problem names its key and exits 3', () => {
@@ -82,7 +96,20 @@ test('every problem names its key and exits 3', () => {
     ],
     [VALID.replace('id = 12', 'id = -3'), /safekeepers\[1\]\.id must be an integer from 1/],
     [VALID.split('[[safekeepers]]')[0]!, /safekeepers must list at least one/],
-    [`${VALID}\n[pageserver]\nid = 1\n`, /pageserver is not a known key/],
+    [`${VALID}\n[pageserver]\nid = 1\n`, /pageserver\.id is not a known key/],
+    [
+      `${VALID}\n[pageserver]\ncheckpoint_interval = "soon"\n`,
+      /pageserver\.checkpoint_interval must be a duration like "30s" or "5m" \(got "soon"\)/,
+    ],
+    [
+      `${VALID}\n[pageserver]\ncheckpoint_interval = "10ms"\n`,
+      /pageserver\.checkpoint_interval must be between 100ms and 24h/,
+    ],
+    [
+      `${VALID}\n[pageserver]\nhttp_port = 7677\n`,
+      /pageserver\.http_port uses port 7677, which safekeepers\[1\]\.http_port already uses/,
+    ],
+    [`${VALID}\n[pageserver]\nenabled = 1\n`, /pageserver\.enabled must be true or false/],
     [
       `remote_storage = 5\n${VALID.replace('[remote_storage]\nkind = "embedded"\nport = 9000', '')}`,
       /: remote_storage must be a table \(got 5\)/,
@@ -120,7 +147,10 @@ test('init renders a config that parses back, with the port offset applied', asy
     config.remoteStorage.port,
     config.remoteStorage.consolePort,
     ...config.safekeepers.flatMap((sk) => [sk.pgPort, sk.httpPort]),
+    config.pageserver.httpPort,
   ];
+  assert.ok(config.pageserver.enabled && !config.pageserver.sync);
+  assert.ok(config.pageserver.httpPort >= 40_898);
   assert.equal(new Set(ports).size, ports.length, 'no port is chosen twice');
 });
 
