@@ -143,7 +143,7 @@ const unsupportedCommand: CaseGenerator = (random, target) => {
     [randomCommandText(random), random.pick(['present', 'absent']), '0A000'],
     ['IDENTIFY_SYSTEM', 'absent', '42704'],
     [`START_REPLICATION PHYSICAL ${formatLsn(flush)}`, 'absent', '42704'],
-    [`START_REPLICATION ${formatLsn(flush)}`, 'present', PROTOCOL_VIOLATION],
+    [`START_REPLICATION ${beyond}`, 'present', PROTOCOL_VIOLATION],
     [
       random.pick(['START_REPLICATION', 'START_REPLICATION X/Y', 'START_REPLICATION 1/123456789']),
       'recovery',

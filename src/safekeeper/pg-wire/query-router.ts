@@ -40,7 +40,7 @@ export const WAL_SERVICE_ROUTES: readonly CommandRoute[] = [
     },
   },
   { keyword: 'START_WAL_PUSH', run: (context) => Promise.resolve(new WalPushHandler(context)) },
-  { keyword: 'START_REPLICATION', run: (context) => Promise.resolve(startReplication(context)) },
+  { keyword: 'START_REPLICATION', run: startReplication },
 ];
 
 export class QueryRouter {
