@@ -5,7 +5,7 @@
 // uploaded_lsn back; it survives SIGKILL of its source mid-push and reaches the end of the next
 // push from another safekeeper; bad requests get JSON errors and never hurt it.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -14,7 +14,10 @@ import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.j
 import type { LocalCluster } from '../../src/index.js';
 import { formatLsn } from '../../src/postgres/lsn.js';
 import { segmentFileName } from '../../src/postgres/segment-name.js';
-import type { PageserverCheckpointDocument } from '../../src/protocol/pageserver-status.js';
+import type {
+  PageserverCheckpointDocument,
+  PageserverTimelineDocument,
+} from '../../src/protocol/pageserver-status.js';
 import { createS3Client } from '../../src/remote-storage/s3-client.js';
 import { runCli } from '../helpers/cli.js';
 import { makeTestCluster } from '../helpers/cluster.js';
@@ -41,6 +44,7 @@ import {
 } from '../helpers/wal-push.js';
 
 const SEGMENT_BYTES = 16 * 1024 * 1024;
+const BROKEN_TIMELINE = 'b20ce000b20ce000b20ce000b20ce000';
 const TEST_OPTIONS = { timeout: 240_000 };
 
 async function startCluster(t: TestContext): Promise<LocalCluster> {
@@ -154,11 +158,16 @@ test(
     const again = (await (await checkpoint(pageserver)).json()) as PageserverCheckpointDocument;
     assert.deepEqual(again, { uploaded_lsn: pushed.end_lsn, objects: 0, bytes: 0 });
 
-    // Restarts (clean and SIGKILL) never move uploaded_lsn back; streaming resumes.
-    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+    // Restarts (clean, then SIGKILL) never move uploaded_lsn back; streaming resumes. The second
+    // start checkpoints by itself every 300 ms.
+    const periodic = { ...spec, args: [...spec.args, '--checkpoint-interval', '300ms'] };
+    for (const [signal, next] of [
+      ['SIGTERM', spec],
+      ['SIGKILL', periodic],
+    ] as const) {
       const code = await stopPageserver(pageserver, signal);
       if (signal === 'SIGTERM') assert.equal(code, 0, pageserver.output().slice(-2000));
-      pageserver = await startPageserver(t, spec);
+      pageserver = await startPageserver(t, next);
       const restarted = await waitForTimeline(
         pageserver,
         TIMELINE_REF,
@@ -169,14 +178,22 @@ test(
       assert.equal(restarted.received_lsn, pushed.end_lsn, `received_lsn after ${signal}`);
     }
     const more = await pushOk(cluster.repoDir, ['--size', '2MiB']);
-    await waitForTimeline(
+    const checkpointed = await waitForTimeline(
       pageserver,
       TIMELINE_REF,
-      (doc) => doc.durable_lsn === more.end_lsn,
-      'the next push streamed after the restarts',
+      (doc) => doc.uploaded_lsn === more.end_lsn,
+      'the next push streamed and checkpointed by the periodic checkpoint',
     );
-    const next = (await (await checkpoint(pageserver)).json()) as PageserverCheckpointDocument;
-    assert.equal(next.uploaded_lsn, more.end_lsn);
+    assert.ok(checkpointed.last_checkpoint_at !== null);
+    const source = checkpointed.source!.safekeeper_id;
+    const learnt = await pollUntil(
+      async () =>
+        (await timelineStatus(cluster, source)).remote_consistent_lsn === more.end_lsn
+          ? true
+          : undefined,
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    assert.ok(learnt, `safekeeper ${source} learns the periodic checkpoint`);
     assert.deepEqual(errorLines(pageserver), []);
   },
 );
@@ -215,13 +232,30 @@ test(
     assert.notEqual(caughtUp.source?.safekeeper_id, victim);
     assert.equal(caughtUp.state, 'streaming');
 
+    // A source that stops answering (SIGSTOP: its stream stalls, no connection error) is left
+    // at the next discovery round.
+    const restarted = await runCli(['sk', 'start', String(victim)], { repoDir: cluster.repoDir });
+    assert.equal(restarted.exitCode, 0, restarted.stderr);
+    const stalled = caughtUp.source!.safekeeper_id;
+    const paused = await runCli(['sk', 'pause', String(stalled)], { repoDir: cluster.repoDir });
+    assert.equal(paused.exitCode, 0, paused.stderr);
+    t.after(() => runCli(['sk', 'resume', String(stalled)], { repoDir: cluster.repoDir }));
+    const last = await pushOk(cluster.repoDir, ['--size', '1MiB']);
+    const moved = await waitForTimeline(
+      pageserver,
+      TIMELINE_REF,
+      (doc) => doc.received_lsn === last.end_lsn,
+      'the push after the source was paused, from another safekeeper',
+    );
+    assert.notEqual(moved.source?.safekeeper_id, stalled);
+
     // Without remote storage a checkpoint is refused and nothing is reported uploaded.
     const refused = await checkpoint(pageserver);
     assert.equal(refused.status, 409);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'conflict');
     assert.equal(caughtUp.uploaded_lsn, '0/0');
     assert.deepEqual(errorLines(pageserver), []);
-    const status = await timelineStatus(cluster, caughtUp.source!.safekeeper_id);
+    const status = await timelineStatus(cluster, moved.source!.safekeeper_id);
     assert.equal(status.remote_consistent_lsn, formatLsn(0n));
   },
 );
@@ -229,6 +263,10 @@ test(
 test('bad requests get JSON errors and the pageserver keeps serving', TEST_OPTIONS, async (t) => {
   const cluster = await makeTestCluster(t, { safekeepers: 1 });
   const dataDir = await makeTempDir(t);
+  // A timeline whose state file is damaged loads as broken; the daemon serves the rest.
+  const brokenDir = join(dataDir, TENANT, BROKEN_TIMELINE);
+  await mkdir(brokenDir, { recursive: true });
+  await writeFile(join(brokenDir, 'timeline.json'), '{"format":"neon-local-pageserver-timeline"');
   // Nothing runs: discovery fails quietly (a warning) and the API still answers.
   const pageserver = await startPageserver(
     t,
@@ -261,8 +299,18 @@ test('bad requests get JSON errors and the pageserver keeps serving', TEST_OPTIO
   const document = (await created.json()) as { state: string; received_lsn: string };
   assert.deepEqual([document.state, document.received_lsn], ['no-safekeeper', '0/0']);
   assert.equal((await create()).status, 200);
-  const list = (await (await fetch(`${pageserver.url}/v1/timelines`)).json()) as unknown[];
-  assert.equal(list.length, 1);
+  const list = (await (
+    await fetch(`${pageserver.url}/v1/timelines`)
+  ).json()) as PageserverTimelineDocument[];
+  assert.deepEqual(
+    list.map((entry) => [entry.timeline_id, entry.state]),
+    [
+      [TIMELINE, 'no-safekeeper'],
+      [BROKEN_TIMELINE, 'broken'],
+    ].sort((a, b) => (a[0]! < b[0]! ? -1 : 1)),
+  );
+  const broken = list.find((entry) => entry.timeline_id === BROKEN_TIMELINE);
+  assert.match(broken?.last_error ?? '', /timeline\.json is corrupt/);
   const metrics = await (await fetch(`${pageserver.url}/metrics`)).text();
   assert.match(metrics, /pageserver_received_lsn\{tenant_id="c0ffee00/);
   assert.match(
@@ -270,5 +318,9 @@ test('bad requests get JSON errors and the pageserver keeps serving', TEST_OPTIO
     /pageserver_http_requests_total\{method="POST",route="error",status="400"\} 3/,
   );
 
-  assert.deepEqual(errorLines(pageserver), []);
+  assert.deepEqual(
+    errorLines(pageserver).filter((line) => !line.includes('timeline is broken')),
+    [],
+  );
+  assert.equal(errorLines(pageserver).length, 1, 'the broken timeline is logged once');
 });

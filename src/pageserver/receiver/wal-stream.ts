@@ -32,9 +32,7 @@ const KEEPALIVE_TAG = REPLICATION_TAGS.primaryKeepalive.charCodeAt(0);
 /** Where the stream's WAL goes and where its feedback comes from. */
 export interface StreamSink {
   /** Takes WAL at `lsn` (a copy the sink may keep); a throw ends the stream with that error. */
-  receive(lsn: Lsn, bytes: Buffer, sourceCommitLsn: Lsn): void;
-  /** The safekeeper's commit end, from a keepalive. */
-  noteSourceCommit(lsn: Lsn): void;
+  receive(lsn: Lsn, bytes: Buffer): void;
   positions(): FeedbackPositions;
 }
 
@@ -118,12 +116,9 @@ export class WalStream {
       const tag = payload[0];
       if (tag === XLOG_DATA_TAG) {
         const data = decodeXLogData(payload);
-        if (data.bytes.length > 0)
-          this.#sink.receive(data.walStartLsn, Buffer.from(data.bytes), data.walEndLsn);
-        else this.#sink.noteSourceCommit(data.walEndLsn);
+        if (data.bytes.length > 0) this.#sink.receive(data.walStartLsn, Buffer.from(data.bytes));
       } else if (tag === KEEPALIVE_TAG) {
         const keepalive = decodePrimaryKeepalive(payload);
-        this.#sink.noteSourceCommit(keepalive.walEndLsn);
         if (keepalive.replyRequested) this.sendFeedbackNow();
       } else {
         throw new AppError(

@@ -15,9 +15,8 @@ import type {
   PageserverTimelineDocument,
   PageserverTimelineStateName,
 } from '../../protocol/pageserver-status.js';
-import { planCheckpoint } from '../checkpoint/checkpoint-plan.js';
-import { BUCKET_PREFIX, type ObjectStore } from '../checkpoint/object-store.js';
-import { uploadPlan } from '../checkpoint/upload-plan.js';
+import { checkpointTimeline } from '../checkpoint/checkpoint-timeline.js';
+import type { ObjectStore } from '../checkpoint/object-store.js';
 import type { SafekeeperEndpoint } from '../config.js';
 import type { FeedbackPositions } from '../receiver/feedback-messages.js';
 import { SourcePenalties } from '../receiver/source-penalties.js';
@@ -26,6 +25,7 @@ import type { StreamSink, WalStream } from '../receiver/wal-stream.js';
 import { WRITE_QUEUE_MAX_BYTES } from '../limits.js';
 import { LocalWal } from '../wal/local-wal.js';
 import type { TimelineObserver } from './timeline-observer.js';
+import { WakeSignal } from './wake-signal.js';
 import {
   readTimelineState,
   writeTimelineState,
@@ -38,6 +38,10 @@ export interface TimelineDeps {
   readonly store: ObjectStore | undefined;
   readonly log: Logger;
   readonly observer: TimelineObserver;
+}
+
+function emptyState(ids: { tenantId: TenantId; timelineId: TimelineId }): TimelineState {
+  return { ...ids, segmentSizeBytes: 0, startLsn: 0n, uploadedLsn: 0n };
 }
 
 export class PageserverTimeline implements StreamSink {
@@ -56,10 +60,9 @@ export class PageserverTimeline implements StreamSink {
   #stream: WalStream | undefined;
   /** What the last discovery round saw about this timeline. */
   candidates: readonly SourceCandidate[] = [];
-  sourceCommitLsn: Lsn = 0n;
   readonly penalties = new SourcePenalties();
   readonly #checkpointLock = new AsyncMutex();
-  #wakeUp: (() => void) | undefined;
+  readonly #wakeSignal = new WakeSignal();
 
   private constructor(
     ids: { tenantId: TenantId; timelineId: TimelineId },
@@ -82,7 +85,7 @@ export class PageserverTimeline implements StreamSink {
   ): Promise<PageserverTimeline> {
     const dir = join(dataDir, ids.tenantId, ids.timelineId);
     await mkdir(dir, { recursive: true });
-    const state: TimelineState = { ...ids, segmentSizeBytes: 0, startLsn: 0n, uploadedLsn: 0n };
+    const state = emptyState(ids);
     await writeTimelineState(dir, state, deps.noSync);
     return new PageserverTimeline(ids, dir, state, deps);
   }
@@ -94,8 +97,7 @@ export class PageserverTimeline implements StreamSink {
     deps: TimelineDeps,
   ): Promise<PageserverTimeline> {
     const dir = join(dataDir, ids.tenantId, ids.timelineId);
-    const empty: TimelineState = { ...ids, segmentSizeBytes: 0, startLsn: 0n, uploadedLsn: 0n };
-    let timeline = new PageserverTimeline(ids, dir, empty, deps);
+    let timeline = new PageserverTimeline(ids, dir, emptyState(ids), deps);
     try {
       const state = await readTimelineState(dir);
       if (state.tenantId !== ids.tenantId || state.timelineId !== ids.timelineId)
@@ -190,26 +192,16 @@ export class PageserverTimeline implements StreamSink {
 
   /** The receive loop waits here between attempts; wake() ends the wait early. */
   waitForWake(timeoutMs: number, signal: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, timeoutMs);
-      signal.addEventListener('abort', done, { once: true });
-      this.#wakeUp = done;
-    });
+    return this.#wakeSignal.wait(timeoutMs, signal);
   }
 
   wake(): void {
-    this.#wakeUp?.();
+    this.#wakeSignal.wake();
   }
 
   // ---- StreamSink ----
 
-  receive(lsn: Lsn, bytes: Buffer, sourceCommitLsn: Lsn): void {
+  receive(lsn: Lsn, bytes: Buffer): void {
     const wal = this.#wal;
     if (wal === undefined)
       throw new AppError('internal', 'WAL received before the local WAL exists');
@@ -219,7 +211,6 @@ export class PageserverTimeline implements StreamSink {
       if ((error as AppError).code === 'integrity') this.markBroken(error);
       throw error;
     }
-    this.noteSourceCommit(sourceCommitLsn);
     this.deps.observer.observeReceivedBytes(bytes.length);
     if (wal.queuedBytes > WRITE_QUEUE_MAX_BYTES) this.#stream?.pauseReading();
     this.#stream?.sendFeedback();
@@ -235,10 +226,6 @@ export class PageserverTimeline implements StreamSink {
     }
     if (wal.queuedBytes <= WRITE_QUEUE_MAX_BYTES / 2) this.#stream?.resumeReading();
     this.#stream?.sendFeedback();
-  }
-
-  noteSourceCommit(lsn: Lsn): void {
-    if (lsn > this.sourceCommitLsn) this.sourceCommitLsn = lsn;
   }
 
   positions(): FeedbackPositions {
@@ -258,13 +245,9 @@ export class PageserverTimeline implements StreamSink {
     const store = this.deps.store;
     if (store === undefined)
       return Promise.reject(
-        new AppError(
-          'wrong-state',
-          'the pageserver has no remote storage: nothing to checkpoint to',
-          {
-            hints: ['Start the pageserver with --remote-storage.'],
-          },
-        ),
+        new AppError('wrong-state', 'the pageserver has no remote storage to checkpoint to', {
+          hints: ['Start the pageserver with --remote-storage.'],
+        }),
       );
     return this.#checkpointLock.run(() => this.#checkpoint(store));
   }
@@ -281,27 +264,18 @@ export class PageserverTimeline implements StreamSink {
       return { uploaded_lsn: formatLsn(this.#state.uploadedLsn), objects: 0, bytes: 0 };
     }
     const begunAt = performance.now();
-    const plan = planCheckpoint({
-      segmentSizeBytes: wal.segmentSizeBytes,
-      startLsn: wal.startLsn,
-      uploadedLsn: this.#state.uploadedLsn,
-      targetLsn: wal.durableLsn,
-    });
-    const keyPrefix = `${BUCKET_PREFIX}/${this.tenantId}/${this.timelineId}/`;
     let totals;
     try {
-      totals = await uploadPlan(
-        plan,
-        (segno, lengthBytes) => wal.readSegment(segno, lengthBytes),
+      const done = await checkpointTimeline({
+        wal,
+        state: this.#state,
         store,
-        keyPrefix,
-        (objectName, bytes) => this.log.info({ object: objectName, bytes }, 'segment uploaded'),
-      );
-      if (plan.uploadedLsn > this.#state.uploadedLsn) {
-        const state = { ...this.#state, uploadedLsn: plan.uploadedLsn };
-        await writeTimelineState(this.dir, state, this.deps.noSync);
-        this.#state = state;
-      }
+        dir: this.dir,
+        noSync: this.deps.noSync,
+        log: this.log,
+      });
+      this.#state = done.state;
+      totals = done.totals;
     } catch (error) {
       this.deps.observer.observeCheckpoint('error', 0, (performance.now() - begunAt) / 1000);
       throw error;
@@ -311,7 +285,7 @@ export class PageserverTimeline implements StreamSink {
     this.#stream?.sendFeedbackNow();
     if (totals.objects > 0)
       this.log.info(
-        { uploadedLsn: formatLsn(plan.uploadedLsn), objects: totals.objects, bytes: totals.bytes },
+        { uploadedLsn: formatLsn(this.#state.uploadedLsn), ...totals },
         'checkpoint uploaded',
       );
     return { uploaded_lsn: formatLsn(this.#state.uploadedLsn), ...totals };
