@@ -1,6 +1,6 @@
-// Bundles what bin/run.js, bin/safekeeper.js and bin/s3-server.js load (run by `npm run build`,
-// after tsc, from tsc's output in dist/src) into dist/bundle: ESM, one file per entry plus shared
-// and lazily imported chunks. Loading one file instead of hundreds of modules is most of a Node
+// Bundles what bin/run.js, bin/safekeeper.js, bin/pageserver.js and bin/s3-server.js load (run
+// by `npm run build`, after tsc, from tsc's output in dist/src) into dist/bundle: ESM, one file
+// per entry plus shared and lazily imported chunks. Loading one file instead of hundreds of modules is most of a Node
 // start here. Must not change behaviour: every import() stays a separate chunk loaded on use,
 // and the heavy, rarely needed packages stay in node_modules (see EXTERNAL).
 import { build } from 'esbuild';
@@ -251,6 +251,7 @@ const vendors = await buildVendors();
 const ENTRIES = [
   { in: 'neon-local:cli', out: 'cli' },
   { in: join(compiled, 'safekeeper', 'main.js'), out: 'safekeeper' },
+  { in: join(compiled, 'pageserver', 'main.js'), out: 'pageserver' },
   { in: join(compiled, 's3-server', 'main.js'), out: 's3-server' },
 ];
 const results = [];

@@ -1,13 +1,13 @@
 // A typed client for the pageserver's HTTP admin API (docs/pageserver.md); errors as in
 // admin-api.ts.
 import type {
-  CheckpointDocument,
+  PageserverCheckpointDocument,
   PageserverStatusDocument,
   PageserverTimelineDocument,
 } from '../protocol/pageserver-status.js';
 import { AdminApi } from './admin-api.js';
 
-export type { CheckpointDocument, PageserverStatusDocument, PageserverTimelineDocument };
+export type { PageserverCheckpointDocument, PageserverStatusDocument, PageserverTimelineDocument };
 
 const PAGESERVER_API_TIMEOUT_MS = 10_000;
 
@@ -42,10 +42,10 @@ export class PageserverClient {
   }
 
   /** Uploads what it holds; answers once the upload is confirmed and reported. */
-  async checkpoint(tenantId: string, timelineId: string): Promise<CheckpointDocument> {
+  async checkpoint(tenantId: string, timelineId: string): Promise<PageserverCheckpointDocument> {
     return (await this.api.call(
       'POST',
       `/v1/tenant/${tenantId}/timeline/${timelineId}/checkpoint`,
-    )) as CheckpointDocument;
+    )) as PageserverCheckpointDocument;
   }
 }

@@ -1,12 +1,27 @@
-// Binding and closing a daemon's servers (WAL service, HTTP): a port that cannot be bound is an
-// AppError('wrong-state') naming the address and what it was for; closing ends every connection
-// first, so that close() resolves even while clients hold idle keep-alive sockets.
+// A daemon's listen addresses (HOST:PORT flags), and binding and closing its servers (WAL
+// service, HTTP): a port that cannot be bound is an AppError('wrong-state') naming the address
+// and what it was for; closing ends every connection first, so that close() resolves even while
+// clients hold idle keep-alive sockets.
 import type { Server } from 'node:net';
 import { AppError } from '../common/errors.js';
 
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
+}
+
+/** "HOST:PORT" as given to a daemon's --listen-* flag; AppError('usage') naming the flag. */
+export function parseListenAddressFlag(
+  text: string,
+  flag: string,
+  hints: readonly string[] = [],
+): ListenAddress {
+  const match = /^(.+):(\d{1,5})$/.exec(text);
+  const port = Number(match?.[2]);
+  if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new AppError('usage', `invalid ${flag} "${text}": expected HOST:PORT`, { hints });
+  }
+  return { host: match[1], port };
 }
 
 export function listen(server: Server, address: ListenAddress, what: string): Promise<void> {

@@ -1,26 +1,20 @@
-// The documents of the pageserver's HTTP API (docs/pageserver.md): one set of types shared by
-// the daemon that builds them and the clients and tests that read them. LSNs are "X/X" strings,
-// times ISO-8601 strings. Types only.
+// The documents of the pageserver's admin API (docs/pageserver.md): one set of types shared by
+// the daemon that builds them, the clients that read them and the tests. LSNs are "X/X"
+// strings, times ISO 8601. Types only.
 
-export type PageserverTimelineState = 'streaming' | 'connecting' | 'no-safekeeper' | 'broken';
-
-export interface PageserverSourceDocument {
-  readonly safekeeper_id: number;
-  /** When streaming from this safekeeper began. */
-  readonly since: string;
-}
+export type PageserverTimelineStateName = 'streaming' | 'connecting' | 'no-safekeeper' | 'broken';
 
 export interface PageserverTimelineDocument {
   readonly tenant_id: string;
   readonly timeline_id: string;
-  /** End of the WAL received (ps_writelsn). */
+  /** End of the last complete WAL record received. */
   readonly received_lsn: string;
-  /** End of the WAL durable on the pageserver's disk (ps_flushlsn). */
+  /** End of the last complete WAL record synced to the pageserver's disk. */
   readonly durable_lsn: string;
-  /** End of the WAL uploaded by the last confirmed checkpoint (ps_applylsn). */
+  /** End of the WAL confirmed in the bucket by a checkpoint (reported as ps_applylsn). */
   readonly uploaded_lsn: string;
-  readonly source: PageserverSourceDocument | null;
-  readonly state: PageserverTimelineState;
+  readonly source: { readonly safekeeper_id: number; readonly since: string } | null;
+  readonly state: PageserverTimelineStateName;
   readonly last_error: string | null;
   readonly last_checkpoint_at: string | null;
 }
@@ -30,9 +24,9 @@ export interface PageserverStatusDocument {
   readonly timelines: number;
 }
 
-/** The answer of POST /v1/tenant/:tenant/timeline/:timeline/checkpoint. */
-export interface CheckpointDocument {
+export interface PageserverCheckpointDocument {
   readonly uploaded_lsn: string;
+  /** Objects uploaded by this checkpoint. */
   readonly objects: number;
   readonly bytes: number;
 }

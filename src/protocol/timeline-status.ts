@@ -26,6 +26,38 @@ export interface PeerDocument {
   readonly backup_lsn: string;
 }
 
+/** One connection streaming the timeline now (START_REPLICATION other than recovery). */
+export interface ReplicaDocument {
+  readonly application_name: string | null;
+  /** host:port of the client. */
+  readonly client_address: string | null;
+  readonly start_lsn: string;
+  /** The end of the WAL sent to it so far. */
+  readonly sent_lsn: string;
+  /** Its latest standby status update ('r'). */
+  readonly standby_status: {
+    readonly write_lsn: string;
+    readonly flush_lsn: string;
+    readonly apply_lsn: string;
+    readonly reported_at: string;
+  } | null;
+  /** Its latest hot-standby feedback ('h'): full transaction ids as decimal strings, ts in µs since 2000. */
+  readonly hot_standby_feedback: {
+    readonly ts: string;
+    readonly xmin: string;
+    readonly catalog_xmin: string;
+  } | null;
+  /** Its latest pageserver feedback ('z'). */
+  readonly pageserver_feedback: {
+    readonly current_timeline_size: number;
+    readonly ps_writelsn: string;
+    readonly ps_flushlsn: string;
+    readonly ps_applylsn: string;
+    readonly ps_replytime: string;
+  } | null;
+  readonly last_feedback_at: string | null;
+}
+
 export interface TimelineStatus {
   readonly tenant_id: string;
   readonly timeline_id: string;
@@ -61,6 +93,8 @@ export interface TimelineStatus {
   readonly peers: readonly PeerDocument[];
   /** A walproposer is connected. */
   readonly active: boolean;
+  /** The replicas streaming it now. */
+  readonly replicas: readonly ReplicaDocument[];
 }
 
 /** A timeline whose files could not be loaded, as it appears in the lists. */

@@ -2,21 +2,18 @@
 // This file and main.ts are the only places that look at argv.
 import { isAbsolute, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse as parseToml } from 'smol-toml';
 import { AppError, describeError } from '../common/errors.js';
 import { parseNodeId, type NodeId } from '../common/ids.js';
 import { parseDurationMs } from '../common/units.js';
-
-import type { ListenAddress } from '../daemon-shell/listen.js';
+import {
+  parseRemoteStorage as parseRemoteStorageSpec,
+  type RemoteStorageSpec,
+} from '../remote-storage/remote-storage-spec.js';
+import { parseListenAddressFlag, type ListenAddress } from '../daemon-shell/listen.js';
 
 export type { ListenAddress };
 
-export interface RemoteStorageSpec {
-  readonly bucketName: string;
-  readonly bucketRegion: string;
-  readonly endpoint: string | undefined;
-  readonly prefixInBucket: string | undefined;
-}
+export type { RemoteStorageSpec };
 
 export interface SafekeeperConfig {
   readonly dataDir: string;
@@ -50,61 +47,12 @@ function usageError(message: string): AppError {
 }
 
 export function parseListenAddress(text: string, flag: string): ListenAddress {
-  const match = /^(.+):(\d{1,5})$/.exec(text);
-  const port = Number(match?.[2]);
-  if (!match?.[1] || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw usageError(`invalid ${flag} "${text}": expected HOST:PORT`);
-  }
-  return { host: match[1], port };
+  return parseListenAddressFlag(text, flag, [USAGE]);
 }
 
 /** neon's --remote-storage: a TOML inline table with bucket_name + bucket_region (S3 only). */
 export function parseRemoteStorage(text: string): RemoteStorageSpec {
-  let table: Record<string, unknown>;
-  try {
-    table = (parseToml(`remote_storage = ${text}`) as { remote_storage: Record<string, unknown> })
-      .remote_storage;
-  } catch (error) {
-    throw usageError(`invalid --remote-storage: not a TOML inline table: ${describeError(error)}`);
-  }
-  const known = [
-    'bucket_name',
-    'bucket_region',
-    'endpoint',
-    'prefix_in_bucket',
-    'local_path',
-    'max_concurrent_syncs',
-    'max_sync_errors',
-    'concurrency_limit',
-  ];
-  const unknown = Object.keys(table).filter((key) => !known.includes(key));
-  if (unknown.length > 0)
-    throw usageError(`invalid --remote-storage: unknown key ${unknown.join(', ')}`);
-  if ('local_path' in table)
-    throw usageError(
-      'invalid --remote-storage: local_path storage is not supported; use an S3 bucket',
-    );
-  const text_ = (key: string): string | undefined => {
-    const value = table[key];
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string')
-      throw usageError(`invalid --remote-storage: ${key} must be a string`);
-    return value;
-  };
-  const bucketName = text_('bucket_name');
-  const bucketRegion = text_('bucket_region');
-  if (bucketName === undefined)
-    throw usageError("invalid --remote-storage: no 'bucket_name' option");
-  if (bucketRegion === undefined)
-    throw usageError(
-      "invalid --remote-storage: 'bucket_region' option is mandatory if 'bucket_name' is given",
-    );
-  return {
-    bucketName,
-    bucketRegion,
-    endpoint: text_('endpoint'),
-    prefixInBucket: text_('prefix_in_bucket'),
-  };
+  return parseRemoteStorageSpec(text, [USAGE]);
 }
 
 const OPTIONS = {

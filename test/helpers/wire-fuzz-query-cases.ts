@@ -113,7 +113,13 @@ const extendedProtocol: CaseGenerator = (random, target) => {
   return afterStartupCase(random, target, name, messageFrame(type, body));
 };
 
-const SERVED_KEYWORDS = ['IDENTIFY_SYSTEM', 'START_WAL_PUSH', 'START_REPLICATION'];
+const SERVED_KEYWORDS = [
+  'IDENTIFY_SYSTEM',
+  'SHOW',
+  'READ_REPLICATION_SLOT',
+  'START_WAL_PUSH',
+  'START_REPLICATION',
+];
 
 /** Printable text whose first word is not a command the service runs. */
 function randomCommandText(random: FuzzRandom): string {
@@ -130,11 +136,10 @@ const unsupportedCommand: CaseGenerator = (random, target) => {
   const beyond = formatLsn(flush + BigInt(random.int(1, 2 ** 30)));
   const below = formatLsn(BigInt(random.int(0, Number(target.localStartLsn) - 1)));
   const variants: [string, 'present' | 'absent' | 'recovery', string][] = [
-    [
-      random.pick(['SELECT 1', 'BEGIN', 'SHOW server_version', 'JSON_CTRL {"term":9}']),
-      'present',
-      '0A000',
-    ],
+    [random.pick(['SELECT 1', 'BEGIN', 'JSON_CTRL {"term":9}']), 'present', '0A000'],
+    [random.pick(['SHOW server_version', 'SHOW "lc_messages"']), 'present', '42704'],
+    [random.pick(['SHOW', 'SHOW a b', 'READ_REPLICATION_SLOT']), 'present', PROTOCOL_VIOLATION],
+    ['SHOW wal_segment_size', 'absent', '42704'],
     [
       random.pick(['', ' ', ';', 'TIMELINE_HISTORY 1', 'BASE_BACKUP', 'callmemaybe']),
       'absent',
@@ -143,7 +148,7 @@ const unsupportedCommand: CaseGenerator = (random, target) => {
     [randomCommandText(random), random.pick(['present', 'absent']), '0A000'],
     ['IDENTIFY_SYSTEM', 'absent', '42704'],
     [`START_REPLICATION PHYSICAL ${formatLsn(flush)}`, 'absent', '42704'],
-    [`START_REPLICATION ${formatLsn(flush)}`, 'present', PROTOCOL_VIOLATION],
+    [`START_REPLICATION ${beyond}`, 'present', PROTOCOL_VIOLATION],
     [
       random.pick(['START_REPLICATION', 'START_REPLICATION X/Y', 'START_REPLICATION 1/123456789']),
       'recovery',

@@ -104,7 +104,6 @@ test(
     await createTimeline(repoDir);
     await push(repoDir, '5MiB');
     const committed = await commitLsnOf(cluster, 1);
-    assert.ok(committed >= 5n * BigInt(SEGMENT_BYTES), 'five segments were pushed');
     await waitReceived(cluster, committed);
 
     const checkpoint = await runCliJson<CheckpointJson>(

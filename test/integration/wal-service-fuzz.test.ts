@@ -8,7 +8,7 @@ import { randomInt } from 'node:crypto';
 import { test, type TestContext } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
 import { pollUntil } from '../../src/common/deadline.js';
-import { formatLsn } from '../../src/postgres/lsn.js';
+import { formatLsn, parseLsn } from '../../src/postgres/lsn.js';
 import { decodeDataRow } from '../../src/postgres/wire/backend-messages.js';
 import { decodeErrorResponse } from '../../src/postgres/wire/error-response.js';
 import {
@@ -173,8 +173,9 @@ async function unsupportedCommandKeepsConnection(t: TestContext, fixture: Fixtur
   await assert.rejects(client.simpleQuery('SELECT 1'), isError('0A000'));
   const identified = [expectedIdentifyRow(target)];
   assert.deepEqual((await client.simpleQuery('IDENTIFY_SYSTEM')).rows, identified);
-  // Without application_name=wal_proposer_recovery there is no replication to serve.
-  const replication = `START_REPLICATION ${before.flush_lsn}`;
+  // A start beyond the end of WAL is refused before any CopyBothResponse.
+  const beyond = formatLsn(parseLsn(before.flush_lsn) + 1n);
+  const replication = `START_REPLICATION ${beyond}`;
   await assert.rejects(client.simpleQuery(replication), isError('08P01'));
   assert.deepEqual((await client.simpleQuery('IDENTIFY_SYSTEM')).rows, identified);
   client.close();

@@ -1,8 +1,10 @@
 // CopyData payloads of PostgreSQL physical replication, big-endian. From the server: XLogData
 // 'w' (u64 WAL start, u64 WAL end, i64 send time, then the WAL bytes) and primary keepalive 'k'
 // (u64 WAL end, i64 send time, u8 reply requested). From the client: standby status update 'r'
-// (u64 write, u64 flush, u64 apply, i64 send time, u8 reply requested). Times are microseconds
-// since 2000-01-01 00:00 UTC. Decoders are strict: wrong tag, size or flag is AppError('usage').
+// (u64 write, u64 flush, u64 apply, i64 send time, u8 reply requested) and hot-standby feedback
+// 'h' as PostgreSQL 15 sends it (i64 send time, u32 xmin, u32 xmin epoch, u32 catalog xmin, u32
+// catalog xmin epoch; decoded to 64-bit epoch<<32|xid values). Times are microseconds since
+// 2000-01-01 00:00 UTC. Decoders are strict: wrong tag, size or flag is AppError('usage').
 import { assert } from '../../common/assert.js';
 import { isLsn, type Lsn } from '../lsn.js';
 import { BinaryReader } from '../../common/binary-reader.js';
@@ -13,6 +15,7 @@ export const REPLICATION_TAGS = {
   xLogData: 'w',
   primaryKeepalive: 'k',
   standbyStatusUpdate: 'r',
+  hotStandbyFeedback: 'h',
 } as const;
 
 export interface XLogData {
@@ -41,6 +44,14 @@ export interface StandbyStatusUpdate {
   readonly replyRequested: boolean;
 }
 
+/** Hot-standby feedback with full (epoch-qualified) transaction ids; 0 means none. */
+export interface StandbyHotStandbyFeedback {
+  readonly sendTimeMicros: bigint;
+  readonly xmin: bigint;
+  readonly catalogXmin: bigint;
+}
+
+const HOT_STANDBY_FEEDBACK_BYTES = 1 + 8 + 4 + 4 + 4 + 4;
 const XLOG_DATA_HEADER_BYTES = 1 + 8 + 8 + 8;
 const PRIMARY_KEEPALIVE_BYTES = 1 + 8 + 8 + 1;
 const STANDBY_STATUS_UPDATE_BYTES = 1 + 8 + 8 + 8 + 8 + 1;
@@ -133,6 +144,36 @@ export function decodeStandbyStatusUpdate(payload: Buffer): StandbyStatusUpdate 
   };
   reader.expectEnd('the reply flag');
   return message;
+}
+
+export function encodeHotStandbyFeedback(message: StandbyHotStandbyFeedback): Buffer {
+  const payload = Buffer.allocUnsafe(HOT_STANDBY_FEEDBACK_BYTES);
+  let offset = payload.write(REPLICATION_TAGS.hotStandbyFeedback, 0, 'ascii');
+  offset = payload.writeBigInt64BE(message.sendTimeMicros, offset);
+  for (const fullXid of [message.xmin, message.catalogXmin]) {
+    assert(fullXid >= 0n && fullXid < 2n ** 64n, 'a full transaction id is a u64');
+    offset = payload.writeUInt32BE(Number(fullXid & 0xffff_ffffn), offset);
+    offset = payload.writeUInt32BE(Number(fullXid >> 32n), offset);
+  }
+  return payload;
+}
+
+export function decodeHotStandbyFeedback(payload: Buffer): StandbyHotStandbyFeedback {
+  const reader = replicationReader(
+    payload,
+    REPLICATION_TAGS.hotStandbyFeedback,
+    'hot-standby feedback',
+  );
+  const sendTimeMicros = reader.i64BE('send time');
+  const fullXid = (what: string): bigint => {
+    const xid = reader.i32BE(what) >>> 0;
+    const epoch = reader.i32BE(`${what} epoch`) >>> 0;
+    return (BigInt(epoch) << 32n) | BigInt(xid);
+  };
+  const xmin = fullXid('xmin');
+  const catalogXmin = fullXid('catalog xmin');
+  reader.expectEnd('the catalog xmin epoch');
+  return { sendTimeMicros, xmin, catalogXmin };
 }
 
 function writeLsn(payload: Buffer, lsn: Lsn, offset: number): number {

@@ -61,6 +61,8 @@ export class WireClient {
   #operation: ClientOperation | undefined;
   /** Set when CopyBoth started without a CopyData listener: frames wait, the socket is paused. */
   #isHoldingFrames = false;
+  /** Set by pauseReading(): the socket is not read until resumeReading() (TCP backpressure). */
+  #isReadingPaused = false;
   #closeTimer: NodeJS.Timeout | undefined;
   /** Aborted when the connection closed: ends the waits for drain. */
   readonly #closed = new AbortController();
@@ -219,8 +221,24 @@ export class WireClient {
     this.#copyListeners.push(listener);
     if (!this.#isHoldingFrames) return;
     this.#isHoldingFrames = false;
-    this.#socket.resume();
+    if (!this.#isReadingPaused) this.#socket.resume();
     setImmediate(() => this.#processFrames());
+  }
+
+  /**
+   * Stops reading from the socket (frames already received are still delivered), so that a
+   * consumer slower than the server holds the server back through TCP instead of buffering.
+   */
+  pauseReading(): void {
+    if (this.#state !== 'open' || this.#isReadingPaused) return;
+    this.#isReadingPaused = true;
+    this.#socket.pause();
+  }
+
+  resumeReading(): void {
+    if (!this.#isReadingPaused) return;
+    this.#isReadingPaused = false;
+    if (this.#state === 'open' && !this.#isHoldingFrames) this.#socket.resume();
   }
 
   /** Called once when the connection ended: undefined after close()/destroy(), else the error. */

@@ -1,5 +1,5 @@
 // A connection after its startup: simple queries go to the route named by their first word
-// (IDENTIFY_SYSTEM, START_WAL_PUSH, START_REPLICATION), anything else is answered with an ERROR,
+// (IDENTIFY_SYSTEM, SHOW, READ_REPLICATION_SLOT, START_WAL_PUSH, START_REPLICATION), anything else is answered with an ERROR,
 // and a route's failure too; the connection stays usable. While a route's mode is active every
 // frame goes to its handler, and how the mode ends decides what follows. It must not know how a
 // mode works inside.
@@ -11,6 +11,8 @@ import {
 import { encodeErrorResponse } from '../../postgres/wire/error-response.js';
 import { decodeQuery } from '../../postgres/wire/frontend-messages.js';
 import { identifySystem } from './identify-system.js';
+import { readReplicationSlot } from './read-replication-slot.js';
+import { showSetting } from './show-setting.js';
 import {
   unexpectedFrame,
   type CommandRoute,
@@ -39,8 +41,25 @@ export const WAL_SERVICE_ROUTES: readonly CommandRoute[] = [
       return undefined;
     },
   },
+  {
+    keyword: 'SHOW',
+    run: async ({ command, connection, registry, session }) => {
+      await connection.write(
+        showSetting(command, () => registry.require(session.tenantId, session.timelineId)),
+      );
+      return undefined;
+    },
+  },
+  {
+    keyword: 'READ_REPLICATION_SLOT',
+    run: async ({ command, connection, registry, session }) => {
+      const timeline = registry.require(session.tenantId, session.timelineId);
+      await connection.write(await readReplicationSlot(command, timeline));
+      return undefined;
+    },
+  },
   { keyword: 'START_WAL_PUSH', run: (context) => Promise.resolve(new WalPushHandler(context)) },
-  { keyword: 'START_REPLICATION', run: (context) => Promise.resolve(startReplication(context)) },
+  { keyword: 'START_REPLICATION', run: startReplication },
 ];
 
 export class QueryRouter {

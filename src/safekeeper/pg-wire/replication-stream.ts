@@ -1,18 +1,27 @@
 // START_REPLICATION as a long-lived CopyBoth stream: after CopyBothResponse a sender task writes
-// what its WalStreamSource yields while the connection's pump hands the client's frames here.
-// CopyData 'r' (standby status update) is decoded and the latest kept; any other kind is a
-// protocol violation (FATAL). It ends with CopyDone when the source is complete or the client
-// sent CopyDone, silently when the connection is gone; it must not decide what WAL is sent.
+// what its WalStreamSource yields (awaiting the socket's drain: a client that stops reading stops
+// it) while the connection's pump hands the client's frames here. CopyData 'r' (standby status),
+// 'h' (hot-standby feedback) and 'z' (pageserver feedback) are decoded and handed to the stream's
+// feedback sink; a malformed one is ignored with a warning; any other kind is a protocol
+// violation (FATAL). It ends with CopyDone when the source is complete or the client sent
+// CopyDone, silently when the connection is gone; it must not decide what WAL is sent.
 import { assert } from '../../common/assert.js';
-import { AppError } from '../../common/errors.js';
+import { AppError, isAppError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { formatLsn } from '../../postgres/lsn.js';
 import { encodeCopyBothResponse, encodeCopyDone } from '../../postgres/wire/backend-messages.js';
 import {
+  decodeHotStandbyFeedback,
   decodeStandbyStatusUpdate,
   REPLICATION_TAGS,
+  type StandbyHotStandbyFeedback,
   type StandbyStatusUpdate,
 } from '../../postgres/wire/replication-messages.js';
+import {
+  decodeNeonFeedbackMessage,
+  NEON_FEEDBACK_TAG,
+} from '../../protocol/neon-feedback-message.js';
+import type { PageserverFeedback } from '../../protocol/proposer-messages.js';
 import { unexpectedFrame, type ModeEnd, type ModeHandler } from './mode-handler.js';
 import type { WireConnection } from './wire-connection.js';
 
@@ -27,6 +36,14 @@ export interface WalStreamSource {
   close(): Promise<void>;
 }
 
+/** Where a stream's client feedback goes (the replica registry, remote_consistent_lsn). */
+export interface ReplicaFeedbackSink {
+  standbyStatus(status: StandbyStatusUpdate): void;
+  hotStandbyFeedback(feedback: StandbyHotStandbyFeedback): void;
+  /** May wait (the timeline lock); the next client frame is read after it. */
+  pageserverFeedback(feedback: PageserverFeedback): Promise<void>;
+}
+
 /**
  * `streaming` until the source is complete (`done`), the client sent CopyDone (`stopping`, then
  * `done`), or the mode or connection is over (`closed`).
@@ -35,7 +52,11 @@ type StreamState = 'created' | 'streaming' | 'stopping' | 'done' | 'closed';
 
 const DONE = Promise.resolve();
 const STANDBY_STATUS_TAG = REPLICATION_TAGS.standbyStatusUpdate.charCodeAt(0);
+const HOT_STANDBY_TAG = REPLICATION_TAGS.hotStandbyFeedback.charCodeAt(0);
+const PAGESERVER_FEEDBACK_TAG = NEON_FEEDBACK_TAG.charCodeAt(0);
 const COMMAND_TAG = 'START_REPLICATION';
+/** Malformed feedback messages logged per stream; later ones are counted only. */
+const MALFORMED_WARNINGS_MAX = 10;
 
 export class ReplicationStream implements ModeHandler {
   private state: StreamState = 'created';
@@ -43,12 +64,19 @@ export class ReplicationStream implements ModeHandler {
   private readonly stopping = new AbortController();
   private end: (outcome: ModeEnd) => void = () => undefined;
   private sender: Promise<void> = DONE;
+  private malformedCount = 0;
 
   constructor(
     private readonly connection: WireConnection,
     private readonly source: WalStreamSource,
     private readonly log: Logger,
+    private readonly feedback?: ReplicaFeedbackSink,
   ) {}
+
+  /** Malformed feedback messages ignored so far. */
+  get malformedFeedbackCount(): number {
+    return this.malformedCount;
+  }
 
   /** The client's latest standby status update on this connection. */
   get standbyStatus(): StandbyStatusUpdate | undefined {
@@ -73,8 +101,7 @@ export class ReplicationStream implements ModeHandler {
     if (frame.kind === 'message') {
       switch (frame.type) {
         case 'd':
-          this.onCopyData(frame.body);
-          return DONE;
+          return this.onCopyData(frame.body);
         case 'c':
           this.onClientDone();
           return DONE;
@@ -91,21 +118,49 @@ export class ReplicationStream implements ModeHandler {
     this.stopping.abort();
   }
 
-  private onCopyData(payload: Buffer): void {
-    if (payload[0] === STANDBY_STATUS_TAG) {
-      const status = decodeStandbyStatusUpdate(payload);
-      this.latestStatus = status;
-      this.log.debug(
-        { writeLsn: formatLsn(status.writeLsn), flushLsn: formatLsn(status.flushLsn) },
-        'standby status update',
-      );
-      return;
+  private onCopyData(payload: Buffer): Promise<void> {
+    try {
+      switch (payload[0]) {
+        case STANDBY_STATUS_TAG:
+          this.onStandbyStatus(decodeStandbyStatusUpdate(payload));
+          return DONE;
+        case HOT_STANDBY_TAG:
+          this.feedback?.hotStandbyFeedback(decodeHotStandbyFeedback(payload));
+          return DONE;
+        case PAGESERVER_FEEDBACK_TAG:
+          return this.feedback?.pageserverFeedback(decodeNeonFeedbackMessage(payload)) ?? DONE;
+      }
+    } catch (error) {
+      // A replica's malformed feedback changes nothing; the WAL it is sent stays right.
+      if (!isAppError(error) || error.code !== 'usage') throw error;
+      this.onMalformed(error);
+      return DONE;
     }
     const kind = payload.length === 0 ? 'an empty CopyData' : describeKind(payload[0] as number);
     throw new AppError(
       'usage',
-      `unsupported replication message: ${kind} during ${COMMAND_TAG}; this safekeeper reads standby status updates ('r')`,
+      `unsupported replication message: ${kind} during ${COMMAND_TAG}; this safekeeper reads standby status updates ('r'), hot-standby feedback ('h') and pageserver feedback ('z')`,
     );
+  }
+
+  private onStandbyStatus(status: StandbyStatusUpdate): void {
+    this.latestStatus = status;
+    this.feedback?.standbyStatus(status);
+    this.log.debug(
+      { writeLsn: formatLsn(status.writeLsn), flushLsn: formatLsn(status.flushLsn) },
+      'standby status update',
+    );
+  }
+
+  private onMalformed(error: AppError): void {
+    this.malformedCount++;
+    if (this.malformedCount <= MALFORMED_WARNINGS_MAX)
+      this.log.warn(
+        { err: error.message, count: this.malformedCount },
+        this.malformedCount === MALFORMED_WARNINGS_MAX
+          ? 'malformed replica feedback ignored (further ones are not logged)'
+          : 'malformed replica feedback ignored',
+      );
   }
 
   /** The client's CopyDone: stop sending and answer with ours (or it answers ours: nothing). */

@@ -59,6 +59,12 @@ export class WireConnection {
     this.socket.on('close', () => this.markEnded());
   }
 
+  /** The client's address as host:port, or null once unknown (socket gone). */
+  get remoteAddress(): string | null {
+    const { remoteAddress, remotePort } = this.socket;
+    return remoteAddress === undefined ? null : `${remoteAddress}:${remotePort ?? 0}`;
+  }
+
   get isEnded(): boolean {
     return this.ended;
   }

@@ -2,7 +2,8 @@
 // are refused with 'N', a CancelRequest ends the connection, protocol 3.0 is required,
 // authentication is trust, and the startup parameters must name the timeline (`ztenantid`/
 // `ztimelineid` or `tenant_id`/`timeline_id`, also inside `options`); a startup that takes too
-// long fails. It must not answer anything after the startup: queries belong to the router.
+// long fails. A `replication` parameter must have one of PostgreSQL's values (true, on, yes, 1,
+// database and their opposites; every connection may replicate here). It must not answer anything after the startup: queries belong to the router.
 import { randomInt } from 'node:crypto';
 import { AppError } from '../../common/errors.js';
 import {
@@ -78,6 +79,7 @@ export class StartupHandshake {
         `unsupported frontend protocol ${code >>> 16}.${code & 0xffff}: this server speaks 3.0`,
       );
     const parameters = parseStartupParameters(body);
+    checkReplicationParameter(parameters.get('replication'));
     const identity = { parameters, ...timelineOfParameters(parameters) };
     this.close();
     this.log.debug(
@@ -95,6 +97,26 @@ export class StartupHandshake {
     ]);
     return identity;
   }
+}
+
+const REPLICATION_VALUES = new Set([
+  'true',
+  'on',
+  'yes',
+  '1',
+  'database',
+  'false',
+  'off',
+  'no',
+  '0',
+]);
+
+function checkReplicationParameter(value: string | undefined): void {
+  if (value !== undefined && !REPLICATION_VALUES.has(value.toLowerCase()))
+    throw new AppError(
+      'usage',
+      `invalid value for parameter "replication": "${value.slice(0, 40)}" (expected a boolean or database)`,
+    );
 }
 
 /** The timeline a connection is for; both ids are required, in either spelling. */

@@ -6,6 +6,7 @@ import { segmentFileName } from '../../postgres/segment-name.js';
 import { epochAt } from '../../protocol/term-history.js';
 import type { LocalSegmentsDocument, TimelineStatus } from '../../protocol/timeline-status.js';
 import { listSegments } from '../wal/segment-files.js';
+import { describeReplica } from './replica-document.js';
 import type { Timeline } from './timeline.js';
 
 async function describeLocalSegments(timeline: Timeline): Promise<LocalSegmentsDocument> {
@@ -72,5 +73,6 @@ export async function describeTimeline(timeline: Timeline): Promise<TimelineStat
       backup_lsn: formatLsn(peer.backupLsn),
     })),
     active: timeline.isActive,
+    replicas: timeline.replicas.list().map(describeReplica),
   };
 }

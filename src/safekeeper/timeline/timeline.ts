@@ -19,6 +19,7 @@ import { mergeServerInfo } from './merge-server-info.js';
 import { recoverEndOfWal } from './recover-end-of-wal.js';
 import type { LockedTimeline, WalAppend } from './locked-timeline.js';
 import { TimelineEvents, type TimelineLsns } from './timeline-events.js';
+import { ReplicaRegistry } from './replica-registry.js';
 
 export interface TimelineObserver extends WalStorageObserver {
   observePersistSeconds(seconds: number): void;
@@ -39,6 +40,8 @@ export class Timeline {
   private readonly fuse: OperationFuse;
   /** Advances of flush/commit/backup/peer horizon/remote consistent LSN, for subscribers. */
   readonly events: TimelineEvents;
+  /** The connections streaming this timeline now, with their feedback (memory only). */
+  readonly replicas = new ReplicaRegistry();
   private inmem: InmemLsns;
   private inmemProposerUuid: string;
   private globalCommit: Lsn = 0n;

@@ -49,6 +49,7 @@ function status(tenant: string, flushLsn: string, segments: number): TimelineSta
     },
     peers: [],
     active: false,
+    replicas: [],
   };
 }
 

@@ -44,7 +44,7 @@ test('an unknown command gets ERROR 0A000 naming the served commands; the connec
   assert.deepEqual(await errorAnswer(client, 'SELECT 1;'), [
     'ERROR',
     '0A000',
-    'unsupported command "SELECT 1": this safekeeper accepts IDENTIFY_SYSTEM, START_WAL_PUSH and START_REPLICATION',
+    'unsupported command "SELECT 1": this safekeeper accepts IDENTIFY_SYSTEM, SHOW, READ_REPLICATION_SLOT, START_WAL_PUSH and START_REPLICATION',
   ]);
   // The next commands reach their routes (which find no such timeline, or a malformed command).
   const [, absent] = await errorAnswer(client, ' identify_system ; ');

@@ -1,7 +1,8 @@
 // The replication stream as a long-lived CopyBoth over a real loopback socket, with a source
 // that sends numbered keepalives until it is stopped: the client's standby status updates are
-// read while it sends (the latest kept), the client's CopyDone stops it cleanly, a bad CopyData
-// or Terminate ends the connection, a vanished connection stops it silently, a source that
+// read while it sends (the latest kept), hot-standby and pageserver feedback reach the stream's
+// sink, malformed feedback is ignored (counted) while the stream goes on, the client's CopyDone
+// stops it cleanly, an unknown CopyData kind or Terminate ends the connection, a vanished connection stops it silently, a source that
 // completes or fails ends the mode and the connection serves queries again.
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
@@ -19,13 +20,18 @@ import {
 } from '../../../src/postgres/wire/frontend-messages.js';
 import {
   decodePrimaryKeepalive,
+  encodeHotStandbyFeedback,
   encodePrimaryKeepalive,
   encodeStandbyStatusUpdate,
+  type StandbyHotStandbyFeedback,
   type StandbyStatusUpdate,
 } from '../../../src/postgres/wire/replication-messages.js';
+import { encodeNeonFeedbackMessage } from '../../../src/protocol/neon-feedback-message.js';
+import type { PageserverFeedback } from '../../../src/protocol/proposer-messages.js';
 import type { CommandRoute } from '../../../src/safekeeper/pg-wire/mode-handler.js';
 import {
   ReplicationStream,
+  type ReplicaFeedbackSink,
   type WalStreamSource,
 } from '../../../src/safekeeper/pg-wire/replication-stream.js';
 import type { BackendMessage, RawConnection } from '../../helpers/raw-wire-connection.js';
@@ -80,12 +86,16 @@ interface StreamFixture extends WireHarness {
 }
 
 /** A router serving STREAM (a ReplicationStream over `source`); STREAM is sent, 'W' read. */
-async function openStream(t: TestContext, source: TickingSource): Promise<StreamFixture> {
+async function openStream(
+  t: TestContext,
+  source: TickingSource,
+  sink?: ReplicaFeedbackSink,
+): Promise<StreamFixture> {
   const streams: ReplicationStream[] = [];
   const route: CommandRoute = {
     keyword: 'STREAM',
     run: ({ connection }) => {
-      const stream = new ReplicationStream(connection, source, SILENT_LOG);
+      const stream = new ReplicationStream(connection, source, SILENT_LOG, sink);
       streams.push(stream);
       return Promise.resolve(stream);
     },
@@ -225,10 +235,76 @@ test(
 
 const BAD_COPY_DATA: readonly (readonly [string, Buffer, RegExp])[] = [
   ['an unknown kind', Buffer.from('q-what'), /unsupported replication message: kind 'q'/],
-  ['hot-standby feedback (not read yet)', Buffer.alloc(25, 'h'), /kind 'h'/],
   ['an empty CopyData', Buffer.alloc(0), /an empty CopyData/],
-  ['a short status update', Buffer.from('r123456789'), /malformed standby status update/],
 ];
+
+/** Records what a stream hands its sink. */
+class RecordingSink implements ReplicaFeedbackSink {
+  readonly statuses: StandbyStatusUpdate[] = [];
+  readonly hotStandby: StandbyHotStandbyFeedback[] = [];
+  readonly pageserver: PageserverFeedback[] = [];
+  standbyStatus(status: StandbyStatusUpdate): void {
+    this.statuses.push(status);
+  }
+  hotStandbyFeedback(feedback: StandbyHotStandbyFeedback): void {
+    this.hotStandby.push(feedback);
+  }
+  pageserverFeedback(feedback: PageserverFeedback): Promise<void> {
+    this.pageserver.push(feedback);
+    return Promise.resolve();
+  }
+}
+
+const HOT_STANDBY: StandbyHotStandbyFeedback = {
+  sendTimeMicros: 99n,
+  xmin: (3n << 32n) | 1234n,
+  catalogXmin: 1200n,
+};
+const PAGESERVER: PageserverFeedback = {
+  currentTimelineSizeBytes: 1n,
+  psWriteLsn: 0x3000n,
+  psFlushLsn: 0x2000n,
+  psApplyLsn: 0x1000n,
+  psReplyTimeMicros: 5n,
+};
+const MALFORMED_FEEDBACK: readonly Buffer[] = [
+  Buffer.from('r123456789'),
+  Buffer.alloc(24, 'h'),
+  encodeHotStandbyFeedback(HOT_STANDBY).subarray(0, 20),
+  Buffer.concat([encodeHotStandbyFeedback(HOT_STANDBY), Buffer.from([0])]),
+  Buffer.from('z1234567'),
+  encodeNeonFeedbackMessage(PAGESERVER).subarray(0, 30),
+  Buffer.concat([encodeNeonFeedbackMessage(PAGESERVER), Buffer.from([0])]),
+];
+
+test(
+  'feedback reaches the sink; malformed feedback is ignored and the stream goes on',
+  TEST_OPTIONS,
+  async (t) => {
+    const sink = new RecordingSink();
+    const fixture = await openStream(t, new TickingSource(), sink);
+    await fixture.readKeepalive();
+    for (const payload of MALFORMED_FEEDBACK) fixture.client.write(encodeCopyData(payload));
+    fixture.client.write(encodeCopyData(encodeHotStandbyFeedback(HOT_STANDBY)));
+    fixture.client.write(encodeCopyData(encodeNeonFeedbackMessage(PAGESERVER)));
+    fixture.client.write(encodeCopyData(encodeStandbyStatusUpdate(statusUpdate(0x500n))));
+    const isDone = () => Promise.resolve(sink.statuses.length === 1 ? true : undefined);
+    assert.ok(await pollUntil(isDone, POLL), 'the status update after them is read');
+    assert.deepEqual(sink.hotStandby, [HOT_STANDBY]);
+    assert.deepEqual(sink.pageserver, [PAGESERVER]);
+    assert.equal(fixture.stream().malformedFeedbackCount, MALFORMED_FEEDBACK.length);
+    const before = fixture.source.sentCount;
+    await fixture.readKeepalive();
+    assert.ok(
+      await pollUntil(
+        () => Promise.resolve(fixture.source.sentCount > before + 1 || undefined),
+        POLL,
+      ),
+    );
+    fixture.client.write(encodeCopyDone());
+    await readEnd(fixture);
+  },
+);
 
 for (const [label, payload, expected] of BAD_COPY_DATA)
   test(`${label} from the client is FATAL 08P01 and the stream stops`, TEST_OPTIONS, async (t) => {

@@ -1,0 +1,120 @@
+// Timeline discovery (a supervised task): every --discovery-interval, and at once when woken
+// (POST /v1/timeline), GET {http}/v1/timelines from every safekeeper in parallel. Each
+// timeline seen becomes known to the registry; what each safekeeper said about it (commit_lsn,
+// where its WAL starts, the segment size) is handed to the timelines as source candidates.
+// A safekeeper that does not answer, or answers nonsense, is left out of that round: logged
+// once when it starts failing and once when it answers again, never fatal.
+import { describeError } from '../../common/errors.js';
+import { sleepMs } from '../../common/deadline.js';
+import type { Logger } from '../../common/log.js';
+import type { SafekeeperEndpoint } from '../config.js';
+import { DISCOVERY_REQUEST_TIMEOUT_MS, DISCOVERY_RESPONSE_MAX_BYTES } from '../limits.js';
+import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import { parseTimelineList, type DiscoveredTimeline } from './timeline-list.js';
+
+async function readBounded(response: Response, maxBytes: number): Promise<string> {
+  const body = response.body;
+  if (body === null) return '';
+  const chunks: Uint8Array[] = [];
+  let length = 0;
+  for await (const chunk of body as AsyncIterable<Uint8Array>) {
+    length += chunk.length;
+    if (length > maxBytes) throw new Error(`answer exceeds ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** What one safekeeper says about its timelines; throws when it does not answer properly. */
+export async function fetchTimelines(
+  endpoint: SafekeeperEndpoint,
+  signal: AbortSignal,
+): Promise<DiscoveredTimeline[]> {
+  let response: Response;
+  try {
+    response = await fetch(`${endpoint.httpUrl}/v1/timelines`, {
+      signal: AbortSignal.any([signal, AbortSignal.timeout(DISCOVERY_REQUEST_TIMEOUT_MS)]),
+    });
+  } catch (error) {
+    // fetch() says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
+    const cause = (error as { cause?: unknown }).cause;
+    throw new Error(
+      `GET ${endpoint.httpUrl}/v1/timelines failed: ${describeError(cause ?? error)}`,
+    );
+  }
+  const text = await readBounded(response, DISCOVERY_RESPONSE_MAX_BYTES);
+  if (response.status !== 200) throw new Error(`GET /v1/timelines answered ${response.status}`);
+  return parseTimelineList(JSON.parse(text) as unknown, endpoint.id);
+}
+
+export class SafekeeperDiscovery {
+  readonly #endpoints: readonly SafekeeperEndpoint[];
+  readonly #registry: TimelineRegistry;
+  readonly #intervalMs: number;
+  readonly #log: Logger;
+  /** Why each safekeeper failed in the last round (absent: it answered). */
+  readonly #failing = new Map<number, string>();
+  #wake: AbortController = new AbortController();
+
+  constructor(options: {
+    endpoints: readonly SafekeeperEndpoint[];
+    registry: TimelineRegistry;
+    intervalMs: number;
+    log: Logger;
+  }) {
+    this.#endpoints = options.endpoints;
+    this.#registry = options.registry;
+    this.#intervalMs = options.intervalMs;
+    this.#log = options.log;
+  }
+
+  /** Runs the next round now instead of at the end of the interval. */
+  wakeUp(): void {
+    this.#wake.abort();
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      this.#wake = new AbortController();
+      try {
+        await this.runRound(signal);
+      } catch (error) {
+        this.#log.warn({ err: describeError(error) }, 'discovery round failed');
+      }
+      await sleepMs(this.#intervalMs, AbortSignal.any([signal, this.#wake.signal]));
+    }
+  }
+
+  async runRound(signal: AbortSignal): Promise<void> {
+    const answers = await Promise.all(
+      this.#endpoints.map(async (endpoint) => {
+        try {
+          const timelines = await fetchTimelines(endpoint, signal);
+          this.#noteAnswer(endpoint, undefined);
+          return timelines;
+        } catch (error) {
+          this.#noteAnswer(endpoint, describeError(error));
+          return [];
+        }
+      }),
+    );
+    if (signal.aborted) return;
+    await this.#registry.applyDiscovery(answers.flat());
+  }
+
+  #noteAnswer(endpoint: SafekeeperEndpoint, failure: string | undefined): void {
+    const before = this.#failing.get(endpoint.id);
+    if (failure === undefined) {
+      if (before !== undefined)
+        this.#log.info({ safekeeper: endpoint.id }, 'safekeeper answers again');
+      this.#failing.delete(endpoint.id);
+    } else {
+      if (before === undefined)
+        this.#log.warn(
+          { safekeeper: endpoint.id, err: failure },
+          'safekeeper does not answer discovery',
+        );
+      this.#failing.set(endpoint.id, failure);
+    }
+  }
+}

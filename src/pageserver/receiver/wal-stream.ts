@@ -1,0 +1,173 @@
+// One replication connection to one safekeeper: startup with ztenantid/ztimelineid and
+// application_name=pageserver, START_REPLICATION PHYSICAL X/X, then XLogData ('w') handed to
+// the sink and keepalives ('k') answered with feedback when they ask for it. Feedback ('z' and
+// 'r') is coalesced: at most one pair per turn of the event loop. The stream ends at the first
+// error (connection, protocol, integrity), after STREAM_IDLE_TIMEOUT_MS without a message, or
+// at close(); `ended` tells why (undefined after close()).
+import { AppError, describeError } from '../../common/errors.js';
+import type { TenantId, TimelineId } from '../../common/hex-id.js';
+import { formatLsn, type Lsn } from '../../postgres/lsn.js';
+import {
+  decodePrimaryKeepalive,
+  decodeXLogData,
+  REPLICATION_TAGS,
+} from '../../postgres/wire/replication-messages.js';
+import { WireClient } from '../../postgres/wire/wire-client.js';
+import type { SafekeeperEndpoint } from '../config.js';
+import {
+  CONNECT_TIMEOUT_MS,
+  REPLICATION_MESSAGE_MAX_BYTES,
+  STREAM_IDLE_TIMEOUT_MS,
+} from '../limits.js';
+import {
+  encodeNeonFeedback,
+  encodeStandbyStatus,
+  type FeedbackPositions,
+} from './feedback-messages.js';
+
+export const PAGESERVER_APPLICATION_NAME = 'pageserver';
+const XLOG_DATA_TAG = REPLICATION_TAGS.xLogData.charCodeAt(0);
+const KEEPALIVE_TAG = REPLICATION_TAGS.primaryKeepalive.charCodeAt(0);
+
+/** Where the stream's WAL goes and where its feedback comes from. */
+export interface StreamSink {
+  /** Takes WAL at `lsn` (a copy the sink may keep); a throw ends the stream with that error. */
+  receive(lsn: Lsn, bytes: Buffer): void;
+  positions(): FeedbackPositions;
+}
+
+export interface WalStreamOptions {
+  readonly endpoint: SafekeeperEndpoint;
+  readonly tenantId: TenantId;
+  readonly timelineId: TimelineId;
+  readonly startLsn: Lsn;
+  readonly sink: StreamSink;
+}
+
+export class WalStream {
+  readonly #client: WireClient;
+  readonly #sink: StreamSink;
+  readonly #what: string;
+  #feedbackScheduled = false;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #failure: Error | undefined;
+  #resolveEnded: (error: Error | undefined) => void = () => undefined;
+  /** Settles once when the connection is gone: the error, or undefined after close(). */
+  readonly ended: Promise<Error | undefined>;
+
+  private constructor(client: WireClient, options: WalStreamOptions) {
+    this.#client = client;
+    this.#sink = options.sink;
+    this.#what = `replication from safekeeper ${options.endpoint.id}`;
+    this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
+    client.onClose((error) => {
+      clearTimeout(this.#idleTimer);
+      this.#resolveEnded(this.#failure ?? error);
+    });
+    client.onCopyData((payload) => this.#onCopyData(payload));
+    this.#armIdleTimer();
+  }
+
+  /** Connects and starts streaming at `startLsn`; rejects when the safekeeper refuses. */
+  static async open(options: WalStreamOptions): Promise<WalStream> {
+    const { endpoint } = options;
+    const client = await WireClient.connect({
+      host: endpoint.host,
+      port: endpoint.pgPort,
+      parameters: {
+        ztenantid: options.tenantId,
+        ztimelineid: options.timelineId,
+        application_name: PAGESERVER_APPLICATION_NAME,
+      },
+      connectTimeoutMs: CONNECT_TIMEOUT_MS,
+      maxMessageBytes: REPLICATION_MESSAGE_MAX_BYTES,
+    });
+    try {
+      await client.startCopyBoth(`START_REPLICATION PHYSICAL ${formatLsn(options.startLsn)}`);
+    } catch (error) {
+      client.destroy();
+      throw new AppError(
+        'unavailable',
+        `safekeeper ${endpoint.id} refused START_REPLICATION at ${formatLsn(options.startLsn)}: ${describeError(error)}`,
+        { cause: error },
+      );
+    }
+    return new WalStream(client, options);
+  }
+
+  #armIdleTimer(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(
+      () =>
+        this.#fail(
+          new AppError(
+            'timed-out',
+            `${this.#what}: nothing received for ${STREAM_IDLE_TIMEOUT_MS} ms`,
+          ),
+        ),
+      STREAM_IDLE_TIMEOUT_MS,
+    );
+  }
+
+  #onCopyData(payload: Buffer): void {
+    if (this.#failure !== undefined) return;
+    this.#armIdleTimer();
+    try {
+      const tag = payload[0];
+      if (tag === XLOG_DATA_TAG) {
+        const data = decodeXLogData(payload);
+        if (data.bytes.length > 0) this.#sink.receive(data.walStartLsn, Buffer.from(data.bytes));
+      } else if (tag === KEEPALIVE_TAG) {
+        const keepalive = decodePrimaryKeepalive(payload);
+        if (keepalive.replyRequested) this.sendFeedbackNow();
+      } else {
+        throw new AppError(
+          'internal',
+          `${this.#what}: unexpected message tag 0x${(tag ?? 0).toString(16).padStart(2, '0')}`,
+        );
+      }
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #fail(error: Error): void {
+    this.#failure ??= error;
+    this.#client.destroy();
+  }
+
+  /** Sends 'z' and 'r' with the sink's positions in the next turn (coalesced). */
+  sendFeedback(): void {
+    if (this.#feedbackScheduled) return;
+    this.#feedbackScheduled = true;
+    setImmediate(() => {
+      this.#feedbackScheduled = false;
+      this.sendFeedbackNow();
+    });
+  }
+
+  /** Sends 'z' and 'r' at once (a keepalive asked, or a checkpoint must be reported now). */
+  sendFeedbackNow(): void {
+    if (this.#client.isClosed) return;
+    const positions = this.#sink.positions();
+    try {
+      this.#client.sendCopyData(encodeNeonFeedback(positions));
+      this.#client.sendCopyData(encodeStandbyStatus(positions));
+    } catch (error) {
+      this.#fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  pauseReading(): void {
+    this.#client.pauseReading();
+  }
+
+  resumeReading(): void {
+    this.#client.resumeReading();
+  }
+
+  close(): void {
+    clearTimeout(this.#idleTimer);
+    this.#client.close();
+  }
+}
