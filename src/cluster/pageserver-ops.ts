@@ -2,7 +2,7 @@
 // fan-out's rules (a paused or stopped process is known at once, a short deadline otherwise),
 // tell it about a new timeline, and run a checkpoint, optionally until the safekeeper it streams
 // from shows the uploaded end as remote_consistent_lsn. Loaded on use.
-import { AppError } from '../common/errors.js';
+import { AppError, describeError } from '../common/errors.js';
 import { Deadline, sleepMs } from '../common/deadline.js';
 import type { NodeId } from '../common/ids.js';
 import { formatLsn, parseLsn, type Lsn } from '../postgres/lsn.js';
@@ -11,14 +11,16 @@ import type { TimelineRef } from './cluster-timelines.js';
 import { pageserverComponent, pageserverHttpUrl } from './components/pageserver.js';
 import {
   askDaemon,
+  askSafekeepers,
   clientFor,
+  describeFailures,
   FANOUT_DEADLINE_MS,
   type DaemonAnswer,
   type SafekeeperSet,
 } from './safekeeper-fanout.js';
 
-/** How often `checkpoint --wait` reads the source safekeeper's status. */
-const REMOTE_CONSISTENT_POLL_MS = 50;
+/** How often `checkpoint --wait` reads the pageserver's and the source safekeeper's state. */
+const POLL_MS = 50;
 
 function requireEnabled(set: SafekeeperSet): void {
   if (!set.config.pageserver.enabled)
@@ -93,7 +95,11 @@ async function requirePageserver<T>(
 }
 
 export interface CheckpointOptions {
-  /** Also wait until the source safekeeper shows the uploaded end as remote_consistent_lsn. */
+  /**
+   * First wait until the pageserver holds everything committed when the call began, then, after
+   * the checkpoint, until the safekeeper it streams from shows the uploaded end as
+   * remote_consistent_lsn.
+   */
   readonly wait?: boolean;
   readonly timeoutMs: number;
 }
@@ -118,82 +124,120 @@ export async function checkpointTimeline(
 ): Promise<CheckpointResult> {
   const deadline = new Deadline(options.timeoutMs);
   const { tenantId, timelineId } = ref;
+  if (options.wait === true)
+    await waitPageserverHolds(set, ref, await committedLsn(set, ref), deadline);
   const checkpoint = await requirePageserver(
     set,
     (client) => client.checkpoint(tenantId, timelineId),
     Math.max(1, deadline.remainingMs()),
   );
-  const timeline = await requirePageserver(
-    set,
-    (client) => client.timeline(tenantId, timelineId),
-    FANOUT_DEADLINE_MS,
-  );
-  const source = set.config.safekeepers.find((sk) => sk.id === timeline.source?.safekeeper_id);
-  const safekeeperId = source?.id ?? null;
+  const uploaded = parseLsn(checkpoint.uploaded_lsn);
   const result = {
     tenant_id: tenantId,
     timeline_id: timelineId,
     uploaded_lsn: checkpoint.uploaded_lsn,
     objects: checkpoint.objects,
     bytes: checkpoint.bytes,
-    safekeeper_id: safekeeperId,
-    remote_consistent_lsn: null,
   };
-  if (options.wait !== true) return result;
-  if (safekeeperId === null)
-    throw new AppError(
-      'timed-out',
-      `the pageserver uploaded up to ${checkpoint.uploaded_lsn} but streams from no safekeeper, so none can learn it`,
-      {
-        hints: [
-          'Check the safekeepers with `neon_local status`, and `neon_local logs pageserver`.',
-        ],
-      },
-    );
-  const shown = await waitRemoteConsistent(
-    set,
-    ref,
-    safekeeperId,
-    parseLsn(checkpoint.uploaded_lsn),
-    deadline,
-  );
-  return { ...result, remote_consistent_lsn: formatLsn(shown) };
+  if (options.wait !== true) {
+    const source = await sourceOf(set, ref);
+    return { ...result, safekeeper_id: source?.id ?? null, remote_consistent_lsn: null };
+  }
+  const shown = await waitRemoteConsistent(set, ref, uploaded, deadline);
+  return {
+    ...result,
+    safekeeper_id: shown.safekeeperId,
+    remote_consistent_lsn: formatLsn(shown.lsn),
+  };
 }
 
-/** Polls one safekeeper's status until its remote_consistent_lsn reaches `target`. */
+/** The highest commit_lsn of the timeline among the safekeepers that answer now. */
+async function committedLsn(set: SafekeeperSet, ref: TimelineRef): Promise<Lsn> {
+  const answers = await askSafekeepers(set, (client) =>
+    client.timelineStatus(ref.tenantId, ref.timelineId),
+  );
+  const known = answers.flatMap((answer) =>
+    answer.result === undefined ? [] : [parseLsn(answer.result.commit_lsn)],
+  );
+  if (known.length === 0)
+    throw new AppError(
+      'unavailable',
+      `no safekeeper answered for timeline ${ref.tenantId}/${ref.timelineId}: ${describeFailures(answers)}`,
+      { hints: ['See `neon_local status`.'] },
+    );
+  return known.reduce((max, lsn) => (lsn > max ? lsn : max));
+}
+
+/** Waits until the pageserver has `target` durably on its disk. */
+async function waitPageserverHolds(
+  set: SafekeeperSet,
+  ref: TimelineRef,
+  target: Lsn,
+  deadline: Deadline,
+): Promise<void> {
+  let last = 'no answer yet';
+  for (;;) {
+    const answer = await askPageserver(set, (client) =>
+      client.timeline(ref.tenantId, ref.timelineId),
+    );
+    const doc = answer?.result;
+    if (doc !== undefined) {
+      if (parseLsn(doc.durable_lsn) >= target) return;
+      last = `it holds up to ${doc.durable_lsn} (${doc.state}${doc.last_error === null ? '' : `: ${doc.last_error}`})`;
+    } else if (answer?.error !== undefined) last = answer.error.message;
+    if (deadline.isExpired())
+      throw new AppError(
+        'timed-out',
+        `the pageserver did not receive the committed WAL up to ${formatLsn(target)} in time (${last})`,
+        { hints: ['See `neon_local logs pageserver`.'] },
+      );
+    await sleepMs(Math.min(POLL_MS, deadline.remainingMs()));
+  }
+}
+
+/** The safekeeper the pageserver streams TIMELINE from now, if any (and if it is ours). */
+async function sourceOf(set: SafekeeperSet, ref: TimelineRef) {
+  const answer = await askPageserver(set, (client) =>
+    client.timeline(ref.tenantId, ref.timelineId),
+  );
+  const id = answer?.result?.source?.safekeeper_id;
+  return set.config.safekeepers.find((sk) => sk.id === id);
+}
+
+/**
+ * Polls the status of the safekeeper the pageserver streams from (read again each time: it may
+ * switch) until its remote_consistent_lsn reaches `target`.
+ */
 async function waitRemoteConsistent(
   set: SafekeeperSet,
   ref: TimelineRef,
-  safekeeperId: NodeId,
   target: Lsn,
   deadline: Deadline,
-): Promise<Lsn> {
+): Promise<{ safekeeperId: NodeId; lsn: Lsn }> {
   let last = 'no answer yet';
   for (;;) {
-    try {
-      const status = await clientFor(set.config, safekeeperId, FANOUT_DEADLINE_MS).timelineStatus(
-        ref.tenantId,
-        ref.timelineId,
-      );
-      const shown = parseLsn(status.remote_consistent_lsn);
-      if (shown >= target) return shown;
-      last = `it shows ${status.remote_consistent_lsn}`;
-    } catch (error) {
-      last = error instanceof Error ? error.message : String(error);
+    const source = await sourceOf(set, ref);
+    if (source === undefined) last = 'the pageserver streams from no safekeeper';
+    else {
+      try {
+        const status = await clientFor(set.config, source.id, FANOUT_DEADLINE_MS).timelineStatus(
+          ref.tenantId,
+          ref.timelineId,
+        );
+        const shown = parseLsn(status.remote_consistent_lsn);
+        if (shown >= target) return { safekeeperId: source.id, lsn: shown };
+        last = `safekeeper ${source.id} shows ${status.remote_consistent_lsn}`;
+      } catch (error) {
+        last = describeError(error);
+      }
     }
     if (deadline.isExpired())
       throw new AppError(
         'timed-out',
-        `safekeeper ${safekeeperId} did not show remote_consistent_lsn ${formatLsn(target)} in time (${last})`,
-        {
-          hints: [
-            'See `neon_local logs pageserver` and `neon_local logs sk' +
-              String(safekeeperId) +
-              '`.',
-          ],
-        },
+        `no safekeeper showed remote_consistent_lsn ${formatLsn(target)} in time (${last})`,
+        { hints: ["See `neon_local logs pageserver` and the safekeepers' logs."] },
       );
-    await sleepMs(Math.min(REMOTE_CONSISTENT_POLL_MS, deadline.remainingMs()));
+    await sleepMs(Math.min(POLL_MS, deadline.remainingMs()));
   }
 }
 

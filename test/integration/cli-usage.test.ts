@@ -72,7 +72,7 @@ test(
     assert.equal((await runCli(['sk', 'kill', '2'], { repoDir })).exitCode, 0);
     const down = await runCliJson<ClusterStatus>(['status'], { repoDir });
     assert.equal(down.exitCode, 6);
-    assert.equal(down.body.result?.components.length, 5, 'the whole document');
+    assert.equal(down.body.result?.components.length, 6, 'the whole document');
     assert.match(down.body.error?.message ?? '', /^not ready: sk2 \(down\)$/);
     const text = await runCli(['status'], { repoDir });
     assert.equal(text.exitCode, 6);

@@ -19,7 +19,14 @@ function allPorts(status: ClusterStatus): number[] {
   return status.components.flatMap((c) => Object.values(c.ports));
 }
 
-const ALL_READY = { etcd: 'ready', storage: 'ready', sk1: 'ready', sk2: 'ready', sk3: 'ready' };
+const ALL_READY = {
+  etcd: 'ready',
+  storage: 'ready',
+  sk1: 'ready',
+  sk2: 'ready',
+  sk3: 'ready',
+  pageserver: 'ready',
+};
 
 test(
   'start, use, stop and start again a 3-safekeeper cluster with embedded storage',
@@ -32,6 +39,7 @@ test(
     assert.equal(started.exitCode, 0, started.stderr);
     assert.deepEqual([...(started.body.result?.started ?? [])].sort(), [
       'etcd',
+      'pageserver',
       'sk1',
       'sk2',
       'sk3',
@@ -40,7 +48,7 @@ test(
 
     const { body } = await runCliJson<ClusterStatus>(['status'], { repoDir });
     const status = body.result!;
-    assert.equal(status.components.length, 5);
+    assert.equal(status.components.length, 6);
     for (const component of status.components) {
       assert.equal(component.state, 'ready', `${component.name}: ${component.detail}`);
       assert.ok(component.pid !== null && component.pid > 0, `${component.name} has a pid`);
@@ -118,7 +126,7 @@ test(
     });
     assert.equal(twice.exitCode, 0);
     assert.deepEqual(twice.body.result?.started, [], 'a second start starts nothing');
-    assert.equal(twice.body.result?.alreadyRunning.length, 5);
+    assert.equal(twice.body.result?.alreadyRunning.length, 6);
   },
 );
 
@@ -141,6 +149,7 @@ test(
       sk1: 'ready',
       sk2: 'down',
       sk3: 'ready',
+      pageserver: 'ready',
     });
 
     assert.equal((await runCli(['sk', 'start', '2'], { repoDir })).exitCode, 0);

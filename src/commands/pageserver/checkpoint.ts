@@ -11,7 +11,9 @@ export default class PageserverCheckpoint extends BaseCommand<typeof PageserverC
     'bucket under pageserver/<tenant>/<timeline>/, checks every object, and only then reports ' +
     'the uploaded end to the safekeeper it streams from as ps_applylsn, which that safekeeper ' +
     'keeps as remote_consistent_lsn (one of the three inputs of WAL trimming). Prints the ' +
-    'uploaded end. With --wait it also waits until that safekeeper shows it. Exits 4 for a ' +
+    'uploaded end. With --wait it first waits until the pageserver holds everything the ' +
+    'safekeepers had committed when the command began, and afterwards until the safekeeper it ' +
+    'streams from shows the uploaded end. Exits 4 for a ' +
     'timeline the pageserver does not know, 5 when the cluster runs no pageserver, 6 when the ' +
     'pageserver is down or paused, 7 at --timeout.';
   static override examples = [
