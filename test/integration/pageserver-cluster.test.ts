@@ -165,6 +165,22 @@ test(
     const second = await runCliJson<CheckpointJson>(['pageserver', 'checkpoint', REF], { repoDir });
     assert.equal(second.exitCode, 0, JSON.stringify(second.body));
     assert.ok(parseLsn(second.body.result?.uploaded_lsn ?? '0/0') > uploaded);
+
+    // Less than a segment more: no persist rule fires, so only a clean stop keeps it.
+    await push(repoDir, '256KiB');
+    const small = await runCliJson<CheckpointJson>(['pageserver', 'checkpoint', REF, '--wait'], {
+      repoDir,
+    });
+    assert.equal(small.exitCode, 0, JSON.stringify(small.body));
+    const smallSource = small.body.result?.safekeeper_id ?? 1;
+    const before = await cluster.timelineStatus(REF, smallSource);
+    assert.equal((await runCli(['sk', 'restart', String(smallSource)], { repoDir })).exitCode, 0);
+    const after = await cluster.timelineStatus(REF, smallSource);
+    assert.equal(after.commit_lsn, before.commit_lsn, 'a clean stop keeps commit_lsn');
+    assert.ok(
+      parseLsn(after.remote_consistent_lsn) >= parseLsn(small.body.result?.uploaded_lsn ?? '0/0'),
+      'and remote_consistent_lsn',
+    );
   },
 );
 

@@ -1,7 +1,8 @@
 // When the in-memory LSNs of a timeline must reach its control file (neon-reference §1.4-§1.5),
 // as pure functions. commit_lsn may lag on disk (flush_lsn is rescanned at start and the
 // proposer resends commit info); the horizon LSNs are persisted once they run more than one
-// segment ahead, and opportunistically after the save interval whenever anything advanced.
+// segment ahead, opportunistically after the save interval whenever anything advanced, and on a
+// clean stop whenever anything advanced.
 import type { Lsn } from '../../postgres/lsn.js';
 
 /** The LSNs kept in memory ahead of the control file. */
@@ -37,6 +38,11 @@ export function periodicPersistDue(
   intervalMs: number,
 ): boolean {
   if (msSinceLastPersist < intervalMs) return false;
+  return inmemAhead(persisted, inmem);
+}
+
+/** Any of the four in-memory LSNs is ahead of the control file (a clean stop persists then). */
+export function inmemAhead(persisted: InmemLsns, inmem: InmemLsns): boolean {
   return (
     inmem.commitLsn > persisted.commitLsn ||
     inmem.backupLsn > persisted.backupLsn ||

@@ -217,7 +217,10 @@ export class TimelineRegistry {
     });
   }
 
+  /** A clean stop: every timeline persists what it holds in memory, then closes. */
   async closeAll(): Promise<void> {
-    await Promise.all(this.loadedTimelines().map((timeline) => timeline.close()));
+    await Promise.all(
+      this.loadedTimelines().map((timeline) => timeline.close({ persistInmem: true })),
+    );
   }
 }

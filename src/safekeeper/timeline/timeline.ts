@@ -14,7 +14,12 @@ import {
 } from '../control-file/control-file-store.js';
 import type { SafekeeperState, ServerInfo } from '../control-file/safekeeper-state.js';
 import { WalStorage, type WalStorageObserver } from '../wal/wal-storage.js';
-import { horizonsNeedPersist, periodicPersistDue, type InmemLsns } from './persist-rules.js';
+import {
+  horizonsNeedPersist,
+  inmemAhead,
+  periodicPersistDue,
+  type InmemLsns,
+} from './persist-rules.js';
 import { mergeServerInfo } from './merge-server-info.js';
 import { recoverEndOfWal } from './recover-end-of-wal.js';
 import type { LockedTimeline, WalAppend } from './locked-timeline.js';
@@ -314,11 +319,15 @@ export class Timeline {
   /**
    * Waits for the step in progress (the lock), then closes files. A write or persist still in
    * flight at that point ran outside the lock: the fuse turns that into an assertion failure.
+   * With `persistInmem` (a clean stop) the in-memory LSNs reach the control file first, so that
+   * what the status showed before the stop is what it shows after the start.
    */
-  async close(): Promise<void> {
+  async close(options: { readonly persistInmem?: boolean } = {}): Promise<void> {
     await this.lock.run(async () => {
       if (this.closed) return;
       this.fuse.assertIdle('close');
+      if (options.persistInmem === true && inmemAhead(this.state, this.inmem))
+        await this.persistLocked();
       this.closed = true;
       this.events.close(`timeline ${this.dir}`);
       await this.wal?.close();

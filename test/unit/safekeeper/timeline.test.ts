@@ -5,6 +5,7 @@ import { parseTenantId, parseTimelineId } from '../../../src/common/hex-id.js';
 import { initialSafekeeperState } from '../../../src/safekeeper/control-file/safekeeper-state.js';
 import {
   horizonsNeedPersist,
+  inmemAhead,
   periodicPersistDue,
   type InmemLsns,
 } from '../../../src/safekeeper/timeline/persist-rules.js';
@@ -101,5 +102,30 @@ test('timeline: first commit persisted at once, later ones periodically with a r
   const reloaded = await Timeline.load(dir, options);
   assert.equal(reloaded.flushLsn, wal.endLsn, 'recovery scans from the persisted commit_lsn');
   assert.deepEqual(reloaded.inmemLsns, timeline.inmemLsns);
-  await reloaded.close();
+
+  // A clean stop persists what advanced in memory only (a plain close keeps the old state).
+  await reloaded.advanceInmem({ remoteConsistentLsn: 7n, backupLsn: 3n });
+  assert.equal(reloaded.state.remoteConsistentLsn, 5n, 'less than a segment: not yet persisted');
+  await reloaded.close({ persistInmem: true });
+  const afterCleanStop = await Timeline.load(dir, options);
+  assert.equal(afterCleanStop.state.remoteConsistentLsn, 7n);
+  assert.equal(afterCleanStop.state.backupLsn, 3n);
+  await afterCleanStop.advanceInmem({ remoteConsistentLsn: 9n });
+  await afterCleanStop.close();
+  const afterPlainClose = await Timeline.load(dir, options);
+  assert.equal(afterPlainClose.state.remoteConsistentLsn, 7n, 'a plain close writes nothing');
+  await afterPlainClose.close();
+});
+
+test('a clean stop persists when any in-memory LSN is ahead', () => {
+  assert.equal(inmemAhead(ZERO, ZERO), false);
+  for (const field of [
+    'commitLsn',
+    'backupLsn',
+    'peerHorizonLsn',
+    'remoteConsistentLsn',
+  ] as const) {
+    assert.equal(inmemAhead(ZERO, { ...ZERO, [field]: 1n }), true, field);
+    assert.equal(inmemAhead({ ...ZERO, [field]: 1n }, ZERO), false, `${field} behind`);
+  }
 });
