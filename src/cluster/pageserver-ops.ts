@@ -2,7 +2,7 @@
 // fan-out's rules (a paused or stopped process is known at once, a short deadline otherwise),
 // tell it about a new timeline, and run a checkpoint, optionally until the safekeeper it streams
 // from shows the uploaded end as remote_consistent_lsn. Loaded on use.
-import { AppError, describeError } from '../common/errors.js';
+import { AppError, describeError, type ErrorCode } from '../common/errors.js';
 import { Deadline, sleepMs } from '../common/deadline.js';
 import type { NodeId } from '../common/ids.js';
 import { formatLsn, parseLsn, type Lsn } from '../postgres/lsn.js';
@@ -15,7 +15,9 @@ import {
   clientFor,
   describeFailures,
   FANOUT_DEADLINE_MS,
+  partialAnswerError,
   type DaemonAnswer,
+  type SafekeeperAnswer,
   type SafekeeperSet,
 } from './safekeeper-fanout.js';
 
@@ -48,25 +50,64 @@ export async function askPageserver<T>(
   );
 }
 
-/** A pageserver that did not answer as a partial answer's error (exit 6), like a safekeeper's. */
-export function pageserverProblem(
+interface PageserverFailure {
+  readonly code: ErrorCode;
+  /** "paused", "down", or the API's message. */
+  readonly label: string;
+  readonly hint: string;
+}
+
+/** What went wrong with the pageserver's answer, and what to do about it. */
+function pageserverFailure(
+  set: SafekeeperSet,
   answer: DaemonAnswer<unknown> | undefined,
-  what: string,
-): AppError | undefined {
+): PageserverFailure | undefined {
   if (answer === undefined || answer.state === 'ok') return undefined;
-  const label = answer.paused ? 'paused' : answer.state === 'down' ? 'down' : 'not responding';
-  const hint =
-    answer.state === 'down'
-      ? 'Start it with `neon_local start`.'
-      : 'See `neon_local status` and `neon_local logs pageserver`.';
-  const code = answer.state === 'error' ? (answer.error?.code ?? 'internal') : 'unavailable';
-  return new AppError(
-    code,
-    `${what}: the pageserver: ${answer.state === 'error' ? (answer.error?.message ?? 'error') : label}`,
-    {
-      hints: [hint],
-    },
-  );
+  if (answer.paused)
+    return {
+      code: 'unavailable',
+      label: 'paused',
+      hint: `The pageserver was stopped with SIGSTOP: send it SIGCONT (\`kill -CONT $(cat ${set.layout.pageserver.pidFile})\`).`,
+    };
+  if (answer.state === 'down')
+    return { code: 'unavailable', label: 'down', hint: 'Start it with `neon_local start`.' };
+  if (answer.state === 'not-responding')
+    return {
+      code: 'unavailable',
+      label: 'not responding',
+      hint: 'See `neon_local status` and `neon_local logs pageserver`.',
+    };
+  return {
+    code: answer.error?.code ?? 'internal',
+    label: (answer.error?.message ?? 'error').replace(/^the pageserver: /, ''),
+    hint: 'See `neon_local logs pageserver`.',
+  };
+}
+
+/**
+ * A partial answer of the safekeepers and the pageserver as one error (undefined when all
+ * answered): "listing timelines: safekeeper 2: down; the pageserver: paused", exit 6 when any
+ * of them is down, paused or silent.
+ */
+export function clusterAnswerError(
+  set: SafekeeperSet,
+  what: string,
+  safekeepers: readonly SafekeeperAnswer<unknown>[],
+  pageserver: DaemonAnswer<unknown> | undefined,
+): AppError | undefined {
+  const safekeeperProblem = partialAnswerError(safekeepers, what);
+  const failure = pageserverFailure(set, pageserver);
+  if (failure === undefined) return safekeeperProblem;
+  if (safekeeperProblem === undefined)
+    return new AppError(failure.code, `${what}: the pageserver: ${failure.label}`, {
+      hints: [failure.hint],
+    });
+  const code = [safekeeperProblem.code, failure.code].includes('unavailable')
+    ? 'unavailable'
+    : safekeeperProblem.code;
+  return new AppError(code, `${safekeeperProblem.message}; the pageserver: ${failure.label}`, {
+    hints: [...safekeeperProblem.hints, failure.hint],
+  });
 }
 
 /** The pageserver's answer as a result, or its failure as an AppError with what to do. */
@@ -78,20 +119,14 @@ async function requirePageserver<T>(
   requireEnabled(set);
   const answer = await askPageserver(set, action, deadlineMs);
   if (answer?.state === 'ok') return answer.result as T;
-  const message = answer?.error?.message ?? 'the pageserver did not answer';
-  if (answer?.paused === true)
-    throw new AppError('unavailable', message, {
-      hints: [
-        'It was stopped with SIGSTOP: send it SIGCONT (`kill -CONT $(cat .neon/pageserver/pageserver.pid)`).',
-      ],
-    });
-  if (answer?.state === 'down')
-    throw new AppError('unavailable', message, {
-      hints: ['Start the cluster with `neon_local start`.'],
-    });
-  throw new AppError(answer?.error?.code ?? 'internal', message, {
-    hints: ['See `neon_local logs pageserver`.'],
-  });
+  const failure = pageserverFailure(set, answer);
+  throw new AppError(
+    failure?.code ?? 'internal',
+    `the pageserver: ${failure?.label ?? 'no answer'}`,
+    {
+      hints: failure === undefined ? [] : [failure.hint],
+    },
+  );
 }
 
 export interface CheckpointOptions {

@@ -77,3 +77,37 @@ test('a partial answer is exit 6 unless every safekeeper answered', () => {
   assert.equal(down?.exitCode, 6, 'a safekeeper that did not answer outweighs an API error');
   assert.deepEqual(down.hints, ['Start safekeeper 3 with `neon_local sk start 3`.']);
 });
+
+test('the pageserver joins the partial answer: one message, every hint, exit 6', async () => {
+  const { clusterAnswerError } = await import('../../../src/cluster/pageserver-ops.js');
+  const { RepoLayout } = await import('../../../src/cluster/repo-layout.js');
+  const set = { config: {} as never, layout: new RepoLayout('/repo') };
+  const down = answer(2, {
+    state: 'down',
+    error: { code: 'unavailable', message: 'safekeeper 2: not running' },
+  });
+  const paused = {
+    state: 'not-responding',
+    paused: true,
+    error: { code: 'timed-out', message: 'the pageserver: paused (SIGSTOP)' },
+  } as const;
+  const both = clusterAnswerError(set, 'listing timelines', [answer(1, {}), down], paused);
+  assert.equal(both?.message, 'listing timelines: safekeeper 2: down; the pageserver: paused');
+  assert.equal(both?.exitCode, 6);
+  assert.deepEqual(both?.hints, [
+    'Start safekeeper 2 with `neon_local sk start 2`.',
+    'The pageserver was stopped with SIGSTOP: send it SIGCONT (`kill -CONT $(cat /repo/pageserver/pageserver.pid)`).',
+  ]);
+  const onlyPageserver = clusterAnswerError(set, 'listing timelines', [answer(1, {})], {
+    state: 'error',
+    paused: false,
+    error: { code: 'integrity', message: 'the pageserver: corrupt state file' },
+  });
+  assert.equal(onlyPageserver?.message, 'listing timelines: the pageserver: corrupt state file');
+  assert.equal(onlyPageserver?.exitCode, 8);
+  assert.equal(clusterAnswerError(set, 'x', [answer(1, {})], undefined), undefined);
+  assert.equal(
+    clusterAnswerError(set, 'x', [answer(1, {})], { state: 'ok', paused: false }),
+    undefined,
+  );
+});

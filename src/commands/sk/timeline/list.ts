@@ -3,8 +3,7 @@ import { BaseCommand } from '../../../cli/base-command.js';
 import { terminalColumns } from '../../../cli/ui/table.js';
 import { renderTimelineList } from '../../../cli/ui/timeline-view.js';
 import { listTimelinesOnSafekeepers } from '../../../cluster/cluster-timelines.js';
-import { askPageserver, pageserverProblem } from '../../../cluster/pageserver-ops.js';
-import { partialAnswerError } from '../../../cluster/safekeeper-fanout.js';
+import { askPageserver, clusterAnswerError } from '../../../cluster/pageserver-ops.js';
 import { renderPageserverTimelines } from '../../../cli/ui/pageserver-view.js';
 import { parseTenantId } from '../../../common/hex-id.js';
 
@@ -38,9 +37,7 @@ export default class SkTimelineList extends BaseCommand<typeof SkTimelineList> {
       listTimelinesOnSafekeepers(set, tenantId),
       askPageserver(set, (client) => client.listTimelines()),
     ]);
-    const problem =
-      partialAnswerError(answers, 'listing timelines') ??
-      pageserverProblem(pageserver, 'listing timelines');
+    const problem = clusterAnswerError(set, 'listing timelines', answers, pageserver);
     const listed = { safekeepers: answers, pageserver: pageserver ?? null };
     this.outputPartial(listed, problem, () => {
       const options = { widthColumns: terminalColumns(), wide: this.flags.wide };
