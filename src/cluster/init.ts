@@ -124,10 +124,6 @@ export async function createConfigText(
     storage_bucket: tomlValue(options.bucket ?? 'neon-local'),
     storage_region: tomlValue(options.region ?? 'us-east-1'),
     storage_prefix: tomlValue(options.prefix ?? 'safekeeper-wal'),
-    pageserver_enabled: tomlValue(options.pageserver ?? true),
-    pageserver_http_port: String(await pick(DEFAULT_PORTS.pageserverHttp)),
-    checkpoint_interval: tomlValue(DEFAULT_CHECKPOINT_INTERVAL),
-    pageserver_sync: tomlValue(options.sync ?? true),
   };
   let text = await renderTemplateFile('config.toml', values);
   for (let index = 0; index < count; index++) {
@@ -138,6 +134,12 @@ export async function createConfigText(
       sync: tomlValue(options.sync ?? true),
     });
   }
+  text += await renderTemplateFile('pageserver.toml', {
+    pageserver_enabled: tomlValue(options.pageserver ?? true),
+    pageserver_http_port: String(await pick(DEFAULT_PORTS.pageserverHttp)),
+    checkpoint_interval: tomlValue(DEFAULT_CHECKPOINT_INTERVAL),
+    pageserver_sync: tomlValue(options.sync ?? true),
+  });
   // The generated text must pass the same validation as a hand-edited one.
   return { text, config: parseClusterConfig(text, 'generated config') };
 }

@@ -94,8 +94,8 @@ test(
     assert.equal(start.exitCode, 0, start.stderr);
     assert.deepEqual(
       [...start.body.result!.started].sort(),
-      ['sk1', 'sk2'],
-      'only the safekeepers were started',
+      ['pageserver', 'sk1', 'sk2'],
+      'only our own daemons were started',
     );
 
     const { body } = await runCliJson<ClusterStatus>(['status'], { repoDir, env: credentials });
