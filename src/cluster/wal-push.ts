@@ -39,6 +39,8 @@ export interface WalPushResult {
   readonly start_lsn: string;
   readonly end_lsn: string;
   readonly commit_lsn: string;
+  /** The highest remote_consistent_lsn the safekeepers reported (pageserver feedback), 0/0 if none. */
+  readonly remote_consistent_lsn: string;
   readonly bytes: number;
   /** The whole push, start to finish. */
   readonly duration_ms: number;
@@ -85,6 +87,7 @@ export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Prom
     start_lsn: formatLsn(election.epochStartLsn),
     end_lsn: formatLsn(endLsn),
     commit_lsn: formatLsn(pushed.commitLsn),
+    remote_consistent_lsn: formatLsn(pushed.remoteConsistentLsn),
     bytes,
     duration_ms: durationMs,
     quorum_wait_ms: Math.round(pushed.electionMs),

@@ -23,6 +23,8 @@ export interface PushedWal {
   readonly election: Election;
   readonly endLsn: Lsn;
   readonly commitLsn: Lsn;
+  /** The highest remote_consistent_lsn (ps_applylsn) the safekeepers' answers reported. */
+  readonly remoteConsistentLsn: Lsn;
   /** From the start until a quorum elected us (connecting, waiting for enough safekeepers). */
   readonly electionMs: number;
   /** From the election until a quorum committed the last byte. */
@@ -103,6 +105,7 @@ export async function pushGeneratedWal(
       election,
       endLsn,
       commitLsn: proposer.commitLsn,
+      remoteConsistentLsn: proposer.remoteConsistentLsn,
       electionMs: electedAtMs - begunAtMs,
       streamingMs: committedAtMs - electedAtMs,
     };

@@ -54,6 +54,7 @@ export class WalProposer {
   private lifecycle: 'running' | 'failed' | 'closed' = 'running';
   private failure: AppError | undefined;
   private elected: ElectedTerm | undefined;
+  private maxPsApplyLsn: Lsn = 0n;
   /** Acceptors reported down and not back yet: events tell state changes, not every retry. */
   private readonly reportedDown = new Set<number>();
 
@@ -89,6 +90,11 @@ export class WalProposer {
 
   get commitLsn(): Lsn {
     return this.elected?.streamer.commitLsn ?? 0n;
+  }
+
+  /** The highest ps_applylsn (the pageserver's uploaded end) any AppendResponse carried. */
+  get remoteConsistentLsn(): Lsn {
+    return this.maxPsApplyLsn;
   }
 
   /** Connects to every acceptor and resolves once elected, or rejects at the deadline. */
@@ -195,6 +201,8 @@ export class WalProposer {
           this.campaign.onVote(index, message);
           return;
         case 'append':
+          if (message.pageserverFeedback.psApplyLsn > this.maxPsApplyLsn)
+            this.maxPsApplyLsn = message.pageserverFeedback.psApplyLsn;
           // Before the election no AppendRequest went out that this could answer.
           this.elected?.streamer.onAppendResponse(index, message);
           return;

@@ -2,7 +2,8 @@
 // committed WAL from the start LSN in XLogData frames that carry the files' bytes, never past
 // commit_lsn nor across a segment, then keepalives asking for a reply while idle; WAL committed
 // later arrives without any request; the replica shows in the timeline status while it streams;
-// its 'z' feedback moves remote_consistent_lsn at once, never backwards.
+// its 'z' feedback moves remote_consistent_lsn at once, never backwards, and reaches the
+// walproposer in AppendResponses (a push reports it).
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -12,6 +13,7 @@ import { encodeCopyData } from '../../src/postgres/wire/frontend-messages.js';
 import { postgresEpochMicrosNow } from '../../src/postgres/wire/replication-messages.js';
 import { encodeNeonFeedbackMessage } from '../../src/protocol/neon-feedback-message.js';
 import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
+import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
 import {
   pushCommittedWal,
   settledStatus,
@@ -154,5 +156,23 @@ test(
       (s) => s.replicas[0]?.pageserver_feedback?.ps_applylsn === formatLsn(startLsn),
     );
     assert.equal(after.remote_consistent_lsn, formatLsn(commitLsn), 'never backwards');
+    // The walproposer hears the pageserver's feedback in AppendResponses: a push reports it.
+    connection.write(feedback(commitLsn, commitLsn));
+    await statusWhere(
+      sk,
+      (s) => s.replicas[0]?.pageserver_feedback?.ps_applylsn === formatLsn(commitLsn),
+    );
+    const pushed = await pushGeneratedWal(
+      {
+        tenantId: TENANT,
+        timelineId: TIMELINE,
+        systemId: BigInt(status.server.system_id),
+        segmentSizeBytes: status.server.wal_seg_size,
+        safekeepers: [{ id: 1, host: '127.0.0.1', port: sk.pgPort }],
+      },
+      { recordSizeBytes: 8192, totalBytes: 256 * 1024 },
+      Date.now() + 30_000,
+    );
+    assert.equal(formatLsn(pushed.remoteConsistentLsn), formatLsn(commitLsn));
   },
 );

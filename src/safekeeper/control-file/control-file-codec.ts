@@ -14,8 +14,8 @@
 //   peers                           u64 count, then (node_id, backup_lsn, term, flush_lsn,
 //                                   commit_lsn) u64 each per entry
 // A fresh state is 220 bytes; each term-history entry adds 16. Version 4 (2022-04) had no start
-// LSNs, called backup_lsn s3_wal_lsn, and is upgraded with backup and start LSNs at 0 and no
-// peers. Decoding checks, in order: length, CRC, magic, version; every failure is 'integrity'.
+// LSNs, called backup_lsn s3_wal_lsn, and is upgraded as neon's upgrade does: backup, start and
+// remote_consistent LSNs at 0 and no peers. Decoding checks, in order: length, CRC, magic, version; every failure is 'integrity'.
 import { AppError } from '../../common/errors.js';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import { crc32c } from '../../postgres/crc32c.js';
@@ -117,13 +117,16 @@ function decodeVersion5(reader: BinaryReader): SafekeeperState {
   };
 }
 
-/** Version 4: commit, s3_wal, peer_horizon, remote_consistent LSNs, then peers (dropped). */
+/**
+ * Version 4: commit, s3_wal, peer_horizon, remote_consistent LSNs, then peers (dropped). As in
+ * neon's upgrade, remote_consistent_lsn starts again at 0: the pageserver reports it anew.
+ */
 function decodeVersion4(reader: BinaryReader): SafekeeperState {
   const head = readCommonHead(reader);
   const commitLsn = reader.u64('commit_lsn');
   reader.u64('s3_wal_lsn');
   const peerHorizonLsn = reader.u64('peer_horizon_lsn');
-  const remoteConsistentLsn = reader.u64('remote_consistent_lsn');
+  reader.u64('remote_consistent_lsn');
   readPeers(reader);
   return {
     ...head,
@@ -132,7 +135,7 @@ function decodeVersion4(reader: BinaryReader): SafekeeperState {
     commitLsn,
     backupLsn: 0n,
     peerHorizonLsn,
-    remoteConsistentLsn,
+    remoteConsistentLsn: 0n,
     peers: [],
   };
 }

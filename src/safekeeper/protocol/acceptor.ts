@@ -2,8 +2,11 @@
 // (neon-reference.md §7.3): the greeting binds the connection to its timeline, a vote is given
 // only for a strictly higher term and persisted before the reply, ProposerElected truncates the
 // WAL where the proposer starts streaming and adopts its term history, and appends are written,
-// made durable with one flush per batch and answered once. Each step runs under the timeline
-// lock; nothing here waits on the network.
+// made durable with one flush per batch and answered once. An AppendResponse carries the
+// persisted commit_lsn (what survives a crash, as neon's does; a batch of WAL-less appends that
+// raises commit_lsn, the proposer's commit announcement, is persisted so that it is answered) and
+// the feedback of the timeline's replicas. Each step runs under the timeline lock; nothing here
+// waits on the network.
 import { assert } from '../../common/assert.js';
 import { AppError } from '../../common/errors.js';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
@@ -17,6 +20,7 @@ import {
   type TermSwitch,
 } from '../../protocol/term-history.js';
 import type { LockedTimeline, Timeline } from '../timeline/timeline.js';
+import { appendResponse, termOnlyResponse } from './append-response.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import {
   PROPOSER_PROTOCOL_VERSION,
@@ -28,7 +32,6 @@ import {
   type ProposerMessage,
   type VoteResponse,
 } from '../../protocol/proposer-messages.js';
-import { postgresEpochMicrosNow } from '../../postgres/wire/replication-messages.js';
 
 export interface AcceptorContext {
   readonly nodeId: bigint;
@@ -233,45 +236,36 @@ export class Acceptor {
     const ourTerm = locked.state.acceptorState.term;
     let commitLsn = 0n;
     let truncateLsn = 0n;
+    let walBytesTotal = 0;
     for (const { header, walBytes } of batch) {
       if (ourTerm < header.term)
         throw protocolError(
           `got AppendRequest of term ${header.term} before ProposerElected (term here ${ourTerm})`,
         );
       // An old proposer: it learns our term from the reply and gives up.
-      if (ourTerm > header.term) return appendResponse(ourTerm, 0n, 0n);
+      if (ourTerm > header.term) return termOnlyResponse(ourTerm);
       this.epochStartLsn = header.epochStartLsn;
       locked.setProposerUuid(header.proposerId);
       await locked.wal.write(header.beginLsn, walBytes);
+      walBytesTotal += walBytes.length;
       if (header.commitLsn > commitLsn) commitLsn = header.commitLsn;
       if (header.truncateLsn > truncateLsn) truncateLsn = header.truncateLsn;
     }
     await locked.wal.flush();
     locked.globalCommitLsn = commitLsn;
     await locked.advanceInmem({ commitLsn: locked.globalCommitLsn, peerHorizonLsn: truncateLsn });
-    // Rule 5b: the commit reaching the epoch start is persisted (the switch to the new epoch).
+    // Rule 5b: the commit reaching the epoch start is persisted (the switch to the new epoch);
+    // and a commit announcement (appends without WAL), whose answer acknowledges it durably.
     const inmemCommit = locked.inmem.commitLsn;
-    if (inmemCommit === this.epochStartLsn && inmemCommit !== locked.state.commitLsn)
+    const persistedCommit = locked.state.commitLsn;
+    if (
+      inmemCommit !== persistedCommit &&
+      (inmemCommit === this.epochStartLsn || walBytesTotal === 0)
+    )
       await locked.persistAll();
-    return appendResponse(ourTerm, locked.flushLsn, inmemCommit);
+    const replicas = (this.timeline as Timeline).replicas;
+    return appendResponse(ourTerm, locked.flushLsn, locked.state.commitLsn, replicas);
   }
-}
-
-function appendResponse(term: bigint, flushLsn: Lsn, commitLsn: Lsn): AppendResponse {
-  return {
-    tag: 'append',
-    term,
-    flushLsn,
-    commitLsn,
-    hotStandbyFeedback: { timestampMicros: 0n, xmin: 0n, catalogXmin: 0n },
-    pageserverFeedback: {
-      currentTimelineSizeBytes: 0n,
-      psWriteLsn: 0n,
-      psFlushLsn: 0n,
-      psApplyLsn: 0n,
-      psReplyTimeMicros: postgresEpochMicrosNow(),
-    },
-  };
 }
 
 /**

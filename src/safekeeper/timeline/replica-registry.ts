@@ -132,6 +132,17 @@ export class ReplicaRegistry {
   }
 }
 
+/** Neon's empty pageserver feedback: zeros, replied "now" (a timestamp in µs since 2000). */
+export function noPageserverFeedback(replyTimeMicros: bigint): PageserverFeedback {
+  return {
+    currentTimelineSizeBytes: 0n,
+    psWriteLsn: 0n,
+    psFlushLsn: 0n,
+    psApplyLsn: 0n,
+    psReplyTimeMicros: replyTimeMicros,
+  };
+}
+
 function minXid(current: bigint, offered: bigint): bigint {
   return offered !== 0n && offered < current ? offered : current;
 }

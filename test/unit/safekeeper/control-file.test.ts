@@ -201,8 +201,8 @@ const VERSION_4_UPGRADED: SafekeeperState = {
   // s3_wal_lsn (0/2500000) is not taken over: backup_lsn starts again at 0.
   backupLsn: 0n,
   peerHorizonLsn: 0x3000000n,
-  // Kept as the codec does today. neon's own upgrade from 4 sets remote_consistent_lsn to 0.
-  remoteConsistentLsn: 0x2800000n,
+  // remote_consistent_lsn (0/2800000) is reset to 0, as neon's upgrade from 4 does.
+  remoteConsistentLsn: 0n,
   // The one peer on file is dropped.
   peers: [],
 };
