@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { pollUntil } from '../../src/common/deadline.js';
+import type { NodeId } from '../../src/common/ids.js';
 import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.js';
 import type { LocalCluster } from '../../src/index.js';
 import { formatLsn } from '../../src/postgres/lsn.js';
@@ -153,6 +154,16 @@ test(
       { timeoutMs: 10_000, intervalMs: 50 },
     );
     assert.ok(reported, `safekeeper ${sourceId} shows remote_consistent_lsn ${done.uploaded_lsn}`);
+
+    // The source shows the pageserver as a replica with both kinds of feedback, and took them.
+    const replica = reported.replicas.find((entry) => entry.application_name === 'pageserver');
+    assert.ok(replica, `a pageserver replica in ${JSON.stringify(reported.replicas)}`);
+    assert.equal(replica.pageserver_feedback?.ps_writelsn, pushed.end_lsn);
+    assert.equal(replica.pageserver_feedback?.ps_flushlsn, pushed.end_lsn);
+    assert.equal(replica.pageserver_feedback?.ps_applylsn, pushed.end_lsn);
+    assert.equal(replica.standby_status?.flush_lsn, pushed.end_lsn);
+    const sourceLog = await readFile(cluster.layout.safekeeper(sourceId as NodeId).logFile, 'utf8');
+    assert.doesNotMatch(sourceLog, /malformed replica feedback/);
 
     // A second checkpoint with nothing new uploads nothing and keeps the LSN.
     const again = (await (await checkpoint(pageserver)).json()) as PageserverCheckpointDocument;

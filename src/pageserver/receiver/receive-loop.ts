@@ -68,6 +68,7 @@ export async function runReceiveLoop(
         timelineId: timeline.timelineId,
         startLsn,
         sink: timeline,
+        signal,
       });
       const opened = stream;
       const onAbort = (): void => opened.close();

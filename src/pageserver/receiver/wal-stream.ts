@@ -42,6 +42,8 @@ export interface WalStreamOptions {
   readonly timelineId: TimelineId;
   readonly startLsn: Lsn;
   readonly sink: StreamSink;
+  /** Ends a START_REPLICATION still waiting for its answer (the daemon is stopping). */
+  readonly signal: AbortSignal;
 }
 
 export class WalStream {
@@ -82,15 +84,33 @@ export class WalStream {
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       maxMessageBytes: REPLICATION_MESSAGE_MAX_BYTES,
     });
+    const command = `START_REPLICATION PHYSICAL ${formatLsn(options.startLsn)}`;
+    // A safekeeper that accepted the connection but never answers (SIGSTOP) must not hold the
+    // timeline: the answer is bounded like the connect, and stopping the daemon ends the wait.
+    const answer = { isTimedOut: false };
+    const timer = setTimeout(() => {
+      answer.isTimedOut = true;
+      client.destroy();
+    }, CONNECT_TIMEOUT_MS);
+    const onAbort = (): void => client.destroy();
+    options.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      await client.startCopyBoth(`START_REPLICATION PHYSICAL ${formatLsn(options.startLsn)}`);
+      await client.startCopyBoth(command);
     } catch (error) {
       client.destroy();
-      throw new AppError(
-        'unavailable',
-        `safekeeper ${endpoint.id} refused START_REPLICATION at ${formatLsn(options.startLsn)}: ${describeError(error)}`,
-        { cause: error },
-      );
+      throw answer.isTimedOut
+        ? new AppError(
+            'timed-out',
+            `safekeeper ${endpoint.id} did not answer ${command} within ${CONNECT_TIMEOUT_MS} ms`,
+          )
+        : new AppError(
+            'unavailable',
+            `safekeeper ${endpoint.id} refused ${command}: ${describeError(error)}`,
+            { cause: error },
+          );
+    } finally {
+      clearTimeout(timer);
+      options.signal.removeEventListener('abort', onAbort);
     }
     return new WalStream(client, options);
   }

@@ -60,10 +60,12 @@ export class TimelineRegistry {
   /** Loads every timeline directory; returns how many loaded and how many are broken. */
   async loadAll(): Promise<{ loaded: number; broken: number }> {
     const { dataDir } = this.#options;
-    for (const tenant of await readdir(dataDir)) {
-      if (!isHexId(tenant)) continue;
-      for (const timeline of await readdir(`${dataDir}/${tenant}`)) {
-        if (!isHexId(timeline)) continue;
+    const hexDirs = async (dir: string): Promise<string[]> =>
+      (await readdir(dir, { withFileTypes: true }))
+        .filter((entry) => entry.isDirectory() && isHexId(entry.name))
+        .map((entry) => entry.name);
+    for (const tenant of await hexDirs(dataDir)) {
+      for (const timeline of await hexDirs(`${dataDir}/${tenant}`)) {
         const ids = { tenantId: tenant as TenantId, timelineId: timeline as TimelineId };
         const loaded = await PageserverTimeline.load(
           dataDir,

@@ -256,21 +256,45 @@ export class LocalWal {
     const { dir, segmentSizeBytes } = this.#options;
     const end = segmentStartLsn(segno, segmentSizeBytes) + BigInt(lengthBytes);
     assert(end <= this.#durableLsn, () => `read of ${formatLsn(end)} within durable WAL`);
-    const file = await existingSegmentFile(segmentPaths(dir, segno, segmentSizeBytes));
-    if (file === undefined)
-      throw new AppError('integrity', `local WAL of ${dir}: segment ${String(segno)} is missing`);
-    const handle = await open(file.path, 'r');
+    const handle = await this.#openForRead(segno);
     try {
       const buffer = Buffer.alloc(lengthBytes);
-      const { bytesRead } = await handle.read(buffer, 0, lengthBytes, 0);
+      let bytesRead = 0;
+      for (;;) {
+        const { bytesRead: got } = await handle.read(
+          buffer,
+          bytesRead,
+          lengthBytes - bytesRead,
+          bytesRead,
+        );
+        bytesRead += got;
+        if (got === 0 || bytesRead === lengthBytes) break;
+      }
       if (bytesRead !== lengthBytes)
         throw new AppError(
           'integrity',
-          `local WAL ${file.path} holds ${bytesRead} bytes, expected at least ${lengthBytes}`,
+          `local WAL of ${dir}: segment ${String(segno)} holds ${bytesRead} bytes, expected at least ${lengthBytes}`,
         );
       return buffer;
     } finally {
       await handle.close();
+    }
+  }
+
+  /** The segment's file; the writer may rename .partial to complete meanwhile: look again. */
+  async #openForRead(segno: SegmentNumber): Promise<FileHandle> {
+    const { dir, segmentSizeBytes } = this.#options;
+    const paths = segmentPaths(dir, segno, segmentSizeBytes);
+    for (let attempt = 0; ; attempt++) {
+      const file = await existingSegmentFile(paths);
+      if (file === undefined)
+        throw new AppError('integrity', `local WAL of ${dir}: segment ${String(segno)} is missing`);
+      try {
+        return await open(file.path, 'r');
+      } catch (error) {
+        const isRenamed = (error as NodeJS.ErrnoException).code === 'ENOENT';
+        if (!isRenamed || attempt >= 1) throw error;
+      }
     }
   }
 
