@@ -29,6 +29,8 @@ export interface CatchUpContext {
   /** The vote acceptor `index` gave on its current connection, as the campaign holds it. */
   readonly voteOf: (index: number) => VoteResponse | undefined;
   readonly onEvent?: ((message: string) => void) | undefined;
+  /** How WAL is read back from a donor (recovery-fetch.ts; replaced in unit tests). */
+  readonly fetchWal?: typeof fetchWal;
 }
 
 export class CatchUp {
@@ -73,24 +75,38 @@ export class CatchUp {
     );
   }
 
-  /** WAL below what we hold, read back from an acceptor that flushed it in this term. */
+  /**
+   * The acceptors that hold the WAL below what we hold as the term's history has it: those that
+   * acknowledged a flush in this term, and voters whose WAL agrees with the history up to there
+   * (their divergence point is not below it). Right after the election nobody has acknowledged
+   * anything yet, so without the voters a peer admitted first could find no donor at all.
+   */
+  private donors(): CatchUpLink[] {
+    const startLsn = this.buffer.startLsn;
+    const { history, term } = this.term;
+    const acknowledged: CatchUpLink[] = [];
+    const agreeing: CatchUpLink[] = [];
+    this.links.forEach((link, index) => {
+      if (link.state !== 'up') return;
+      if (this.streamer.acknowledgedFlushLsn(index) >= startLsn) acknowledged.push(link);
+      else {
+        const vote = this.context.voteOf(index);
+        if (vote !== undefined && startStreamingAt(history, term, vote) >= startLsn)
+          agreeing.push(link);
+      }
+    });
+    return [...acknowledged, ...agreeing];
+  }
+
+  /** WAL below what we hold, read back from an acceptor that holds it as the history has it. */
   private async fetchBefore(lsn: Lsn): Promise<void> {
     const buffer = this.buffer;
-    const holders = this.links.filter(
-      (link, index) =>
-        link.state === 'up' && this.streamer.acknowledgedFlushLsn(index) >= buffer.startLsn,
-    );
-    for (const holder of holders) {
+    const read = this.context.fetchWal ?? fetchWal;
+    for (const holder of this.donors()) {
       try {
         const end = buffer.startLsn;
         if (lsn >= end) return;
-        const bytes = await fetchWal(
-          holder.endpoint,
-          this.context.ids,
-          lsn,
-          end,
-          RECOVERY_TIMEOUT_MS,
-        );
+        const bytes = await read(holder.endpoint, this.context.ids, lsn, end, RECOVERY_TIMEOUT_MS);
         buffer.prepend(lsn, bytes);
         return;
       } catch (error) {
