@@ -25,3 +25,5 @@ export const S3_ATTEMPTS_MAX = 3;
 export const TIMELINES_MAX = 1000;
 /** How long SIGTERM gives the tasks to stop. */
 export const DRAIN_TIMEOUT_MS = 5000;
+/** Feedback ('z', 'r') while WAL streams in: at most once per this interval (urgent ones at once). */
+export const FEEDBACK_INTERVAL_MS = 100;

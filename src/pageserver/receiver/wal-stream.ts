@@ -18,6 +18,7 @@ import {
   CONNECT_TIMEOUT_MS,
   REPLICATION_MESSAGE_MAX_BYTES,
   STREAM_IDLE_TIMEOUT_MS,
+  FEEDBACK_INTERVAL_MS,
 } from '../limits.js';
 import {
   encodeNeonFeedback,
@@ -51,6 +52,8 @@ export class WalStream {
   readonly #sink: StreamSink;
   readonly #what: string;
   #feedbackScheduled = false;
+  #feedbackTimer: NodeJS.Timeout | undefined;
+  #lastFeedbackAtMs = Number.NEGATIVE_INFINITY;
   #idleTimer: NodeJS.Timeout | undefined;
   #failure: Error | undefined;
   #resolveEnded: (error: Error | undefined) => void = () => undefined;
@@ -64,6 +67,7 @@ export class WalStream {
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     client.onClose((error) => {
       clearTimeout(this.#idleTimer);
+      clearTimeout(this.#feedbackTimer);
       this.#resolveEnded(this.#failure ?? error);
     });
     client.onCopyData((payload) => this.#onCopyData(payload));
@@ -156,19 +160,26 @@ export class WalStream {
     this.#client.destroy();
   }
 
-  /** Sends 'z' and 'r' with the sink's positions in the next turn (coalesced). */
+  /**
+   * Sends 'z' and 'r' with the sink's positions soon: coalesced, and at most once per
+   * FEEDBACK_INTERVAL_MS while WAL streams in (one pair per received frame would cost the
+   * safekeeper as much as the WAL itself). What must be reported at once uses sendFeedbackNow.
+   */
   sendFeedback(): void {
     if (this.#feedbackScheduled) return;
     this.#feedbackScheduled = true;
-    setImmediate(() => {
+    const sinceLastMs = performance.now() - this.#lastFeedbackAtMs;
+    const delayMs = Math.max(0, FEEDBACK_INTERVAL_MS - sinceLastMs);
+    this.#feedbackTimer = setTimeout(() => {
       this.#feedbackScheduled = false;
       this.sendFeedbackNow();
-    });
+    }, delayMs);
   }
 
   /** Sends 'z' and 'r' at once (a keepalive asked, or a checkpoint must be reported now). */
   sendFeedbackNow(): void {
     if (this.#client.isClosed) return;
+    this.#lastFeedbackAtMs = performance.now();
     const positions = this.#sink.positions();
     try {
       this.#client.sendCopyData(encodeNeonFeedback(positions));
@@ -188,6 +199,7 @@ export class WalStream {
 
   close(): void {
     clearTimeout(this.#idleTimer);
+    clearTimeout(this.#feedbackTimer);
     this.#client.close();
   }
 }
