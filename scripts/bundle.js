@@ -131,31 +131,77 @@ const OCLIF_PLUGIN_FILE = /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/;
 const OCLIF_COMMAND_SORT = '.sort((a, b) => a.id.localeCompare(b.id))';
 const CODE_POINT_COMMAND_SORT = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))';
 
+/**
+ * oclif's index checks the Node version against its engines with semver.satisfies at load; semver's
+ * index requires all of its 50 modules, satisfies alone the few it needs.
+ */
+const OCLIF_INDEX_FILE = /@oclif[\\/]core[\\/]lib[\\/]index\.js$/;
+const OCLIF_SEMVER_REQUIRE = "const semver = require('semver');";
+const SATISFIES_ONLY_REQUIRE =
+  "const semver = { satisfies: require('semver/functions/satisfies') };";
+
 function replaceOnce(path, source, from, to) {
   const contents = source.replaceAll(from, to);
   if (contents === source) throw new Error(`${path} no longer contains ${from}`);
   return contents;
 }
 
+/**
+ * CommonJS packages whose top-level `require`s are deferred to first use (see deferRequires). Their
+ * modules are compiled TypeScript: every import is a `const x_1 = require(...)` binding used only
+ * as `x_1.name`, so a module that a run never touches (oclif's help, plugin discovery, spinners,
+ * ejs, semver, child_process, readline...) is never initialised.
+ */
+const DEFERRED_REQUIRE_FILES = /@oclif[\\/]core[\\/]lib[\\/].*\.js$/;
+
+/** `const x_1 = require("m");` (also wrapped in __importDefault or __importStar), at top level. */
+const TOP_LEVEL_REQUIRE =
+  /^(?:const|var|let) ([A-Za-z_$][\w$]*) = ((?:__importDefault\(|__importStar\()?require\("[^"]+"\)\)?);$/gm;
+
+/**
+ * Rewrites each top-level require binding whose every use is a property access (`x_1.name`) into a
+ * function that requires the module on first call: `x_1.name` becomes `x_1$()`.name. The module
+ * then initialises when it is first used instead of when the requiring module loads; a binding
+ * used in any other way (passed on, called, spread) is left as it is.
+ */
+function deferRequires(source) {
+  let contents = source;
+  for (const [declaration, name, expression] of source.matchAll(TOP_LEVEL_REQUIRE)) {
+    const escaped = name.replace(/\$/g, '\\$');
+    const at = contents.indexOf(declaration);
+    const uses = [...contents.matchAll(new RegExp(`(?<![\\w$.])${escaped}(?![\\w$])(.?)`, 'g'))];
+    if (uses.some((use) => use.index !== at + declaration.indexOf(name) && use[1] !== '.'))
+      continue;
+    const lazy = `${name}$lazy`;
+    const getter = `var ${lazy}; function ${name}$() { return ${lazy} === undefined ? (${lazy} = ${expression}) : ${lazy}; }`;
+    contents = contents
+      .replace(declaration, () => getter)
+      .replace(new RegExp(`(?<![\\w$.])${escaped}\\.`, 'g'), () => `(${name}$()).`);
+  }
+  return contents;
+}
+
 const vendorRewrites = {
   name: 'neon-local-vendor-rewrites',
   setup(builder) {
-    builder.onLoad({ filter: VENDOR_IMPORT_FILES }, (args) => ({
-      contents: replaceOnce(
-        args.path,
-        readFileSync(args.path, 'utf8'),
-        'await import(',
-        'await __vendorImport(',
-      ),
-      loader: 'js',
-    }));
-    builder.onLoad({ filter: OCLIF_PLUGIN_FILE }, (args) => ({
-      contents: replaceOnce(
-        args.path,
-        readFileSync(args.path, 'utf8'),
-        OCLIF_COMMAND_SORT,
-        CODE_POINT_COMMAND_SORT,
-      ),
+    const rewrite = (path, source) => {
+      let contents = source;
+      if (VENDOR_IMPORT_FILES.test(path))
+        contents = replaceOnce(path, contents, 'await import(', 'await __vendorImport(');
+      if (OCLIF_PLUGIN_FILE.test(path))
+        contents = replaceOnce(path, contents, OCLIF_COMMAND_SORT, CODE_POINT_COMMAND_SORT);
+      if (OCLIF_INDEX_FILE.test(path))
+        contents = replaceOnce(path, contents, OCLIF_SEMVER_REQUIRE, SATISFIES_ONLY_REQUIRE);
+      if (DEFERRED_REQUIRE_FILES.test(path)) contents = deferRequires(contents);
+      return contents;
+    };
+    const filter = new RegExp(
+      [VENDOR_IMPORT_FILES, OCLIF_PLUGIN_FILE, DEFERRED_REQUIRE_FILES]
+        .map((r) => r.source)
+        .join('|'),
+    );
+    builder.onLoad({ filter }, (args) => ({
+      contents: rewrite(args.path, readFileSync(args.path, 'utf8')),
       loader: 'js',
     }));
   },
@@ -221,7 +267,12 @@ function vendorShims(exportNames) {
             `import { loadVendor } from ${JSON.stringify(VENDOR_LOADER)};`,
             `const vendored = loadVendor(new URL(${JSON.stringify(`./vendor/${file}.cjs`)}, import.meta.url));`,
             'export default vendored;',
-            names.length > 0 ? `export const { ${names.join(', ')} } = vendored;` : '',
+            // One pure read per name, so that esbuild drops the exports nobody imports: reading
+            // an export may initialise a module of the vendor bundle (see deferRequires).
+            'const pick = (name) => vendored[name];',
+            ...names.map(
+              (name) => `export const ${name} = /* @__PURE__ */ pick(${JSON.stringify(name)});`,
+            ),
           ].join('\n'),
           resolveDir: root,
           loader: 'js',
