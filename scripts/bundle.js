@@ -1,14 +1,16 @@
 // Bundles what bin/run.js, bin/safekeeper.js and bin/s3-server.js load (run by `npm run build`,
-// after tsc, from tsc's output in dist/src) into dist/bundle: ESM, one file per entry plus shared
-// and lazily imported chunks. Loading one file instead of hundreds of modules is most of a Node
-// start here. Must not change behaviour: every import() stays a separate chunk loaded on use,
-// and the heavy, rarely needed packages stay in node_modules (see EXTERNAL).
+// after tsc, from tsc's output in dist/src) into dist/bundle: one CommonJS file per entry
+// (cli.cjs, safekeeper.cjs, ...) plus the vendor bundles, each loaded by dist/bundle/loader.cjs
+// with a V8 code cache. Loading one file instead of hundreds of modules is most of a Node start
+// here; CommonJS throughout spares every start Node's ESM loader and the ESM facades of the
+// built-in modules. Must not change behaviour: a module behind an import() is still initialised
+// only when imported, and the heavy, rarely needed packages stay in node_modules (see EXTERNAL).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const compiled = join(root, 'dist', 'src');
@@ -24,8 +26,8 @@ const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'pino-pretty', 'typescript'];
 
 /**
  * The big CommonJS packages loaded at start-up, each bundled into dist/bundle/vendor/<file>.cjs
- * and loaded by scripts/vendor-loader.js with a V8 code cache (Node 20 has no compile cache of
- * its own). Our code imports them as before; the ESM bundle gets a small module in their place.
+ * and loaded by dist/bundle/loader.cjs with a V8 code cache (Node 20 has no compile cache of
+ * its own). Our code imports them as before; the entry bundle gets a small module in their place.
  */
 const VENDORS = [
   { specifier: '@oclif/core', file: 'oclif' },
@@ -33,7 +35,9 @@ const VENDORS = [
   { specifier: 'prom-client', file: 'prom-client' },
   { specifier: 'pino', file: 'pino' },
 ];
-const VENDOR_LOADER = join(root, 'scripts', 'vendor-loader.js');
+/** scripts/vendor-loader.cjs, copied beside the bundles: bin/* and the vendor shims require it. */
+const LOADER_SOURCE = join(root, 'scripts', 'vendor-loader.cjs');
+const LOADER_FILE = 'loader.cjs';
 
 /** oclif's explicit command strategy reads this export of the CLI bundle (see package.json). */
 const COMMANDS_EXPORT = 'COMMANDS';
@@ -83,15 +87,15 @@ const virtualCliEntry = {
 };
 
 /**
- * dist/src/cluster/package-root.js finds the package root three levels above itself; every file of
- * the bundle sits directly in dist/bundle, two levels below the root.
+ * dist/src/cluster/package-root.js finds the package root three levels above itself; every entry
+ * bundle sits directly in dist/bundle, two levels below the root.
  */
 const packageRootInBundle = {
   name: 'neon-local-package-root',
   setup(builder) {
     builder.onLoad({ filter: /[\\/]dist[\\/]src[\\/]cluster[\\/]package-root\.js$/ }, () => ({
       contents:
-        "import { fileURLToPath } from 'node:url';\nexport const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));",
+        "import { join } from 'node:path';\nexport const PACKAGE_ROOT = join(__dirname, '..', '..', '/');",
       loader: 'js',
     }));
   },
@@ -113,9 +117,9 @@ const common = {
 
 /**
  * Node 20 loses a vm.Script's import() callback when the script comes from a code cache, so the
- * vendor code must not call import() itself: oclif's module loader (which imports the commands) and
- * lilconfig call __vendorImport instead, which vendor-loader.js passes in (and which is plain import()
- * when the file is simply required).
+ * bundled code must not call import() itself: oclif's module loader and lilconfig, and our own
+ * imports of the EXTERNAL packages, call __vendorImport instead, which loader.cjs passes in (and
+ * which is plain import() when the file is simply required).
  */
 const VENDOR_IMPORT_BANNER =
   "var __vendorImport = typeof __neonLocalImport === 'function' ? __neonLocalImport : (specifier) => import(specifier);";
@@ -215,7 +219,7 @@ function checkCommandOrder(ids) {
     throw new Error(`command ids sort differently by code point: ${byCodePoint.join(', ')}`);
 }
 
-/** Fails the build if a vendor bundle still calls import() (other than the banner's). */
+/** Fails the build if a bundle still calls import() (other than the banner's). */
 function checkNoImportCalls(path) {
   const calls = readFileSync(path, 'utf8').match(/(?<![\w$.])import\((?!\))/g) ?? [];
   if (calls.length !== 1)
@@ -259,13 +263,21 @@ function vendorShims(exportNames) {
         path: args.path,
         namespace: 'neon-local-vendor',
       }));
+      builder.onResolve(
+        { filter: new RegExp(`^\\./${LOADER_FILE.replace('.', '\\.')}$`) },
+        (args) => ({
+          path: args.path,
+          external: true,
+        }),
+      );
       builder.onLoad({ filter: /.*/, namespace: 'neon-local-vendor' }, (args) => {
         const { file } = VENDORS.find(({ specifier }) => specifier === args.path);
         const names = exportNames.get(args.path).filter((name) => name !== 'default');
         return {
           contents: [
-            `import { loadVendor } from ${JSON.stringify(VENDOR_LOADER)};`,
-            `const vendored = loadVendor(new URL(${JSON.stringify(`./vendor/${file}.cjs`)}, import.meta.url));`,
+            `import { loadBundle } from ${JSON.stringify(`./${LOADER_FILE}`)};`,
+            "import { join } from 'node:path';",
+            `const vendored = loadBundle(join(__dirname, 'vendor', ${JSON.stringify(`${file}.cjs`)}));`,
             'export default vendored;',
             // One pure read per name, so that esbuild drops the exports nobody imports: reading
             // an export may initialise a module of the vendor bundle (see deferRequires).
@@ -282,23 +294,40 @@ function vendorShims(exportNames) {
   };
 }
 
-/** Writes each vendor's code cache now, with this Node, so that the first real start has it. */
-function warmVendorCaches() {
-  const loaderUrl = pathToFileURL(VENDOR_LOADER).href;
-  for (const { file } of VENDORS) {
-    const path = join(outdir, 'vendor', `${file}.cjs`);
-    const script = `import { loadVendor } from ${JSON.stringify(loaderUrl)}; loadVendor(${JSON.stringify(path)});`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: 'inherit',
-    });
-    if (run.status !== 0) throw new Error(`loading vendor bundle ${file} failed`);
+/**
+ * Our own dynamic imports of the EXTERNAL packages (the AWS SDK, pino-pretty) call __vendorImport
+ * (see VENDOR_IMPORT_BANNER); import() of our own modules stays, for esbuild to bundle.
+ */
+const EXTERNAL_IMPORT = new RegExp(
+  `(?<![\\w$.])import\\((?=(['"])(${EXTERNAL.map((name) => name.replace(/[/.]/g, '\\$&').replace('*', '')).join('|')}))`,
+  'g',
+);
+const externalImports = {
+  name: 'neon-local-external-imports',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(EXTERNAL_IMPORT, '__vendorImport('),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Writes each bundle's code cache now, with this Node, so that the first real start has it. */
+function warmCodeCaches(paths) {
+  const loader = join(outdir, LOADER_FILE);
+  for (const path of paths) {
+    const script = `require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(path)});`;
+    const run = spawnSync(process.execPath, ['-e', script], { stdio: 'inherit' });
+    if (run.status !== 0) throw new Error(`loading bundle ${path} failed`);
   }
 }
 
 rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+copyFileSync(LOADER_SOURCE, join(outdir, LOADER_FILE));
 const vendors = await buildVendors();
-// One build per entry: code shared by the CLI and a daemon is then in each entry file itself, not
-// in shared chunks that every start would have to load as extra modules.
+// One build per entry: code shared by the CLI and a daemon is in each entry file itself. bin/<name>.js
+// loads dist/bundle/<out>.cjs through loader.cjs.
 const ENTRIES = [
   { in: 'neon-local:cli', out: 'cli' },
   { in: join(compiled, 'safekeeper', 'main.js'), out: 'safekeeper' },
@@ -311,14 +340,23 @@ for (const entry of ENTRIES) {
       ...common,
       entryPoints: [entry],
       outdir,
-      splitting: true,
-      format: 'esm',
-      plugins: [virtualCliEntry, packageRootInBundle, vendorShims(vendors.exportNames)],
-      chunkNames: `${entry.out}-[name]-[hash]`,
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+      banner: { js: VENDOR_IMPORT_BANNER },
+      plugins: [
+        virtualCliEntry,
+        packageRootInBundle,
+        vendorShims(vendors.exportNames),
+        externalImports,
+      ],
     }),
   );
+  checkNoImportCalls(join(outdir, `${entry.out}.cjs`));
 }
-warmVendorCaches();
+warmCodeCaches([
+  ...VENDORS.map(({ file }) => join(outdir, 'vendor', `${file}.cjs`)),
+  ...ENTRIES.map(({ out }) => join(outdir, `${out}.cjs`)),
+]);
 const outputs = [
   ...Object.entries(vendors.result.metafile.outputs),
   ...results.flatMap((result) => Object.entries(result.metafile.outputs)),
