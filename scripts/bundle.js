@@ -136,6 +136,16 @@ const OCLIF_COMMAND_SORT = '.sort((a, b) => a.id.localeCompare(b.id))';
 const CODE_POINT_COMMAND_SORT = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))';
 
 /**
+ * prom-client's index requires its Pushgateway (https, tls, zlib) and cluster aggregator at load;
+ * the safekeeper uses neither, so they become getters that require them on first use.
+ */
+const PROM_CLIENT_INDEX_FILE = /prom-client[\\/]index\.js$/;
+const PROM_CLIENT_LAZY_EXPORTS = [
+  ['Pushgateway', './lib/pushgateway'],
+  ['AggregatorRegistry', './lib/cluster'],
+];
+
+/**
  * oclif's index checks the Node version against its engines with semver.satisfies at load; semver's
  * index requires all of its 50 modules, satisfies alone the few it needs.
  */
@@ -197,10 +207,20 @@ const vendorRewrites = {
       if (OCLIF_INDEX_FILE.test(path))
         contents = replaceOnce(path, contents, OCLIF_SEMVER_REQUIRE, SATISFIES_ONLY_REQUIRE);
       if (DEFERRED_REQUIRE_FILES.test(path)) contents = deferRequires(contents);
+      if (PROM_CLIENT_INDEX_FILE.test(path)) {
+        for (const [name, module] of PROM_CLIENT_LAZY_EXPORTS) {
+          contents = replaceOnce(
+            path,
+            contents,
+            `exports.${name} = require('${module}');`,
+            `Object.defineProperty(exports, '${name}', { configurable: true, enumerable: true, get: () => require('${module}') });`,
+          );
+        }
+      }
       return contents;
     };
     const filter = new RegExp(
-      [VENDOR_IMPORT_FILES, OCLIF_PLUGIN_FILE, DEFERRED_REQUIRE_FILES]
+      [VENDOR_IMPORT_FILES, OCLIF_PLUGIN_FILE, DEFERRED_REQUIRE_FILES, PROM_CLIENT_INDEX_FILE]
         .map((r) => r.source)
         .join('|'),
     );
