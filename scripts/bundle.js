@@ -121,6 +121,13 @@ const common = {
  * imports of the EXTERNAL packages, call __vendorImport instead, which loader.cjs passes in (and
  * which is plain import() when the file is simply required).
  */
+/**
+ * import.meta.url in an entry's code: the bundle's own URL (every entry bundle sits directly in
+ * dist/bundle, as package-root.js assumes), instead of the empty import.meta of a CommonJS file.
+ */
+const IMPORT_META_URL = '__neonLocalImportMetaUrl';
+const IMPORT_META_URL_BANNER = `var ${IMPORT_META_URL} = require('node:url').pathToFileURL(__filename).href;`;
+
 const VENDOR_IMPORT_BANNER =
   "var __vendorImport = typeof __neonLocalImport === 'function' ? __neonLocalImport : (specifier) => import(specifier);";
 const VENDOR_IMPORT_FILES =
@@ -362,7 +369,10 @@ for (const entry of ENTRIES) {
       outdir,
       outExtension: { '.js': '.cjs' },
       format: 'cjs',
-      banner: { js: VENDOR_IMPORT_BANNER },
+      // Strict first: our code is ESM (always strict), and a directive after the banner's
+      // statements would be no directive at all.
+      banner: { js: `'use strict';\n${VENDOR_IMPORT_BANNER}\n${IMPORT_META_URL_BANNER}` },
+      define: { 'import.meta.url': IMPORT_META_URL },
       plugins: [
         virtualCliEntry,
         packageRootInBundle,
