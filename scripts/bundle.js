@@ -354,7 +354,9 @@ mkdirSync(outdir, { recursive: true });
 copyFileSync(LOADER_SOURCE, join(outdir, LOADER_FILE));
 const vendors = await buildVendors();
 // One build per entry: code shared by the CLI and a daemon is in each entry file itself. bin/<name>.js
-// loads dist/bundle/<out>.cjs through loader.cjs.
+// loads dist/bundle/<out>.cjs through loader.cjs; a new daemon is one more entry here and a
+// CommonJS bin/<name>.js like bin/safekeeper.js (bin/package.json makes bin/ CommonJS). No
+// top-level await in an entry's code: a CommonJS bundle cannot have it (the build fails).
 const ENTRIES = [
   { in: 'neon-local:cli', out: 'cli' },
   { in: join(compiled, 'safekeeper', 'main.js'), out: 'safekeeper' },
