@@ -1,14 +1,16 @@
-// Bundles what bin/run.js, bin/safekeeper.js, bin/pageserver.js and bin/s3-server.js load (run
-// by `npm run build`, after tsc, from tsc's output in dist/src) into dist/bundle: ESM, one file
-// per entry plus shared and lazily imported chunks. Loading one file instead of hundreds of modules is most of a Node
-// start here. Must not change behaviour: every import() stays a separate chunk loaded on use,
-// and the heavy, rarely needed packages stay in node_modules (see EXTERNAL).
+// Bundles what bin/run.js, bin/safekeeper.js, bin/pageserver.js and bin/s3-server.js
+// load (run by `npm run build`, after tsc, from tsc's output in dist/src) into dist/bundle: one CommonJS file per entry
+// (cli.cjs, safekeeper.cjs, ...) plus the vendor bundles, each loaded by dist/bundle/loader.cjs
+// with a V8 code cache. Loading one file instead of hundreds of modules is most of a Node start
+// here; CommonJS throughout spares every start Node's ESM loader and the ESM facades of the
+// built-in modules. Must not change behaviour: a module behind an import() is still initialised
+// only when imported, and the heavy, rarely needed packages stay in node_modules (see EXTERNAL).
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative, sep } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const compiled = join(root, 'dist', 'src');
@@ -24,8 +26,8 @@ const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'pino-pretty', 'typescript'];
 
 /**
  * The big CommonJS packages loaded at start-up, each bundled into dist/bundle/vendor/<file>.cjs
- * and loaded by scripts/vendor-loader.js with a V8 code cache (Node 20 has no compile cache of
- * its own). Our code imports them as before; the ESM bundle gets a small module in their place.
+ * and loaded by dist/bundle/loader.cjs with a V8 code cache (Node 20 has no compile cache of
+ * its own). Our code imports them as before; the entry bundle gets a small module in their place.
  */
 const VENDORS = [
   { specifier: '@oclif/core', file: 'oclif' },
@@ -33,7 +35,9 @@ const VENDORS = [
   { specifier: 'prom-client', file: 'prom-client' },
   { specifier: 'pino', file: 'pino' },
 ];
-const VENDOR_LOADER = join(root, 'scripts', 'vendor-loader.js');
+/** scripts/vendor-loader.cjs, copied beside the bundles: bin/* and the vendor shims require it. */
+const LOADER_SOURCE = join(root, 'scripts', 'vendor-loader.cjs');
+const LOADER_FILE = 'loader.cjs';
 
 /** oclif's explicit command strategy reads this export of the CLI bundle (see package.json). */
 const COMMANDS_EXPORT = 'COMMANDS';
@@ -83,15 +87,15 @@ const virtualCliEntry = {
 };
 
 /**
- * dist/src/cluster/package-root.js finds the package root three levels above itself; every file of
- * the bundle sits directly in dist/bundle, two levels below the root.
+ * dist/src/cluster/package-root.js finds the package root three levels above itself; every entry
+ * bundle sits directly in dist/bundle, two levels below the root.
  */
 const packageRootInBundle = {
   name: 'neon-local-package-root',
   setup(builder) {
     builder.onLoad({ filter: /[\\/]dist[\\/]src[\\/]cluster[\\/]package-root\.js$/ }, () => ({
       contents:
-        "import { fileURLToPath } from 'node:url';\nexport const PACKAGE_ROOT = fileURLToPath(new URL('../../', import.meta.url));",
+        "import { join } from 'node:path';\nexport const PACKAGE_ROOT = join(__dirname, '..', '..', '/');",
       loader: 'js',
     }));
   },
@@ -113,10 +117,17 @@ const common = {
 
 /**
  * Node 20 loses a vm.Script's import() callback when the script comes from a code cache, so the
- * vendor code must not call import() itself: oclif's module loader (which imports the commands) and
- * lilconfig call __vendorImport instead, which vendor-loader.js passes in (and which is plain import()
- * when the file is simply required).
+ * bundled code must not call import() itself: oclif's module loader and lilconfig, and our own
+ * imports of the EXTERNAL packages, call __vendorImport instead, which loader.cjs passes in (and
+ * which is plain import() when the file is simply required).
  */
+/**
+ * import.meta.url in an entry's code: the bundle's own URL (every entry bundle sits directly in
+ * dist/bundle, as package-root.js assumes), instead of the empty import.meta of a CommonJS file.
+ */
+const IMPORT_META_URL = '__neonLocalImportMetaUrl';
+const IMPORT_META_URL_BANNER = `var ${IMPORT_META_URL} = require('node:url').pathToFileURL(__filename).href;`;
+
 const VENDOR_IMPORT_BANNER =
   "var __vendorImport = typeof __neonLocalImport === 'function' ? __neonLocalImport : (specifier) => import(specifier);";
 const VENDOR_IMPORT_FILES =
@@ -131,31 +142,97 @@ const OCLIF_PLUGIN_FILE = /@oclif[\\/]core[\\/]lib[\\/]config[\\/]plugin\.js$/;
 const OCLIF_COMMAND_SORT = '.sort((a, b) => a.id.localeCompare(b.id))';
 const CODE_POINT_COMMAND_SORT = '.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))';
 
+/**
+ * prom-client's index requires its Pushgateway (https, tls, zlib) and cluster aggregator at load;
+ * the safekeeper uses neither, so they become getters that require them on first use.
+ */
+const PROM_CLIENT_INDEX_FILE = /prom-client[\\/]index\.js$/;
+const PROM_CLIENT_LAZY_EXPORTS = [
+  ['Pushgateway', './lib/pushgateway'],
+  ['AggregatorRegistry', './lib/cluster'],
+];
+
+/**
+ * oclif's index checks the Node version against its engines with semver.satisfies at load; semver's
+ * index requires all of its 50 modules, satisfies alone the few it needs.
+ */
+const OCLIF_INDEX_FILE = /@oclif[\\/]core[\\/]lib[\\/]index\.js$/;
+const OCLIF_SEMVER_REQUIRE = "const semver = require('semver');";
+const SATISFIES_ONLY_REQUIRE =
+  "const semver = { satisfies: require('semver/functions/satisfies') };";
+
 function replaceOnce(path, source, from, to) {
   const contents = source.replaceAll(from, to);
   if (contents === source) throw new Error(`${path} no longer contains ${from}`);
   return contents;
 }
 
+/**
+ * CommonJS packages whose top-level `require`s are deferred to first use (see deferRequires). Their
+ * modules are compiled TypeScript: every import is a `const x_1 = require(...)` binding used only
+ * as `x_1.name`, so a module that a run never touches (oclif's help, plugin discovery, spinners,
+ * ejs, semver, child_process, readline...) is never initialised.
+ */
+const DEFERRED_REQUIRE_FILES = /@oclif[\\/]core[\\/]lib[\\/].*\.js$/;
+
+/** `const x_1 = require("m");` (also wrapped in __importDefault or __importStar), at top level. */
+const TOP_LEVEL_REQUIRE =
+  /^(?:const|var|let) ([A-Za-z_$][\w$]*) = ((?:__importDefault\(|__importStar\()?require\("[^"]+"\)\)?);$/gm;
+
+/**
+ * Rewrites each top-level require binding whose every use is a property access (`x_1.name`) into a
+ * function that requires the module on first call: `x_1.name` becomes `x_1$()`.name. The module
+ * then initialises when it is first used instead of when the requiring module loads; a binding
+ * used in any other way (passed on, called, spread) is left as it is.
+ */
+function deferRequires(source) {
+  let contents = source;
+  for (const [declaration, name, expression] of source.matchAll(TOP_LEVEL_REQUIRE)) {
+    const escaped = name.replace(/\$/g, '\\$');
+    const at = contents.indexOf(declaration);
+    const uses = [...contents.matchAll(new RegExp(`(?<![\\w$.])${escaped}(?![\\w$])(.?)`, 'g'))];
+    if (uses.some((use) => use.index !== at + declaration.indexOf(name) && use[1] !== '.'))
+      continue;
+    const lazy = `${name}$lazy`;
+    const getter = `var ${lazy}; function ${name}$() { return ${lazy} === undefined ? (${lazy} = ${expression}) : ${lazy}; }`;
+    contents = contents
+      .replace(declaration, () => getter)
+      .replace(new RegExp(`(?<![\\w$.])${escaped}\\.`, 'g'), () => `(${name}$()).`);
+  }
+  return contents;
+}
+
 const vendorRewrites = {
   name: 'neon-local-vendor-rewrites',
   setup(builder) {
-    builder.onLoad({ filter: VENDOR_IMPORT_FILES }, (args) => ({
-      contents: replaceOnce(
-        args.path,
-        readFileSync(args.path, 'utf8'),
-        'await import(',
-        'await __vendorImport(',
-      ),
-      loader: 'js',
-    }));
-    builder.onLoad({ filter: OCLIF_PLUGIN_FILE }, (args) => ({
-      contents: replaceOnce(
-        args.path,
-        readFileSync(args.path, 'utf8'),
-        OCLIF_COMMAND_SORT,
-        CODE_POINT_COMMAND_SORT,
-      ),
+    const rewrite = (path, source) => {
+      let contents = source;
+      if (VENDOR_IMPORT_FILES.test(path))
+        contents = replaceOnce(path, contents, 'await import(', 'await __vendorImport(');
+      if (OCLIF_PLUGIN_FILE.test(path))
+        contents = replaceOnce(path, contents, OCLIF_COMMAND_SORT, CODE_POINT_COMMAND_SORT);
+      if (OCLIF_INDEX_FILE.test(path))
+        contents = replaceOnce(path, contents, OCLIF_SEMVER_REQUIRE, SATISFIES_ONLY_REQUIRE);
+      if (DEFERRED_REQUIRE_FILES.test(path)) contents = deferRequires(contents);
+      if (PROM_CLIENT_INDEX_FILE.test(path)) {
+        for (const [name, module] of PROM_CLIENT_LAZY_EXPORTS) {
+          contents = replaceOnce(
+            path,
+            contents,
+            `exports.${name} = require('${module}');`,
+            `Object.defineProperty(exports, '${name}', { configurable: true, enumerable: true, get: () => require('${module}') });`,
+          );
+        }
+      }
+      return contents;
+    };
+    const filter = new RegExp(
+      [VENDOR_IMPORT_FILES, OCLIF_PLUGIN_FILE, DEFERRED_REQUIRE_FILES, PROM_CLIENT_INDEX_FILE]
+        .map((r) => r.source)
+        .join('|'),
+    );
+    builder.onLoad({ filter }, (args) => ({
+      contents: rewrite(args.path, readFileSync(args.path, 'utf8')),
       loader: 'js',
     }));
   },
@@ -169,7 +246,7 @@ function checkCommandOrder(ids) {
     throw new Error(`command ids sort differently by code point: ${byCodePoint.join(', ')}`);
 }
 
-/** Fails the build if a vendor bundle still calls import() (other than the banner's). */
+/** Fails the build if a bundle still calls import() (other than the banner's). */
 function checkNoImportCalls(path) {
   const calls = readFileSync(path, 'utf8').match(/(?<![\w$.])import\((?!\))/g) ?? [];
   if (calls.length !== 1)
@@ -213,15 +290,28 @@ function vendorShims(exportNames) {
         path: args.path,
         namespace: 'neon-local-vendor',
       }));
+      builder.onResolve(
+        { filter: new RegExp(`^\\./${LOADER_FILE.replace('.', '\\.')}$`) },
+        (args) => ({
+          path: args.path,
+          external: true,
+        }),
+      );
       builder.onLoad({ filter: /.*/, namespace: 'neon-local-vendor' }, (args) => {
         const { file } = VENDORS.find(({ specifier }) => specifier === args.path);
         const names = exportNames.get(args.path).filter((name) => name !== 'default');
         return {
           contents: [
-            `import { loadVendor } from ${JSON.stringify(VENDOR_LOADER)};`,
-            `const vendored = loadVendor(new URL(${JSON.stringify(`./vendor/${file}.cjs`)}, import.meta.url));`,
+            `import { loadBundle } from ${JSON.stringify(`./${LOADER_FILE}`)};`,
+            "import { join } from 'node:path';",
+            `const vendored = loadBundle(join(__dirname, 'vendor', ${JSON.stringify(`${file}.cjs`)}));`,
             'export default vendored;',
-            names.length > 0 ? `export const { ${names.join(', ')} } = vendored;` : '',
+            // One pure read per name, so that esbuild drops the exports nobody imports: reading
+            // an export may initialise a module of the vendor bundle (see deferRequires).
+            'const pick = (name) => vendored[name];',
+            ...names.map(
+              (name) => `export const ${name} = /* @__PURE__ */ pick(${JSON.stringify(name)});`,
+            ),
           ].join('\n'),
           resolveDir: root,
           loader: 'js',
@@ -231,23 +321,42 @@ function vendorShims(exportNames) {
   };
 }
 
-/** Writes each vendor's code cache now, with this Node, so that the first real start has it. */
-function warmVendorCaches() {
-  const loaderUrl = pathToFileURL(VENDOR_LOADER).href;
-  for (const { file } of VENDORS) {
-    const path = join(outdir, 'vendor', `${file}.cjs`);
-    const script = `import { loadVendor } from ${JSON.stringify(loaderUrl)}; loadVendor(${JSON.stringify(path)});`;
-    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      stdio: 'inherit',
-    });
-    if (run.status !== 0) throw new Error(`loading vendor bundle ${file} failed`);
+/**
+ * Our own dynamic imports of the EXTERNAL packages (the AWS SDK, pino-pretty) call __vendorImport
+ * (see VENDOR_IMPORT_BANNER); import() of our own modules stays, for esbuild to bundle.
+ */
+const EXTERNAL_IMPORT = new RegExp(
+  `(?<![\\w$.])import\\((?=(['"])(${EXTERNAL.map((name) => name.replace(/[/.]/g, '\\$&').replace('*', '')).join('|')}))`,
+  'g',
+);
+const externalImports = {
+  name: 'neon-local-external-imports',
+  setup(builder) {
+    builder.onLoad({ filter: /[\\/]dist[\\/]src[\\/].*\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replace(EXTERNAL_IMPORT, '__vendorImport('),
+      loader: 'js',
+    }));
+  },
+};
+
+/** Writes each bundle's code cache now, with this Node, so that the first real start has it. */
+function warmCodeCaches(paths) {
+  const loader = join(outdir, LOADER_FILE);
+  for (const path of paths) {
+    const script = `require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(path)});`;
+    const run = spawnSync(process.execPath, ['-e', script], { stdio: 'inherit' });
+    if (run.status !== 0) throw new Error(`loading bundle ${path} failed`);
   }
 }
 
 rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+copyFileSync(LOADER_SOURCE, join(outdir, LOADER_FILE));
 const vendors = await buildVendors();
-// One build per entry: code shared by the CLI and a daemon is then in each entry file itself, not
-// in shared chunks that every start would have to load as extra modules.
+// One build per entry: code shared by the CLI and a daemon is in each entry file itself. bin/<name>.js
+// loads dist/bundle/<out>.cjs through loader.cjs; a new daemon is one more entry here and a
+// CommonJS bin/<name>.js like bin/safekeeper.js (bin/package.json makes bin/ CommonJS). No
+// top-level await in an entry's code: a CommonJS bundle cannot have it (the build fails).
 const ENTRIES = [
   { in: 'neon-local:cli', out: 'cli' },
   { in: join(compiled, 'safekeeper', 'main.js'), out: 'safekeeper' },
@@ -261,14 +370,26 @@ for (const entry of ENTRIES) {
       ...common,
       entryPoints: [entry],
       outdir,
-      splitting: true,
-      format: 'esm',
-      plugins: [virtualCliEntry, packageRootInBundle, vendorShims(vendors.exportNames)],
-      chunkNames: `${entry.out}-[name]-[hash]`,
+      outExtension: { '.js': '.cjs' },
+      format: 'cjs',
+      // Strict first: our code is ESM (always strict), and a directive after the banner's
+      // statements would be no directive at all.
+      banner: { js: `'use strict';\n${VENDOR_IMPORT_BANNER}\n${IMPORT_META_URL_BANNER}` },
+      define: { 'import.meta.url': IMPORT_META_URL },
+      plugins: [
+        virtualCliEntry,
+        packageRootInBundle,
+        vendorShims(vendors.exportNames),
+        externalImports,
+      ],
     }),
   );
+  checkNoImportCalls(join(outdir, `${entry.out}.cjs`));
 }
-warmVendorCaches();
+warmCodeCaches([
+  ...VENDORS.map(({ file }) => join(outdir, 'vendor', `${file}.cjs`)),
+  ...ENTRIES.map(({ out }) => join(outdir, `${out}.cjs`)),
+]);
 const outputs = [
   ...Object.entries(vendors.result.metafile.outputs),
   ...results.flatMap((result) => Object.entries(result.metafile.outputs)),

@@ -4,7 +4,13 @@
 import { AppError, describeError, isAppError } from '../common/errors.js';
 import { Deadline } from '../common/deadline.js';
 import type { Component, ManagedComponent } from './components/component.js';
-import { checkPortsFree, inspectComponent, launchComponent, waitReady } from './lifecycle.js';
+import {
+  checkPortsFree,
+  inspectComponent,
+  launchComponent,
+  prepareLaunch,
+  waitReady,
+} from './lifecycle.js';
 import { removePidFile } from './process/pid-file.js';
 import { stopProcess } from './process/stop-process.js';
 
@@ -80,6 +86,11 @@ export async function startComponents(
   await checkPortsFree(toLaunch);
 
   const deadline = new Deadline(timeoutMs);
+  // Directories and launch specs first, for every component, so that the steps then spawn all
+  // the processes in one go: no event-loop turn (nor a child that took the CPU meanwhile) between
+  // two spawns. A failure here still surfaces in its component's step.
+  const prepared = new Map(toLaunch.map((component) => [component, prepareLaunch(component)]));
+  await Promise.allSettled(prepared.values());
   const spawned = new Map<string, number>();
   const running: Promise<string>[] = [];
   const track = (work: () => Promise<string>) => () => {
@@ -92,7 +103,12 @@ export async function startComponents(
       title: component.description,
       run: track(async () => {
         const begunAt = Date.now();
-        await launchComponent(component, deadline, (pid) => spawned.set(component.name, pid));
+        await launchComponent(
+          component,
+          deadline,
+          (pid) => spawned.set(component.name, pid),
+          prepared.get(component),
+        );
         return `ready in ${Date.now() - begunAt}ms`;
       }),
     })),

@@ -7,7 +7,7 @@ import { appendLogTail, readLogTail } from './log-tail.js';
 import { findOwnedPid, removePidFile, writePidFile } from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
 import { readProcState, readUptimeMs } from './process/proc-info.js';
-import { spawnDaemon } from './process/spawn-daemon.js';
+import { spawnDaemon, type LaunchSpec } from './process/spawn-daemon.js';
 import {
   DEFAULT_STOP_LIMITS,
   stopProcess,
@@ -149,18 +149,25 @@ export async function waitReady(
   );
 }
 
+/** Creates the component's directories and builds its launch spec: all that precedes the spawn. */
+export async function prepareLaunch(component: ManagedComponent): Promise<LaunchSpec> {
+  await makePrivateDir(component.paths.homeDir);
+  await makePrivateDir(component.paths.dataDir);
+  return component.launchSpec();
+}
+
 /**
  * Spawns the component and waits until it is ready. `onSpawned` runs as soon as the process
- * exists, so a caller can stop it even if readiness never comes.
+ * exists, so a caller can stop it even if readiness never comes. `prepared` is prepareLaunch's
+ * result when the caller has already started it (see startComponents).
  */
 export async function launchComponent(
   component: ManagedComponent,
   deadline: Deadline,
   onSpawned: (pid: number) => void,
+  prepared: Promise<LaunchSpec> = prepareLaunch(component),
 ): Promise<number> {
-  await makePrivateDir(component.paths.homeDir);
-  await makePrivateDir(component.paths.dataDir);
-  const spec = await component.launchSpec();
+  const spec = await prepared;
   let daemon;
   try {
     daemon = await spawnDaemon(spec);

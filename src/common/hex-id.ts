@@ -1,6 +1,5 @@
 // Tenant and timeline ids: 16 bytes, written as exactly 32 lower-case hex characters. Parsing is
 // strict (no upper case, no separators), so a parsed id is always safe as a path component.
-import { randomBytes } from 'node:crypto';
 import { AppError } from './errors.js';
 
 export type TenantId = string & { readonly __brand: 'TenantId' };
@@ -28,6 +27,10 @@ export function parseTimelineId(text: unknown): TimelineId {
   return parseHexId(text, 'timeline id') as TimelineId;
 }
 
+/**
+ * 16 random bytes from the CSPRNG, as hex. Through the global Web Crypto object, loaded on the first
+ * call: importing node:crypto would load it (and its ESM facade's getters) in every CLI start.
+ */
 export function generateHexId(): string {
-  return randomBytes(16).toString('hex');
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(16))).toString('hex');
 }

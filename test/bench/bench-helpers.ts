@@ -107,6 +107,7 @@ export function environmentNotes(env: NodeJS.ProcessEnv): Record<string, unknown
   return { nodeExtraCaCerts: env.NODE_EXTRA_CA_CERTS !== undefined, node: process.version };
 }
 
+const BUNDLE_DIR = fileURLToPath(new URL('../../bundle/', import.meta.url));
 const VENDOR_DIR = fileURLToPath(new URL('../../bundle/vendor/', import.meta.url));
 
 /**
@@ -121,12 +122,15 @@ export function startupNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {
     round(
       median(Array.from({ length: 5 }, () => timeCommandMs(process.execPath, ['-e', '0'], runEnv))),
     );
-  let vendorCaches: string[] = [];
-  try {
-    vendorCaches = readdirSync(VENDOR_DIR).filter((name) => name.endsWith('.v8-cache'));
-  } catch {
-    vendorCaches = [];
-  }
+  const caches = (dir: string): string[] => {
+    try {
+      return readdirSync(dir).filter((name) => name.endsWith('.v8-cache'));
+    } catch {
+      return [];
+    }
+  };
+  const entryCaches = caches(BUNDLE_DIR);
+  const vendorCaches = caches(VENDOR_DIR);
   return {
     ...environmentNotes(env),
     cores: availableParallelism(),
@@ -136,7 +140,7 @@ export function startupNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {
     compileCache:
       typeof (Module as { enableCompileCache?: unknown }).enableCompileCache === 'function'
         ? 'node'
-        : `v8 code cache for ${vendorCaches.length} vendor bundles`,
+        : `v8 code cache for ${entryCaches.length} entry and ${vendorCaches.length} vendor bundles`,
   };
 }
 

@@ -1,7 +1,8 @@
 // Colour for humans: the only importer of chalk. Colour is used only when the stream is a TTY
-// and NO_COLOR is not set, so scripts and `--json` never see escape codes. chalk is loaded only
-// when some output stream is a terminal, which keeps scripted invocations fast.
-import type { ChalkInstance } from 'chalk';
+// and NO_COLOR is not set, so scripts and `--json` never see escape codes. chalk is imported
+// statically: the CLI bundle is CommonJS (no top-level await), and with its code cache chalk's
+// module costs a scripted invocation next to nothing.
+import { Chalk, type ChalkInstance } from 'chalk';
 
 export interface Theme {
   ok(text: string): string;
@@ -10,9 +11,6 @@ export interface Theme {
   dim(text: string): string;
   bold(text: string): string;
 }
-
-const chalkModule =
-  process.stdout.isTTY || process.stderr.isTTY ? await import('chalk') : undefined;
 
 export function colorEnabled(
   stream: NodeJS.WriteStream,
@@ -30,8 +28,8 @@ const PLAIN: Theme = {
 };
 
 export function createTheme(stream: NodeJS.WriteStream): Theme {
-  if (chalkModule === undefined || !colorEnabled(stream)) return PLAIN;
-  const chalk: ChalkInstance = new chalkModule.Chalk({ level: 1 });
+  if (!colorEnabled(stream)) return PLAIN;
+  const chalk: ChalkInstance = new Chalk({ level: 1 });
   return {
     ok: (text) => chalk.green(text),
     warn: (text) => chalk.yellow(text),

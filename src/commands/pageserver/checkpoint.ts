@@ -40,7 +40,10 @@ export default class PageserverCheckpoint extends BaseCommand<typeof PageserverC
       timeoutMs: timeoutMsFrom(this.flags.timeout),
     });
     this.output(result, () => {
-      const uploaded = `uploaded ${result.tenant_id}/${result.timeline_id} up to ${result.uploaded_lsn} (${result.objects} objects, ${formatSizeBytes(result.bytes)})`;
+      const uploaded =
+        result.objects === 0
+          ? `nothing new to upload: ${result.tenant_id}/${result.timeline_id} is uploaded up to ${result.uploaded_lsn}`
+          : `uploaded ${result.tenant_id}/${result.timeline_id} up to ${result.uploaded_lsn} (${result.objects} ${result.objects === 1 ? 'object' : 'objects'}, ${formatSizeBytes(result.bytes)})`;
       const source =
         result.safekeeper_id === null
           ? 'the pageserver streams from no safekeeper now'

@@ -1,0 +1,78 @@
+// Runtime part of the bundle (scripts/bundle.js copies it to dist/bundle/loader.cjs): loads a
+// CommonJS bundle of dist/bundle (an entry such as cli.cjs, or a vendor bundle of
+// dist/bundle/vendor) with the V8 code cache beside it, so a Node 20 start does not compile oclif,
+// s3rver or our own code again (Node >= 22.1 has its own compile cache, enabled by bin/*: there the
+// file is simply required). A missing or rejected cache (other Node, other V8 flags) means a
+// normal compile and a rewritten cache; an unwritable one (read-only install) only loses the
+// speed-up. CommonJS, so that bin/* start without Node's ESM loader.
+'use strict';
+const Module = require('node:module');
+const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { dirname } = require('node:path');
+const { fileURLToPath } = require('node:url');
+const vm = require('node:vm');
+
+const CACHE_SUFFIX = '.v8-cache';
+
+function readCache(path) {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeCache(path, data) {
+  const temporary = `${path}.tmp-${process.pid}`;
+  try {
+    writeFileSync(temporary, data);
+    renameSync(temporary, path);
+  } catch {
+    // Not writable: run without the cache.
+  }
+}
+
+function importFromBundle(specifier) {
+  return import(specifier);
+}
+
+/** module.exports of a bundle (a file: URL or path, e.g. dist/bundle/cli.cjs or vendor/oclif.cjs). */
+function loadBundle(location) {
+  const file = location instanceof URL ? fileURLToPath(location) : location;
+  const require = Module.createRequire(file);
+  if (typeof Module.enableCompileCache === 'function') return require(file);
+  const cached = require.cache[file];
+  if (cached !== undefined) return cached.exports;
+  const cacheFile = `${file}${CACHE_SUFFIX}`;
+  const cachedData = readCache(cacheFile);
+  // Module.wrap's parameters plus the import() the bundled code uses (see scripts/bundle.js).
+  const source = `(function (exports, require, module, __filename, __dirname, __neonLocalImport) {${readFileSync(file, 'utf8')}\n})`;
+  const script = new vm.Script(source, { filename: file, cachedData });
+  const bundleModule = new Module(file);
+  bundleModule.filename = file;
+  // Registered like a required file, so that a later require() of it (oclif loading the CLI's
+  // commands) gets this instance instead of a second copy.
+  require.cache[file] = bundleModule;
+  try {
+    script
+      .runInThisContext()
+      .call(
+        bundleModule.exports,
+        bundleModule.exports,
+        require,
+        bundleModule,
+        file,
+        dirname(file),
+        importFromBundle,
+      );
+  } catch (error) {
+    Reflect.deleteProperty(require.cache, file);
+    throw error;
+  }
+  bundleModule.loaded = true;
+  if (cachedData === undefined || script.cachedDataRejected === true)
+    writeCache(cacheFile, script.createCachedData());
+  return bundleModule.exports;
+}
+
+module.exports = { loadBundle };
