@@ -122,6 +122,7 @@ export function clusterEnv(layout: RepoLayout, config: ClusterConfig): Record<st
   };
   for (const sk of config.safekeepers) {
     env[`NEON_SK${sk.id}_PG_ADDR`] = `127.0.0.1:${sk.pgPort}`;
+    env[`NEON_SK${sk.id}_PG_PORT`] = String(sk.pgPort);
     env[`NEON_SK${sk.id}_HTTP_URL`] = `http://127.0.0.1:${sk.httpPort}`;
   }
   if (config.pageserver.enabled)

@@ -48,8 +48,9 @@ const SEGMENT_BYTES = 16 * 1024 * 1024;
 const BROKEN_TIMELINE = 'b20ce000b20ce000b20ce000b20ce000';
 const TEST_OPTIONS = { timeout: 240_000 };
 
+/** The safekeepers without the cluster's own pageserver: each test starts the one it drives. */
 async function startCluster(t: TestContext): Promise<LocalCluster> {
-  const cluster = await makeTestCluster(t, { safekeepers: 3 });
+  const cluster = await makeTestCluster(t, { safekeepers: 3, extraInit: { pageserver: false } });
   const started = await runCli(['start'], { repoDir: cluster.repoDir });
   assert.equal(started.exitCode, 0, started.stderr);
   return cluster;
@@ -272,7 +273,7 @@ test(
 );
 
 test('bad requests get JSON errors and the pageserver keeps serving', TEST_OPTIONS, async (t) => {
-  const cluster = await makeTestCluster(t, { safekeepers: 1 });
+  const cluster = await makeTestCluster(t, { safekeepers: 1, extraInit: { pageserver: false } });
   const dataDir = await makeTempDir(t);
   // A timeline whose state file is damaged loads as broken; the daemon serves the rest.
   const brokenDir = join(dataDir, TENANT, BROKEN_TIMELINE);

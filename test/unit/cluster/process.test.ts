@@ -88,6 +88,7 @@ test('the env file is shell-quoted and names every safekeeper', () => {
   );
   const env = clusterEnv(new RepoLayout("/tmp/it's"), config);
   assert.equal(env.NEON_SK10_PG_ADDR, '127.0.0.1:3');
+  assert.equal(env.NEON_SK10_PG_PORT, '3');
   assert.equal(env.NEON_SK10_HTTP_URL, 'http://127.0.0.1:4');
   assert.equal(env.NEON_ETCD_ENDPOINTS, 'http://127.0.0.1:1');
   assert.match(renderEnvFile(env), /^export NEON_REPO_DIR='\/tmp\/it'\\''s'$/m);
