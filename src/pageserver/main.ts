@@ -12,7 +12,7 @@ import { exitWithError, runDaemon, type StartedDaemon } from '../daemon-shell/da
 import { listen, serveUntilAborted } from '../daemon-shell/listen.js';
 import type { TaskSupervisor } from '../daemon-shell/task-supervisor.js';
 import {
-  createS3ObjectStore,
+  createLazyObjectStore,
   credentialsFromEnv,
   type ObjectStore,
 } from './checkpoint/object-store.js';
@@ -43,7 +43,7 @@ async function startServices(
   const store: ObjectStore | undefined =
     config.remoteStorage === undefined
       ? undefined
-      : await createS3ObjectStore(config.remoteStorage, credentialsFromEnv(process.env));
+      : createLazyObjectStore(config.remoteStorage, credentialsFromEnv(process.env));
   const timelines = new TimelineRegistry({
     dataDir: config.dataDir,
     deps: { noSync: config.noSync, endpoints: config.safekeepers, store, log },

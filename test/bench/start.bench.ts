@@ -1,4 +1,4 @@
-// `neon_local start` (etcd, embedded S3, 3 safekeepers) to all-ready, against etcd alone started
+// `neon_local start` (etcd, embedded S3, 3 safekeepers, the pageserver) to all-ready, against etcd alone started
 // with the same flags to a healthy /health, alternately in the same run. Both restart on an
 // existing data dir after a first warm-up start. Target: at most 2x.
 import { spawn } from 'node:child_process';
@@ -51,7 +51,7 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
     await cluster.stop();
   }
   report({
-    benchmark: 'start (etcd + embedded S3 + 3 safekeepers) to all-ready',
+    benchmark: 'start (etcd + embedded S3 + 3 safekeepers + pageserver) to all-ready',
     runs: RUNS,
     subjectMedianMs: round(median(startMs)),
     baseline: 'etcd alone (same flags) to /health',

@@ -80,3 +80,33 @@ export async function createS3ObjectStore(
     destroy: () => client.destroy(),
   };
 }
+
+/**
+ * An object store whose S3 client is made on first use: loading the AWS SDK costs about 150 ms
+ * of CPU, which the daemon would otherwise spend before it is ready (and on every `neon_local
+ * start`), while the first checkpoint is seconds away. A failed creation is retried next time.
+ */
+export function createLazyObjectStore(
+  spec: RemoteStorageSpec,
+  credentials: S3Credentials | undefined,
+): ObjectStore {
+  let made: Promise<ObjectStore> | undefined;
+  let store: ObjectStore | undefined;
+  const real = async (): Promise<ObjectStore> => {
+    made ??= createS3ObjectStore(spec, credentials).then(
+      (created) => (store = created),
+      (error: unknown) => {
+        made = undefined;
+        throw error;
+      },
+    );
+    return made;
+  };
+  return {
+    description: `${spec.bucketName}/${BUCKET_PREFIX}/`,
+    put: async (key, body) => (await real()).put(key, body),
+    sizeOf: async (key) => (await real()).sizeOf(key),
+    delete: async (key) => (await real()).delete(key),
+    destroy: () => store?.destroy(),
+  };
+}
