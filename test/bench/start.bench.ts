@@ -1,5 +1,5 @@
-// `neon_local start` (etcd, embedded S3, 3 safekeepers, the pageserver) to all-ready, against etcd alone started
-// with the same flags to a healthy /health, alternately in the same run. Both restart on an
+// `neon_local start` (etcd, embedded S3, 3 safekeepers, the pageserver) to all-ready, against
+// etcd alone started with the same flags to a healthy /health, alternately in the same run. Both restart on an
 // existing data dir after a first warm-up start. Target: at most 2x.
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
