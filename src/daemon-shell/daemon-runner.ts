@@ -99,3 +99,14 @@ export async function runDaemon(options: DaemonOptions): Promise<void> {
   setInterval(() => undefined, KEEP_ALIVE_INTERVAL_MS);
   maybeStop();
 }
+
+/** Files 0600, directories 0700. */
+const PRIVATE_UMASK = 0o077;
+
+/**
+ * Everything the daemon creates from now on is private to its owner (WAL, control and state
+ * files, logs, stored objects), whatever umask it was started with, as the repo dir is.
+ */
+export function makeCreatedFilesPrivate(): void {
+  process.umask(PRIVATE_UMASK);
+}

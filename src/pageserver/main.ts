@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { EXIT_CODES } from '../common/errors.js';
 import { acquireFileLock } from '../common/file-lock.js';
 import { createDaemonLogger, type Logger } from '../common/log.js';
-import { exitWithError, runDaemon, type StartedDaemon } from '../daemon-shell/daemon-runner.js';
+import {
+  exitWithError,
+  makeCreatedFilesPrivate,
+  runDaemon,
+  type StartedDaemon,
+} from '../daemon-shell/daemon-runner.js';
 import { listen, serveUntilAborted } from '../daemon-shell/listen.js';
 import type { TaskSupervisor } from '../daemon-shell/task-supervisor.js';
 import {
@@ -26,8 +31,6 @@ import { TimelineRegistry } from './timeline/timeline-registry.js';
 
 export const PID_FILE = 'pageserver.pid';
 export const LOCK_FILE = 'pageserver.lock';
-/** Files 0600, directories 0700. */
-const PRIVATE_UMASK = 0o077;
 
 async function startServices(
   config: PageserverConfig,
@@ -106,8 +109,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     exitWithError('pageserver', error, EXIT_CODES.usage);
   }
-  // WAL and state files are private to the owner, whatever umask the daemon was started with.
-  process.umask(PRIVATE_UMASK);
+  makeCreatedFilesPrivate();
   const log = createDaemonLogger('pageserver');
   await runDaemon({
     name: 'pageserver',

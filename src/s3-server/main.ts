@@ -5,9 +5,8 @@ import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { describeError, EXIT_CODES } from '../common/errors.js';
+import { makeCreatedFilesPrivate } from '../daemon-shell/daemon-runner.js';
 
-/** Files 0600, directories 0700. */
-const PRIVATE_UMASK = 0o077;
 const USAGE = 'usage: s3-server --address HOST --port PORT --directory DIR --bucket NAME';
 
 function fail(message: string, exitCode: number): never {
@@ -48,8 +47,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65535)
     fail(`invalid --port "${values.port ?? ''}"\n${USAGE}`, EXIT_CODES.usage);
   if (values.directory === undefined) fail(`missing --directory\n${USAGE}`, EXIT_CODES.usage);
-  // The stored objects (WAL segments) are private to the owner, as the rest of the repo dir.
-  process.umask(PRIVATE_UMASK);
+  makeCreatedFilesPrivate();
   await mkdir(values.directory, { recursive: true });
   const { default: S3rver } = await import('s3rver');
   const server = new S3rver({

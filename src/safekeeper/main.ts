@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { EXIT_CODES } from '../common/errors.js';
 import { acquireFileLock } from '../common/file-lock.js';
 import { createDaemonLogger, type Logger } from '../common/log.js';
-import { exitWithError, runDaemon, type StartedDaemon } from '../daemon-shell/daemon-runner.js';
+import {
+  exitWithError,
+  makeCreatedFilesPrivate,
+  runDaemon,
+  type StartedDaemon,
+} from '../daemon-shell/daemon-runner.js';
 import { listen, serveUntilAborted } from '../daemon-shell/listen.js';
 import type { TaskSupervisor } from '../daemon-shell/task-supervisor.js';
 import { parseSafekeeperCommand, type SafekeeperConfig } from './config.js';
@@ -23,8 +28,6 @@ import { TimelineRegistry } from './timeline/timeline-registry.js';
 export const PID_FILE = 'safekeeper.pid';
 export const LOCK_FILE = 'safekeeper.lock';
 const DRAIN_TIMEOUT_MS = 5000;
-/** Files 0600, directories 0700. */
-const PRIVATE_UMASK = 0o077;
 
 async function startServices(
   config: SafekeeperConfig,
@@ -113,8 +116,7 @@ export async function main(argv: readonly string[]): Promise<void> {
   } catch (error) {
     exitWithError('safekeeper', error, EXIT_CODES.usage);
   }
-  // WAL and control files are private to the owner, whatever umask the daemon was started with.
-  process.umask(PRIVATE_UMASK);
+  makeCreatedFilesPrivate();
   const log = createDaemonLogger('safekeeper');
   await runDaemon({
     name: 'safekeeper',

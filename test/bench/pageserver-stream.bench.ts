@@ -5,21 +5,28 @@
 // `wal push` (max and p99 of samples every 20 ms). Both write and fsync their copy. The disk's
 // own fdatasync latency and the machine's cores and load are printed with the figures.
 import { spawnSync } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pollUntil } from '../../src/common/deadline.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import type { LocalCluster } from '../../src/index.js';
 import { PG_BIN_DIR } from '../helpers/postgres.js';
-import { median, round, withBenchCluster, withScratchDir } from './bench-helpers.js';
-import { measureFdatasyncLatenciesMs } from './fsync-baselines.js';
+import {
+  median,
+  round,
+  splitIntoChunks,
+  withBenchCluster,
+  withScratchDir,
+} from './bench-helpers.js';
+import { measureFdatasyncLatenciesMs, measurePlainWriterSeconds } from './fsync-baselines.js';
 
 const PUSH_BYTES = 256 * 1024 * 1024;
 const LAG_PUSH_BYTES = 128 * 1024 * 1024;
 const SAMPLE_INTERVAL_MS = 20;
 const TARGET_RATIO = 0.9;
 const MIB = 1024 * 1024;
+const PLAIN_WRITER_BYTES = 64 * MIB;
 
 /** The config as `init` wrote it, with the pageserver off, or on with a long checkpoint interval. */
 async function setPageserver(cluster: LocalCluster, enabled: boolean): Promise<void> {
@@ -132,6 +139,15 @@ await withBenchCluster(true, async ({ cluster, dir }) => {
     fileCount: 1,
     quorum: 1,
   });
+  // The disk's write rate in 128 KiB appends with an fdatasync each, into a preallocated file
+  // (as the safekeeper writes) and into one that grows (as the pageserver's segments do).
+  const plainChunks = splitIntoChunks(Buffer.alloc(PLAIN_WRITER_BYTES, 0x5a), 128 * 1024);
+  const plainMiBps: Record<string, number> = {};
+  for (const files of ['preallocated', 'appended'] as const) {
+    const seconds = await measurePlainWriterSeconds(dir, plainChunks, 1, files);
+    await rm(join(dir, 'plain-0.bin'), { force: true });
+    plainMiBps[files] = round(PLAIN_WRITER_BYTES / MIB / seconds);
+  }
   const streamedMiB = Number(commitLsn - startLsn) / MIB;
   const pageserverMiBps = pageserverMiB / pageserverSeconds;
   const receivewalMiBps = streamedMiB / receivewalSeconds;
@@ -160,6 +176,7 @@ await withBenchCluster(true, async ({ cluster, dir }) => {
         cores: availableParallelism(),
         loadAverage1m: round(loadavg()[0] ?? 0),
         fdatasync8KiBMedianMs: round(median(fdatasyncMs) * 100) / 100,
+        plainWriter128KiBFdatasyncMiBps: plainMiBps,
         node: process.version,
       },
     })}\n`,

@@ -14,7 +14,11 @@ import {
   decodeXLogData,
   type PrimaryKeepalive,
 } from '../../src/postgres/wire/replication-messages.js';
+import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
+import { pushCommittedWal, settledStatus, TENANT, TIMELINE } from './fuzzed-safekeeper.js';
 import { RawConnection, type BackendMessage } from './raw-wire-connection.js';
+import { startTestSafekeeper, type RunningSafekeeper } from './safekeeper.js';
+import { makeTempDir } from './temp-dir.js';
 
 export const READ_TIMEOUT_MS = 10_000;
 export const MAX_XLOGDATA_BYTES = 128 * 1024;
@@ -90,4 +94,24 @@ export async function readSegmentFiles(dir: string): Promise<Map<string, Buffer>
     if (/^[0-9A-F]{24}(\.partial)?$/.test(name))
       segments.set(name.replace('.partial', ''), await readFile(join(dir, name)));
   return segments;
+}
+
+/** A safekeeper holding committed WAL of the fuzz timeline, with its settled status. */
+export interface CommittedSafekeeper {
+  readonly sk: RunningSafekeeper;
+  readonly status: TimelineStatus;
+  /** The timeline's directory (its segment files). */
+  readonly dir: string;
+}
+
+/** Starts a safekeeper (no fsync, 100 ms saves), pushes committed WAL and waits for it to settle. */
+export async function prepareCommittedSafekeeper(t: TestContext): Promise<CommittedSafekeeper> {
+  const dataDir = await makeTempDir(t);
+  const sk = await startTestSafekeeper(t, dataDir, [
+    '--no-sync',
+    '--control-file-save-interval',
+    '100ms',
+  ]);
+  await pushCommittedWal(sk.pgPort);
+  return { sk, status: await settledStatus(sk), dir: join(dataDir, TENANT, TIMELINE) };
 }

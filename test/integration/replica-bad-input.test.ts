@@ -6,7 +6,6 @@
 // PostgreSQL does. After each, another replica streams fine.
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
@@ -18,13 +17,10 @@ import {
 } from '../../src/postgres/wire/frontend-messages.js';
 import { decodeAcceptorMessage, encodeProposerMessage } from '../../src/protocol/proposer-codec.js';
 import type { ProposerMessage } from '../../src/protocol/proposer-messages.js';
-import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
 import {
   assertServing,
   fuzzTarget,
-  pushCommittedWal,
-  settledStatus,
   TENANT,
   TIMELINE,
   TIMELINE_PARAMETERS,
@@ -34,6 +30,8 @@ import type { RawConnection } from '../helpers/raw-wire-connection.js';
 import {
   newReader,
   openReplicaConnection,
+  prepareCommittedSafekeeper,
+  type CommittedSafekeeper,
   readSegmentFiles,
   readWalUntil,
   READ_TIMEOUT_MS,
@@ -48,27 +46,12 @@ import { walBytes } from '../helpers/wal-push.js';
 const TEST_OPTIONS = { timeout: 120_000 };
 const PROPOSER = 'dd'.repeat(16);
 
-interface Fixture {
-  readonly sk: RunningSafekeeper;
-  readonly status: TimelineStatus;
-  readonly dir: string;
-}
-
-async function prepare(t: TestContext): Promise<Fixture> {
-  const dataDir = await makeTempDir(t);
-  const sk = await startTestSafekeeper(t, dataDir, [
-    '--no-sync',
-    '--control-file-save-interval',
-    '100ms',
-  ]);
-  await pushCommittedWal(sk.pgPort);
-  return { sk, status: await settledStatus(sk), dir: join(dataDir, TENANT, TIMELINE) };
-}
+const prepare = prepareCommittedSafekeeper;
 
 const replicaParameters = { ...TIMELINE_PARAMETERS, application_name: 'test-replica' };
 
 /** A fresh replica streams from local_start_lsn to commit_lsn; the daemon serves on. */
-async function assertStreamsFine(t: TestContext, fixture: Fixture): Promise<void> {
+async function assertStreamsFine(t: TestContext, fixture: CommittedSafekeeper): Promise<void> {
   const status = await timelineStatus(fixture.sk);
   await assertServing(fixture.sk, fuzzTarget(status));
   const connection = await openReplicaConnection(t, fixture.sk.pgPort, replicaParameters);

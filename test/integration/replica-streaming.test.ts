@@ -5,8 +5,7 @@
 // its 'z' feedback moves remote_consistent_lsn at once, never backwards, and reaches the
 // walproposer in AppendResponses (a push reports it).
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import { pollUntil } from '../../src/common/deadline.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { encodeCopyData } from '../../src/postgres/wire/frontend-messages.js';
@@ -16,7 +15,6 @@ import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
 import {
   pushCommittedWal,
-  settledStatus,
   TENANT,
   TIMELINE,
   TIMELINE_PARAMETERS,
@@ -25,36 +23,20 @@ import {
 import {
   newReader,
   openReplicaConnection,
+  prepareCommittedSafekeeper,
   readSegmentFiles,
   readWalUntil,
   READ_TIMEOUT_MS,
   startStreaming,
   takeStreamMessage,
 } from '../helpers/replica-stream.js';
-import { startTestSafekeeper, type RunningSafekeeper } from '../helpers/safekeeper.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import type { RunningSafekeeper } from '../helpers/safekeeper.js';
 import { walBytes } from '../helpers/wal-push.js';
 
 const TEST_OPTIONS = { timeout: 90_000 };
 const STATUS_TIMEOUT_MS = 5_000;
 
-interface Fixture {
-  readonly sk: RunningSafekeeper;
-  readonly status: TimelineStatus;
-  readonly dir: string;
-}
-
-async function prepare(t: TestContext): Promise<Fixture> {
-  const dataDir = await makeTempDir(t);
-  const sk = await startTestSafekeeper(t, dataDir, [
-    '--no-sync',
-    '--control-file-save-interval',
-    '100ms',
-  ]);
-  await pushCommittedWal(sk.pgPort);
-  const status = await settledStatus(sk);
-  return { sk, status, dir: join(dataDir, TENANT, TIMELINE) };
-}
+const prepare = prepareCommittedSafekeeper;
 
 async function statusWhere(
   sk: RunningSafekeeper,

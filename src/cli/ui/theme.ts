@@ -19,7 +19,7 @@ export function colorEnabled(
   return stream.isTTY && env.NO_COLOR === undefined && env.TERM !== 'dumb';
 }
 
-const PLAIN: Theme = {
+export const PLAIN: Theme = {
   ok: (t) => t,
   warn: (t) => t,
   error: (t) => t,

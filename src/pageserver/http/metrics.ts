@@ -4,6 +4,10 @@
 // a duration histogram).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
+import {
+  createHttpRequestsCounter,
+  type HttpRequestsCounter,
+} from '../../daemon-shell/http-metrics.js';
 import type { PageserverTimeline } from '../timeline/pageserver-timeline.js';
 import type { TimelineObserver } from '../timeline/timeline-observer.js';
 
@@ -12,7 +16,7 @@ const CHECKPOINT_SECONDS_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 
 export interface PageserverMetrics {
   readonly registry: Registry;
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpRequests: HttpRequestsCounter;
   observerFor(tenantId: TenantId, timelineId: TimelineId): TimelineObserver;
   /** The LSN gauges read these timelines at every scrape. */
   watchTimelines(list: () => readonly PageserverTimeline[]): void;
@@ -84,12 +88,7 @@ export function createMetrics(): PageserverMetrics {
     buckets: CHECKPOINT_SECONDS_BUCKETS,
     registers: [registry],
   });
-  const httpRequests = new Counter({
-    name: 'pageserver_http_requests_total',
-    help: 'HTTP admin API requests by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
+  const httpRequests = createHttpRequestsCounter('pageserver', registry);
   return {
     registry,
     httpRequests,

@@ -6,6 +6,7 @@ import { AppError } from '../../common/errors.js';
 import { parseTenantId, parseTimelineId } from '../../common/hex-id.js';
 import type { Logger } from '../../common/log.js';
 import { badRequest, readJsonObject, refuseBody, sendJson } from '../../daemon-shell/http-io.js';
+import { countAnswered, sendMetrics } from '../../daemon-shell/http-metrics.js';
 import { createHttpRouter, type Route, type RouteParams } from '../../daemon-shell/http-router.js';
 import type { PageserverStatusDocument } from '../../protocol/pageserver-status.js';
 import type { PageserverTimeline } from '../timeline/pageserver-timeline.js';
@@ -50,11 +51,7 @@ const ROUTES: readonly Route<HttpContext>[] = [
   {
     method: 'GET',
     path: '/metrics',
-    handler: async (_req, res, context) => {
-      const text = await context.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': context.metrics.registry.contentType });
-      res.end(text);
-    },
+    handler: (_req, res, context) => sendMetrics(res, context.metrics.registry),
   },
   {
     method: 'GET',
@@ -108,7 +105,6 @@ export function createHttpServer(context: HttpContext): Server {
     routes: ROUTES,
     context,
     log: context.log,
-    onAnswered: (method, route, status) =>
-      context.metrics.httpRequests.inc({ method, route, status: String(status) }),
+    onAnswered: countAnswered(context.metrics.httpRequests),
   });
 }

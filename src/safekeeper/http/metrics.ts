@@ -5,6 +5,10 @@
 // prom-client metrics only at a scrape (timeline-histogram.ts says why).
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
+import {
+  createHttpRequestsCounter,
+  type HttpRequestsCounter,
+} from '../../daemon-shell/http-metrics.js';
 import type { Timeline, TimelineObserver } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { TimelineHistogram, type HistogramSeries } from './timeline-histogram.js';
@@ -22,7 +26,7 @@ const DISK_SECONDS_BUCKETS = [
 
 export interface SafekeeperMetrics {
   readonly registry: Registry;
-  readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  readonly httpRequests: HttpRequestsCounter;
   observerFor(tenantId: TenantId, timelineId: TimelineId): TimelineObserver;
   forgetTimeline(tenantId: TenantId, timelineId: TimelineId): void;
   /** The LSN gauges read these timelines at every scrape. */
@@ -98,12 +102,7 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
     'safekeeper_persist_control_file_seconds',
     'Time to persist a control file atomically',
   );
-  const httpRequests = new Counter({
-    name: 'safekeeper_http_requests_total',
-    help: 'HTTP admin API requests by route and status',
-    labelNames: ['method', 'route', 'status'] as const,
-    registers: [registry],
-  });
+  const httpRequests = createHttpRequestsCounter('safekeeper', registry);
   return {
     registry,
     httpRequests,

@@ -4,6 +4,7 @@
 import type { Server } from 'node:http';
 import type { Logger } from '../../common/log.js';
 import { sendJson } from '../../daemon-shell/http-io.js';
+import { countAnswered, sendMetrics } from '../../daemon-shell/http-metrics.js';
 import {
   createHttpRouter,
   type Route as ShellRoute,
@@ -32,11 +33,7 @@ const BASE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/metrics',
-    handler: async (_req, res, context) => {
-      const text = await context.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': context.metrics.registry.contentType });
-      res.end(text);
-    },
+    handler: (_req, res, context) => sendMetrics(res, context.metrics.registry),
   },
 ];
 
@@ -47,7 +44,6 @@ export function createHttpServer(context: HttpContext): Server {
     routes: ROUTES,
     context,
     log: context.log,
-    onAnswered: (method, route, status) =>
-      context.metrics.httpRequests.inc({ method, route, status: String(status) }),
+    onAnswered: countAnswered(context.metrics.httpRequests),
   });
 }

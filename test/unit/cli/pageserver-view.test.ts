@@ -4,16 +4,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderPageserverTimelines } from '../../../src/cli/ui/pageserver-view.js';
-import type { Theme } from '../../../src/cli/ui/theme.js';
+import { PLAIN } from '../../../src/cli/ui/theme.js';
 import type { PageserverTimelineDocument } from '../../../src/protocol/pageserver-status.js';
 
-const PLAIN: Theme = {
-  ok: (t) => t,
-  warn: (t) => t,
-  error: (t) => t,
-  dim: (t) => t,
-  bold: (t) => t,
-};
 const TENANT = '9630a1b2c3d4e5f6a7b8c9d0e1f2812c';
 const TIMELINE = '0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6';
 const OTHER_TIMELINE = '1bd2c4f2b6c3d5e7f9a1b2c3d4e5f607';

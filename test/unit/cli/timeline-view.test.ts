@@ -4,18 +4,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { renderTimelineList } from '../../../src/cli/ui/timeline-view.js';
-import type { Theme } from '../../../src/cli/ui/theme.js';
+import { PLAIN } from '../../../src/cli/ui/theme.js';
 import type { SafekeeperAnswer } from '../../../src/cluster/safekeeper-fanout.js';
 import { parseNodeId, type NodeId } from '../../../src/common/ids.js';
 import type { TimelineListEntry, TimelineStatus } from '../../../src/protocol/timeline-status.js';
 
-const PLAIN: Theme = {
-  ok: (t) => t,
-  warn: (t) => t,
-  error: (t) => t,
-  dim: (t) => t,
-  bold: (t) => t,
-};
 const TENANT = '9630a1b2c3d4e5f6a7b8c9d0e1f2812c';
 const OTHER_TENANT = 'de200bd42b49cc1814412c7e592dd6e9';
 const TIMELINE = '0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6';
