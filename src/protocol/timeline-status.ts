@@ -58,6 +58,39 @@ export interface ReplicaDocument {
   readonly last_feedback_at: string | null;
 }
 
+/** The WAL removal horizon (from the persisted LSNs) and what it keeps on disk. */
+export interface HorizonDocument {
+  /** min of the inputs that count. */
+  readonly lsn: string;
+  /** The input holding it back. */
+  readonly limited_by: 'remote_consistent_lsn' | 'peer_horizon_lsn' | 'backup_lsn';
+  /** The persisted inputs; backup_lsn is null when this safekeeper does not offload. */
+  readonly inputs: {
+    readonly remote_consistent_lsn: string;
+    readonly peer_horizon_lsn: string;
+    readonly backup_lsn: string | null;
+  };
+  /** Segments below this one may be removed; null when the segment size is not known yet. */
+  readonly removable_before: string | null;
+  /**
+   * Bytes of complete local segments kept only because of the horizon: those from the
+   * horizon's segment up to the one holding commit_lsn (removable once every consumer caught up).
+   */
+  readonly pinned_bytes: number;
+}
+
+/** What one removal run did (POST /v1/tenant/:t/timeline/:tl/checkpoint answers it). */
+export interface WalRemovalDocument {
+  /** null: nothing was removed. */
+  readonly removed: {
+    readonly first: string;
+    readonly last: string;
+    readonly count: number;
+    readonly bytes: number;
+  } | null;
+  readonly horizon: HorizonDocument;
+}
+
 export interface TimelineStatus {
   readonly tenant_id: string;
   readonly timeline_id: string;
@@ -90,6 +123,7 @@ export interface TimelineStatus {
     readonly remote_consistent_lsn: string;
   };
   readonly local_segments: LocalSegmentsDocument;
+  readonly horizon: HorizonDocument;
   readonly peers: readonly PeerDocument[];
   /** A walproposer is connected. */
   readonly active: boolean;

@@ -27,6 +27,21 @@ export interface SafekeeperConfig {
   readonly noSync: boolean;
   /** Opportunistic control-file persist interval (neon's 300 s CF_SAVE_INTERVAL). */
   readonly controlFileSaveIntervalMs: number;
+  /** How often the removal loop visits every timeline (neon: 5 s). */
+  readonly walRemovalIntervalMs: number;
+  /** neon's --enable-wal-backup: false neither offloads nor lets backup_lsn bound removal. */
+  readonly enableWalBackup: boolean;
+  /** TTL of the lease behind each offload election (and the broker's publish lease). */
+  readonly electionTtlMs: number;
+  /** Segments uploaded at once by a timeline's offload (they complete in order). */
+  readonly walBackupParallelJobs: number;
+  /** Serves the test-only routes (POST /v1/record_safekeeper_info/...). */
+  readonly testing: boolean;
+}
+
+/** Remote storage is configured and WAL backup is on: offload runs, backup_lsn bounds removal. */
+export function walBackupConfigured(config: SafekeeperConfig): boolean {
+  return config.remoteStorage !== undefined && config.enableWalBackup;
 }
 
 /** What the command line asks for: run the daemon, or print a control file and exit. */
@@ -35,11 +50,16 @@ export type SafekeeperCommand =
   | { readonly kind: 'dump-control-file'; readonly path: string };
 
 const DEFAULT_CONTROL_FILE_SAVE_INTERVAL_MS = 300_000;
+const DEFAULT_WAL_REMOVAL_INTERVAL_MS = 5000;
+const DEFAULT_ELECTION_TTL_MS = 5000;
+const DEFAULT_WAL_BACKUP_PARALLEL_JOBS = 4;
 
 export const USAGE = `usage: safekeeper -D DIR [--id N] [--listen-pg HOST:PORT] [--listen-http HOST:PORT]
                   [--broker-endpoints URL[,URL...]] [--broker-etcd-prefix PREFIX]
                   [--remote-storage '{bucket_name = "b", bucket_region = "r", endpoint = "http://..."}']
-                  [--no-sync] [--control-file-save-interval 300s]
+                  [--enable-wal-backup true|false] [--wal-backup-parallel-jobs 4]
+                  [--election-ttl 5s] [--wal-removal-interval 5s]
+                  [--no-sync] [--control-file-save-interval 300s] [--testing]
        safekeeper --dump-control-file PATH`;
 
 function usageError(message: string): AppError {
@@ -65,6 +85,11 @@ const OPTIONS = {
   'remote-storage': { type: 'string' },
   'no-sync': { type: 'boolean', short: 'n' },
   'control-file-save-interval': { type: 'string' },
+  'wal-removal-interval': { type: 'string' },
+  'enable-wal-backup': { type: 'string' },
+  'election-ttl': { type: 'string' },
+  'wal-backup-parallel-jobs': { type: 'string' },
+  testing: { type: 'boolean' },
 } as const;
 
 export function parseSafekeeperCommand(argv: readonly string[]): SafekeeperCommand {
@@ -78,11 +103,31 @@ export function parseSafekeeperCommand(argv: readonly string[]): SafekeeperComma
   return { kind: 'run', config: parseSafekeeperArgs(argv) };
 }
 
-function parseSaveInterval(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_CONTROL_FILE_SAVE_INTERVAL_MS;
-  const intervalMs = parseDurationMs(text, '--control-file-save-interval');
-  if (intervalMs < 1) throw usageError('--control-file-save-interval must be at least 1ms');
+function parseInterval(
+  text: string | undefined,
+  flag: string,
+  defaultMs: number,
+  minMs: number,
+): number {
+  if (text === undefined) return defaultMs;
+  const intervalMs = parseDurationMs(text, flag);
+  if (intervalMs < minMs) throw usageError(`${flag} must be at least ${minMs}ms`);
   return intervalMs;
+}
+
+function parseBoolean(text: string | undefined, flag: string, defaultValue: boolean): boolean {
+  if (text === undefined) return defaultValue;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw usageError(`invalid ${flag} "${text}": expected true or false`);
+}
+
+function parseJobs(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_WAL_BACKUP_PARALLEL_JOBS;
+  const jobs = /^\d{1,3}$/.test(text) ? Number(text) : NaN;
+  if (!(jobs >= 1 && jobs <= 64))
+    throw usageError(`invalid --wal-backup-parallel-jobs "${text}": expected 1..64`);
+  return jobs;
 }
 
 export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
@@ -119,6 +164,27 @@ export function parseSafekeeperArgs(argv: readonly string[]): SafekeeperConfig {
         ? undefined
         : parseRemoteStorage(values['remote-storage']),
     noSync: values['no-sync'] ?? false,
-    controlFileSaveIntervalMs: parseSaveInterval(values['control-file-save-interval']),
+    controlFileSaveIntervalMs: parseInterval(
+      values['control-file-save-interval'],
+      '--control-file-save-interval',
+      DEFAULT_CONTROL_FILE_SAVE_INTERVAL_MS,
+      1,
+    ),
+    walRemovalIntervalMs: parseInterval(
+      values['wal-removal-interval'],
+      '--wal-removal-interval',
+      DEFAULT_WAL_REMOVAL_INTERVAL_MS,
+      10,
+    ),
+    enableWalBackup: parseBoolean(values['enable-wal-backup'], '--enable-wal-backup', true),
+    // etcd grants leases in whole seconds.
+    electionTtlMs: parseInterval(
+      values['election-ttl'],
+      '--election-ttl',
+      DEFAULT_ELECTION_TTL_MS,
+      1000,
+    ),
+    walBackupParallelJobs: parseJobs(values['wal-backup-parallel-jobs']),
+    testing: values.testing ?? false,
   });
 }

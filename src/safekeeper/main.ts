@@ -15,13 +15,14 @@ import {
 } from '../daemon-shell/daemon-runner.js';
 import { listen, serveUntilAborted } from '../daemon-shell/listen.js';
 import type { TaskSupervisor } from '../daemon-shell/task-supervisor.js';
-import { parseSafekeeperCommand, type SafekeeperConfig } from './config.js';
+import { parseSafekeeperCommand, walBackupConfigured, type SafekeeperConfig } from './config.js';
 import { formatControlFileDump } from './control-file/control-file-dump.js';
 import { readControlFile } from './control-file/control-file-store.js';
 import { createHttpServer } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { establishIdentity } from './identity.js';
 import { createWalService } from './pg-wire/wal-service-listener.js';
+import { runWalRemoval } from './remove-wal/removal-loop.js';
 import { runPeriodicPersist } from './timeline/periodic-persist.js';
 import { TimelineRegistry } from './timeline/timeline-registry.js';
 
@@ -46,6 +47,7 @@ async function startServices(
     dataDir: config.dataDir,
     noSync: config.noSync,
     controlFileSaveIntervalMs: config.controlFileSaveIntervalMs,
+    walBackupConfigured: walBackupConfigured(config),
     log: nodeLog,
     observerFor: (tenantId, timelineId) => metrics.observerFor(tenantId, timelineId),
     onDeleted: (tenantId, timelineId) => metrics.forgetTimeline(tenantId, timelineId),
@@ -53,7 +55,13 @@ async function startServices(
   const { loaded, broken } = await timelines.loadAll();
   nodeLog.info({ loaded, broken }, 'timelines loaded');
   metrics.watchTimelines(timelines);
-  const http = createHttpServer({ nodeId, metrics, timelines, log: nodeLog });
+  const http = createHttpServer({
+    nodeId,
+    metrics,
+    timelines,
+    log: nodeLog,
+    testing: config.testing,
+  });
   const walService = createWalService({ nodeId, registry: timelines, log: nodeLog });
   // HTTP comes last: /v1/status is the readiness probe, so an answer must mean that the WAL
   // port is bound and the pid file (which the control plane signals through) is written.
@@ -73,6 +81,9 @@ async function startServices(
   supervisor.start('http', (signal) => serveUntilAborted(http, signal));
   supervisor.start('periodic-persist', (signal) =>
     runPeriodicPersist(timelines, config.controlFileSaveIntervalMs, nodeLog, signal),
+  );
+  supervisor.start('wal-removal', (signal) =>
+    runWalRemoval(timelines, config.walRemovalIntervalMs, nodeLog, signal),
   );
   nodeLog.info(
     {

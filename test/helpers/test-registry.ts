@@ -17,6 +17,7 @@ export async function openTestRegistry(t: TestContext): Promise<TimelineRegistry
     dataDir: await makeTempDir(t),
     noSync: true,
     controlFileSaveIntervalMs: SAVE_INTERVAL_MS,
+    walBackupConfigured: false,
     log: pino({ level: 'silent' }),
   });
   t.after(() => registry.closeAll().catch(() => undefined));

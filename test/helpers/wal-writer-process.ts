@@ -18,6 +18,7 @@ async function main(dataDir: string): Promise<void> {
     dataDir,
     noSync: false,
     controlFileSaveIntervalMs: 300_000,
+    walBackupConfigured: false,
     log: pino({ level: 'silent' }),
   });
   const timeline = await registry.create(

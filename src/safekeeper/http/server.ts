@@ -12,6 +12,7 @@ import {
 } from '../../daemon-shell/http-router.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import type { SafekeeperMetrics } from './metrics.js';
+import { MAINTENANCE_ROUTES } from './maintenance-routes.js';
 import { TIMELINE_ROUTES } from './timeline-routes.js';
 
 export interface HttpContext {
@@ -19,6 +20,8 @@ export interface HttpContext {
   readonly metrics: SafekeeperMetrics;
   readonly timelines: TimelineRegistry;
   readonly log: Logger;
+  /** --testing: the test-only routes answer. */
+  readonly testing: boolean;
 }
 
 export type { RouteParams };
@@ -37,7 +40,7 @@ const BASE_ROUTES: readonly Route[] = [
   },
 ];
 
-const ROUTES: readonly Route[] = [...BASE_ROUTES, ...TIMELINE_ROUTES];
+const ROUTES: readonly Route[] = [...BASE_ROUTES, ...TIMELINE_ROUTES, ...MAINTENANCE_ROUTES];
 
 export function createHttpServer(context: HttpContext): Server {
   return createHttpRouter({

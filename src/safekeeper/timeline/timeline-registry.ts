@@ -35,6 +35,8 @@ export interface RegistryOptions {
   readonly dataDir: string;
   readonly noSync: boolean;
   readonly controlFileSaveIntervalMs: number;
+  /** WAL is offloaded to remote storage: backup_lsn bounds every timeline's removal horizon. */
+  readonly walBackupConfigured: boolean;
   readonly log: Logger;
   readonly observerFor?: (tenantId: TenantId, timelineId: TimelineId) => TimelineObserver;
   readonly onDeleted?: (tenantId: TenantId, timelineId: TimelineId) => void;
@@ -56,6 +58,7 @@ export class TimelineRegistry {
     return {
       noSync: this.options.noSync,
       controlFileSaveIntervalMs: this.options.controlFileSaveIntervalMs,
+      walBackupConfigured: this.options.walBackupConfigured,
       log: this.options.log.child({ tenant: tenantId, timeline: timelineId }),
       ...(observer === undefined ? {} : { observer }),
     };

@@ -4,15 +4,21 @@
 import { formatLsn } from '../../postgres/lsn.js';
 import { segmentFileName } from '../../postgres/segment-name.js';
 import { epochAt } from '../../protocol/term-history.js';
-import type { LocalSegmentsDocument, TimelineStatus } from '../../protocol/timeline-status.js';
-import { listSegments } from '../wal/segment-files.js';
+import type {
+  HorizonDocument,
+  LocalSegmentsDocument,
+  TimelineStatus,
+} from '../../protocol/timeline-status.js';
+import type { Horizon } from '../remove-wal/horizon.js';
+import { listSegments, type SegmentLocation } from '../wal/segment-files.js';
 import { describeReplica } from './replica-document.js';
 import type { Timeline } from './timeline.js';
 
-async function describeLocalSegments(timeline: Timeline): Promise<LocalSegmentsDocument> {
-  const segmentSizeBytes = timeline.state.server.walSegSize;
+function describeLocalSegments(
+  segments: readonly SegmentLocation[],
+  segmentSizeBytes: number,
+): LocalSegmentsDocument {
   if (segmentSizeBytes === 0) return { first: null, last: null, count: 0, bytes: 0, partial: null };
-  const segments = await listSegments(timeline.dir, segmentSizeBytes);
   const name = (index: number): string | null => {
     const segment = segments.at(index);
     return segment === undefined ? null : segmentFileName(segment.segno, segmentSizeBytes);
@@ -27,7 +33,44 @@ async function describeLocalSegments(timeline: Timeline): Promise<LocalSegmentsD
   };
 }
 
+/** The horizon with its inputs, and the bytes of complete local segments it keeps. */
+export function describeHorizon(
+  timeline: Timeline,
+  horizon: Horizon,
+  segments: readonly SegmentLocation[],
+): HorizonDocument {
+  const state = timeline.state;
+  const segmentSizeBytes = state.server.walSegSize;
+  const pinned = segments.filter(
+    (segment) =>
+      !segment.partial &&
+      segment.segno >= horizon.removableBeforeSegno &&
+      segment.segno < horizon.ceilingSegno,
+  ).length;
+  return {
+    lsn: formatLsn(horizon.horizonLsn),
+    limited_by: horizon.limitedBy,
+    inputs: {
+      remote_consistent_lsn: formatLsn(state.remoteConsistentLsn),
+      peer_horizon_lsn: formatLsn(state.peerHorizonLsn),
+      backup_lsn: timeline.walBackupConfigured ? formatLsn(state.backupLsn) : null,
+    },
+    removable_before:
+      segmentSizeBytes === 0
+        ? null
+        : segmentFileName(horizon.removableBeforeSegno, segmentSizeBytes),
+    pinned_bytes: pinned * segmentSizeBytes,
+  };
+}
+
+/** The timeline's segment files (none while the segment size is not known). */
+export async function localSegmentsOf(timeline: Timeline): Promise<SegmentLocation[]> {
+  const segmentSizeBytes = timeline.state.server.walSegSize;
+  return segmentSizeBytes === 0 ? [] : listSegments(timeline.dir, segmentSizeBytes);
+}
+
 export async function describeTimeline(timeline: Timeline): Promise<TimelineStatus> {
+  const segments = await localSegmentsOf(timeline);
   const state = timeline.state;
   const inmem = timeline.inmemLsns;
   const wal = timeline.walStorage;
@@ -64,7 +107,8 @@ export async function describeTimeline(timeline: Timeline): Promise<TimelineStat
       peer_horizon_lsn: formatLsn(state.peerHorizonLsn),
       remote_consistent_lsn: formatLsn(state.remoteConsistentLsn),
     },
-    local_segments: await describeLocalSegments(timeline),
+    local_segments: describeLocalSegments(segments, state.server.walSegSize),
+    horizon: describeHorizon(timeline, timeline.horizon(), segments),
     peers: state.peers.map((peer) => ({
       node_id: Number(peer.nodeId),
       term: Number(peer.term),

@@ -8,6 +8,10 @@ import { assert } from '../../common/assert.js';
 import { AsyncMutex } from '../../common/async-mutex.js';
 import { OperationFuse } from '../../daemon-shell/operation-fuse.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
+import { epochAt, type Term } from '../../protocol/term-history.js';
+import type { SafekeeperTimelineInfo } from '../../protocol/safekeeper-timeline-info.js';
+import { computeHorizon, type Horizon } from '../remove-wal/horizon.js';
+import { removeSegmentsBelow, type RemovedSegments } from '../remove-wal/remove-segments.js';
 import {
   ControlFileStore,
   type ControlFileStoreOptions,
@@ -33,6 +37,8 @@ export interface TimelineObserver extends WalStorageObserver {
 export interface TimelineOptions {
   readonly noSync: boolean;
   readonly controlFileSaveIntervalMs: number;
+  /** WAL is offloaded to remote storage: backup_lsn bounds the removal horizon. */
+  readonly walBackupConfigured: boolean;
   readonly log: Logger;
   readonly observer?: TimelineObserver;
 }
@@ -53,6 +59,10 @@ export class Timeline {
   private wal: WalStorage | undefined;
   private computes = 0;
   private closed = false;
+  /** Segments below this were removed by this process (removal bookkeeping, memory only). */
+  private removedBeforeSegno = 0n;
+  /** One removal at a time (the loop and the admin route may both ask). */
+  private readonly removal = new AsyncMutex();
 
   private constructor(
     readonly dir: string,
@@ -114,6 +124,17 @@ export class Timeline {
   }
   get flushLsn(): Lsn {
     return this.wal?.flushLsn ?? 0n;
+  }
+  /** The term of the last term-history entry at or below flush_lsn (0 if none). */
+  get epoch(): Term {
+    return epochAt(this.state.acceptorState.termHistory, this.flushLsn);
+  }
+  /** backup_lsn bounds the removal horizon (remote storage configured, WAL backup on). */
+  get walBackupConfigured(): boolean {
+    return this.options.walBackupConfigured;
+  }
+  get isClosed(): boolean {
+    return this.closed;
   }
   /** A compute (walproposer) is connected; the backup/broker activity flags build on this. */
   get isActive(): boolean {
@@ -299,6 +320,80 @@ export class Timeline {
         `persisted commit_lsn going back from ${formatLsn(current.commitLsn)} to ${formatLsn(next.commitLsn)}`,
     );
     await this.fuse.run('control-file persist', () => this.control.persist(next));
+  }
+
+  /**
+   * A peer's (or the test route's) view of this timeline, by neon's rules (neon-reference §4.4):
+   * its commit_lsn counts only when its last log term is our epoch (then commit_lsn becomes
+   * min(max commit heard, flush_lsn)); backup, remote consistent and peer horizon are taken as
+   * maxima and persisted once more than a segment ahead. Ignored until the segment size is known.
+   */
+  async recordSafekeeperInfo(info: SafekeeperTimelineInfo): Promise<void> {
+    await this.run(async () => {
+      if (this.closed || this.state.server.walSegSize === 0) return;
+      const update: { -readonly [K in keyof InmemLsns]?: Lsn } = {};
+      if (info.backupLsn !== undefined) update.backupLsn = info.backupLsn;
+      if (info.remoteConsistentLsn !== undefined)
+        update.remoteConsistentLsn = info.remoteConsistentLsn;
+      if (info.peerHorizonLsn !== undefined) update.peerHorizonLsn = info.peerHorizonLsn;
+      if (
+        info.commitLsn !== undefined &&
+        info.lastLogTerm !== undefined &&
+        info.lastLogTerm === this.epoch
+      ) {
+        if (info.commitLsn > this.globalCommit) this.globalCommit = info.commitLsn;
+        update.commitLsn = this.globalCommit;
+      }
+      await this.advanceInmemLocked(update);
+    });
+  }
+
+  /** The removal horizon now, from the persisted LSNs (remove-wal/horizon.ts). */
+  horizon(): Horizon {
+    const state = this.state;
+    return computeHorizon({
+      remoteConsistentLsn: state.remoteConsistentLsn,
+      peerHorizonLsn: state.peerHorizonLsn,
+      backupLsn: state.backupLsn,
+      commitLsn: state.commitLsn,
+      flushLsn: this.flushLsn,
+      segmentSizeBytes: state.server.walSegSize,
+      backupConfigured: this.options.walBackupConfigured,
+    });
+  }
+
+  /**
+   * Removes the segment files below the horizon's segment (never the one holding commit_lsn or
+   * flush_lsn); one file per lock hold, so appends interleave with a long removal. Returns what
+   * was removed (undefined: nothing) together with the horizon it obeyed.
+   */
+  async removeWalBelowHorizon(): Promise<{
+    horizon: Horizon;
+    removed: RemovedSegments | undefined;
+  }> {
+    return this.removal.run(async () => {
+      const horizon = this.horizon();
+      const segmentSizeBytes = this.state.server.walSegSize;
+      if (
+        this.closed ||
+        segmentSizeBytes === 0 ||
+        horizon.removableBeforeSegno <= this.removedBeforeSegno
+      )
+        return { horizon, removed: undefined };
+      const removed = await removeSegmentsBelow(
+        this.dir,
+        segmentSizeBytes,
+        horizon.removableBeforeSegno,
+        (unlinkOne) =>
+          this.run(() => {
+            if (this.closed) return Promise.resolve(false);
+            return this.fuse.run('WAL removal', unlinkOne).then(() => true);
+          }),
+      );
+      if (!this.isClosed) this.removedBeforeSegno = horizon.removableBeforeSegno;
+      if (removed !== undefined) this.options.log.info(removed, 'removed WAL segments');
+      return { horizon, removed };
+    });
   }
 
   /** The opportunistic periodic persist; true when it wrote the control file. */

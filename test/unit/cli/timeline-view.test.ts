@@ -40,6 +40,13 @@ function status(tenant: string, flushLsn: string, segments: number): TimelineSta
       bytes: segments * 16 * 1024 * 1024,
       partial: null,
     },
+    horizon: {
+      lsn: '0/0',
+      limited_by: 'remote_consistent_lsn',
+      inputs: { remote_consistent_lsn: '0/0', peer_horizon_lsn: '0/0', backup_lsn: '0/0' },
+      removable_before: '000000010000000000000000',
+      pinned_bytes: 0,
+    },
     peers: [],
     active: false,
     replicas: [],

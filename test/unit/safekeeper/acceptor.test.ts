@@ -62,6 +62,7 @@ async function fixture(t: TestContext): Promise<Fixture> {
     dataDir,
     noSync: true,
     controlFileSaveIntervalMs: 300_000,
+    walBackupConfigured: false,
     log,
     observerFor: () => ({
       observeWriteSeconds: () => undefined,

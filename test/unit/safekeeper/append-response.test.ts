@@ -56,6 +56,7 @@ test('AppendResponse carries the persisted commit_lsn; a commit announcement is 
     dataDir,
     noSync: true,
     controlFileSaveIntervalMs: 300_000,
+    walBackupConfigured: false,
     log,
   });
   t.after(() => registry.closeAll());

@@ -36,7 +36,47 @@ test('neon flags parse into the daemon config', () => {
     },
     noSync: true,
     controlFileSaveIntervalMs: 300_000,
+    walRemovalIntervalMs: 5000,
+    enableWalBackup: true,
+    electionTtlMs: 5000,
+    walBackupParallelJobs: 4,
+    testing: false,
   });
+});
+
+test('the background-work flags parse, and bad values are usage errors', () => {
+  const base = ['-D', '/d'];
+  const config = parseSafekeeperArgs([
+    ...base,
+    '--wal-removal-interval',
+    '200ms',
+    '--enable-wal-backup',
+    'false',
+    '--election-ttl',
+    '2s',
+    '--wal-backup-parallel-jobs',
+    '8',
+    '--testing',
+  ]);
+  assert.equal(config.walRemovalIntervalMs, 200);
+  assert.equal(config.enableWalBackup, false);
+  assert.equal(config.electionTtlMs, 2000);
+  assert.equal(config.walBackupParallelJobs, 8);
+  assert.equal(config.testing, true);
+  const bad: [string[], RegExp][] = [
+    [['--enable-wal-backup', 'yes'], /expected true or false/],
+    [['--election-ttl', '500ms'], /at least 1000ms/],
+    [['--wal-removal-interval', '0s'], /at least 10ms/],
+    [['--wal-backup-parallel-jobs', '0'], /expected 1\.\.64/],
+    [['--wal-backup-parallel-jobs', 'x'], /expected 1\.\.64/],
+  ];
+  for (const [flags, message] of bad)
+    assert.throws(
+      () => parseSafekeeperArgs([...base, ...flags]),
+      (error: unknown) =>
+        error instanceof AppError && error.code === 'usage' && message.test(error.message),
+      flags.join(' '),
+    );
 });
 
 test("--remote-storage follows neon's rules", () => {

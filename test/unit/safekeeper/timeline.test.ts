@@ -57,6 +57,7 @@ test('timeline: first commit persisted at once, later ones periodically with a r
   const options = {
     noSync: false,
     controlFileSaveIntervalMs: saveIntervalMs,
+    walBackupConfigured: false,
     log: pino({ level: 'silent' }),
   };
   const state = initialSafekeeperState(

@@ -43,6 +43,7 @@ export async function openRouterHarness(
     dataDir: await makeTempDir(t),
     noSync: true,
     controlFileSaveIntervalMs: 60_000,
+    walBackupConfigured: false,
     log: SILENT_LOG,
   });
   const service = { nodeId: 1, registry, log: SILENT_LOG };

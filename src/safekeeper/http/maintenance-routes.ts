@@ -1,0 +1,49 @@
+// Routes that drive a timeline's background work now instead of at the next tick: WAL removal
+// (POST .../checkpoint answers with the removed segment range and the horizon it obeyed), and the
+// test-only route that injects a peer's timeline info (neon's record_safekeeper_info), served
+// only when the daemon runs with --testing.
+import { parseTenantId, parseTimelineId } from '../../common/hex-id.js';
+import { AppError } from '../../common/errors.js';
+import { parseTimelineInfo } from '../../protocol/safekeeper-timeline-info.js';
+import type { WalRemovalDocument } from '../../protocol/timeline-status.js';
+import { badRequest, readJsonObject, refuseBody, sendJson } from '../../daemon-shell/http-io.js';
+import { describeHorizon, localSegmentsOf } from '../timeline/timeline-status.js';
+import type { Route, RouteParams } from './server.js';
+
+function idsOf(params: RouteParams) {
+  return { tenantId: parseTenantId(params.tenant), timelineId: parseTimelineId(params.timeline) };
+}
+
+export const MAINTENANCE_ROUTES: readonly Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/tenant/:tenant/timeline/:timeline/checkpoint',
+    handler: async (req, res, { timelines }, params) => {
+      const { tenantId, timelineId } = idsOf(params);
+      await refuseBody(req);
+      const timeline = timelines.require(tenantId, timelineId);
+      const { horizon, removed } = await timeline.removeWalBelowHorizon();
+      const document: WalRemovalDocument = {
+        removed: removed ?? null,
+        horizon: describeHorizon(timeline, horizon, await localSegmentsOf(timeline)),
+      };
+      sendJson(res, 200, document);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/record_safekeeper_info/:tenant/:timeline',
+    handler: async (req, res, { timelines, testing }, params) => {
+      const { tenantId, timelineId } = idsOf(params);
+      if (!testing)
+        throw new AppError(
+          'wrong-state',
+          'POST /v1/record_safekeeper_info is a test-only route: start the safekeeper with --testing to use it',
+        );
+      const parsed = parseTimelineInfo(await readJsonObject(req));
+      if (!parsed.ok) throw badRequest(`invalid timeline info: ${parsed.reason}`);
+      await timelines.require(tenantId, timelineId).recordSafekeeperInfo(parsed.info);
+      sendJson(res, 200, null);
+    },
+  },
+];
