@@ -22,7 +22,7 @@ const outdir = join(root, 'dist', 'bundle');
  * an ESM bundle cannot do), or only in development (oclif requires typescript to read a tsconfig
  * when NODE_ENV is development or test). They load from node_modules exactly as without a bundle.
  */
-const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'pino-pretty', 'typescript'];
+const EXTERNAL = ['@aws-sdk/*', 'etcd3', 'cockatiel', 'pino-pretty', 'typescript'];
 
 /**
  * The big CommonJS packages loaded at start-up, each bundled into dist/bundle/vendor/<file>.cjs
