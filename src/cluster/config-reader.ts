@@ -2,6 +2,7 @@
 // AppError('bad-config') that names the full key path, and unknown keys are refused, so a typo
 // in the config never goes unnoticed.
 import { AppError } from '../common/errors.js';
+import { formatDurationMs, parseDurationMs } from '../common/units.js';
 
 type TomlValue = unknown;
 type TomlTable = Record<string, TomlValue>;
@@ -78,6 +79,23 @@ export class ConfigReader {
     if (typeof value !== 'boolean')
       this.fail(key, `must be true or false (got ${describe(value)})`);
     return value;
+  }
+
+  /** A duration like "5s" or "200ms", in milliseconds, within `range`. */
+  duration(key: string, range: { minMs: number; maxMs: number }, fallback: string): number {
+    const text = this.string(key, fallback);
+    let durationMs: number;
+    try {
+      durationMs = parseDurationMs(text, key);
+    } catch {
+      this.fail(key, `must be a duration like "5s" or "200ms" (got "${text}")`);
+    }
+    if (durationMs < range.minMs || durationMs > range.maxMs)
+      this.fail(
+        key,
+        `must be between ${formatDurationMs(range.minMs)} and ${formatDurationMs(range.maxMs)} (got "${text}")`,
+      );
+    return durationMs;
   }
 
   stringArray(key: string, fallback?: string[]): string[] {

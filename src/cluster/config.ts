@@ -42,6 +42,14 @@ export interface SafekeeperConfig {
   readonly httpPort: number;
   /** false passes --no-sync (no fsync at all: for throwaway test clusters only). */
   readonly sync: boolean;
+  /** false: --enable-wal-backup false (no offload; backup_lsn does not hold removal back). */
+  readonly walBackup: boolean;
+  readonly walRemovalIntervalMs: number;
+  readonly controlFileSaveIntervalMs: number;
+  /** Lease TTL of the offload elections (whole seconds). */
+  readonly electionTtlMs: number;
+  /** true: --testing (the test-only admin routes answer). */
+  readonly testing: boolean;
 }
 
 export interface PageserverConfig {
@@ -163,6 +171,10 @@ function readRemoteStorage(table: ConfigReader): RemoteStorageConfig {
   return storage;
 }
 
+export const DEFAULT_WAL_REMOVAL_INTERVAL = '5s';
+export const DEFAULT_CONTROL_FILE_SAVE_INTERVAL = '300s';
+export const DEFAULT_ELECTION_TTL = '5s';
+
 function readSafekeeper(table: ConfigReader): SafekeeperConfig {
   const id = table.integer('id', { min: 1, max: 2 ** 31 - 1 });
   if (!isValidNodeId(id)) table.fail('id', 'must be a positive integer');
@@ -171,7 +183,26 @@ function readSafekeeper(table: ConfigReader): SafekeeperConfig {
     pgPort: table.port('pg_port'),
     httpPort: table.port('http_port'),
     sync: table.boolean('sync', true),
+    walBackup: table.boolean('wal_backup', true),
+    walRemovalIntervalMs: table.duration(
+      'wal_removal_interval',
+      { minMs: 10, maxMs: 24 * 3600_000 },
+      DEFAULT_WAL_REMOVAL_INTERVAL,
+    ),
+    controlFileSaveIntervalMs: table.duration(
+      'control_file_save_interval',
+      { minMs: 1, maxMs: 24 * 3600_000 },
+      DEFAULT_CONTROL_FILE_SAVE_INTERVAL,
+    ),
+    electionTtlMs: table.duration(
+      'election_ttl',
+      { minMs: 1000, maxMs: 600_000 },
+      DEFAULT_ELECTION_TTL,
+    ),
+    testing: table.boolean('testing', false),
   };
+  if (safekeeper.electionTtlMs % 1000 !== 0)
+    table.fail('election_ttl', 'must be whole seconds (etcd leases are granted in seconds)');
   table.finish();
   return safekeeper;
 }

@@ -5,6 +5,9 @@ import { AppError } from '../common/errors.js';
 import { findMinioBinary } from './components/storage.js';
 import {
   DEFAULT_CHECKPOINT_INTERVAL,
+  DEFAULT_CONTROL_FILE_SAVE_INTERVAL,
+  DEFAULT_ELECTION_TTL,
+  DEFAULT_WAL_REMOVAL_INTERVAL,
   DEFAULT_PAGESERVER_HTTP_PORT,
   parseClusterConfig,
   type ClusterConfig,
@@ -40,6 +43,14 @@ export interface InitOptions {
   readonly prefix?: string;
   /** false: no pageserver ([pageserver] enabled = false). */
   readonly pageserver?: boolean;
+  /** false: the safekeepers do not offload ([[safekeepers]] wal_backup = false). */
+  readonly walBackup?: boolean;
+  /** true: the safekeepers serve the test-only routes ([[safekeepers]] testing = true). */
+  readonly testing?: boolean;
+  /** [[safekeepers]] wal_removal_interval, e.g. "200ms". */
+  readonly walRemovalInterval?: string;
+  /** [[safekeepers]] election_ttl, e.g. "2s". */
+  readonly electionTtl?: string;
 }
 
 async function chooseStorageKind(
@@ -132,6 +143,11 @@ export async function createConfigText(
       pg_port: String(await pick(DEFAULT_PORTS.safekeeperPg + index)),
       http_port: String(await pick(DEFAULT_PORTS.safekeeperHttp + index)),
       sync: tomlValue(options.sync ?? true),
+      wal_backup: tomlValue(options.walBackup ?? true),
+      election_ttl: tomlValue(options.electionTtl ?? DEFAULT_ELECTION_TTL),
+      wal_removal_interval: tomlValue(options.walRemovalInterval ?? DEFAULT_WAL_REMOVAL_INTERVAL),
+      control_file_save_interval: tomlValue(DEFAULT_CONTROL_FILE_SAVE_INTERVAL),
+      testing: tomlValue(options.testing ?? false),
     });
   }
   text += await renderTemplateFile('pageserver.toml', {

@@ -22,6 +22,9 @@ import { createHttpServer } from './http/server.js';
 import { createMetrics } from './http/metrics.js';
 import { establishIdentity } from './identity.js';
 import { createWalService } from './pg-wire/wal-service-listener.js';
+import { Broker } from './broker/broker.js';
+import { createBrokerMetrics } from './broker/broker-metrics.js';
+import { SharedEtcd } from './broker/etcd-connection.js';
 import { runWalRemoval } from './remove-wal/removal-loop.js';
 import { runPeriodicPersist } from './timeline/periodic-persist.js';
 import { TimelineRegistry } from './timeline/timeline-registry.js';
@@ -55,12 +58,26 @@ async function startServices(
   const { loaded, broken } = await timelines.loadAll();
   nodeLog.info({ loaded, broken }, 'timelines loaded');
   metrics.watchTimelines(timelines);
+  const etcd = new SharedEtcd(config.brokerEndpoints);
+  const broker =
+    config.brokerEndpoints.length === 0
+      ? undefined
+      : new Broker({
+          nodeId,
+          prefix: config.brokerEtcdPrefix,
+          walServiceAddress: `${config.listenPg.host}:${config.listenPg.port}`,
+          timelines,
+          etcd: () => etcd.get(),
+          log: nodeLog,
+          metrics: createBrokerMetrics(metrics.registry),
+        });
   const http = createHttpServer({
     nodeId,
     metrics,
     timelines,
     log: nodeLog,
     testing: config.testing,
+    brokerStatus: () => broker?.status(),
   });
   const walService = createWalService({ nodeId, registry: timelines, log: nodeLog });
   // HTTP comes last: /v1/status is the readiness probe, so an answer must mean that the WAL
@@ -85,6 +102,8 @@ async function startServices(
   supervisor.start('wal-removal', (signal) =>
     runWalRemoval(timelines, config.walRemovalIntervalMs, nodeLog, signal),
   );
+  // Started after the ports are bound: etcd3 and gRPC take ~125 ms to load.
+  if (broker !== undefined) supervisor.start('broker', (signal) => broker.run(signal));
   nodeLog.info(
     {
       dataDir: config.dataDir,
@@ -101,6 +120,7 @@ async function startServices(
     log: nodeLog,
     cleanup: async () => {
       await timelines.closeAll();
+      await etcd.close();
       await rm(pidFile, { force: true });
       await lock.release();
     },

@@ -45,6 +45,15 @@ export function safekeeperArgs(
     config.etcd.prefix,
     '--remote-storage',
     remoteStorageArg(config),
+    '--enable-wal-backup',
+    String(sk.walBackup),
+    '--wal-removal-interval',
+    `${sk.walRemovalIntervalMs}ms`,
+    '--control-file-save-interval',
+    `${sk.controlFileSaveIntervalMs}ms`,
+    '--election-ttl',
+    `${sk.electionTtlMs}ms`,
+    ...(sk.testing ? ['--testing'] : []),
     ...(sk.sync ? [] : ['--no-sync']),
   ];
 }

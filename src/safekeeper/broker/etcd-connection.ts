@@ -35,3 +35,21 @@ export async function connectEtcd(endpoints: readonly string[]): Promise<Etcd3> 
     },
   });
 }
+
+/** One client for the whole daemon, made on the first `get()`; `close()` releases it. */
+export class SharedEtcd {
+  private client: Promise<Etcd3> | undefined;
+
+  constructor(private readonly endpoints: readonly string[]) {}
+
+  get(): Promise<Etcd3> {
+    this.client ??= connectEtcd(this.endpoints);
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    if (client !== undefined) (await client).close();
+  }
+}

@@ -10,6 +10,7 @@ import {
   type Route as ShellRoute,
   type RouteParams,
 } from '../../daemon-shell/http-router.js';
+import type { BrokerStatus } from '../broker/broker.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import type { SafekeeperMetrics } from './metrics.js';
 import { MAINTENANCE_ROUTES } from './maintenance-routes.js';
@@ -22,6 +23,8 @@ export interface HttpContext {
   readonly log: Logger;
   /** --testing: the test-only routes answer. */
   readonly testing: boolean;
+  /** The broker's state; undefined when no broker endpoints are configured. */
+  readonly brokerStatus: () => BrokerStatus | undefined;
 }
 
 export type { RouteParams };
@@ -31,7 +34,11 @@ const BASE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/status',
-    handler: (_req, res, context) => Promise.resolve(sendJson(res, 200, { id: context.nodeId })),
+    // The readiness probe: `id` first; the broker's state (null: not configured) beside it.
+    handler: (_req, res, context) =>
+      Promise.resolve(
+        sendJson(res, 200, { id: context.nodeId, broker: context.brokerStatus() ?? null }),
+      ),
   },
   {
     method: 'GET',

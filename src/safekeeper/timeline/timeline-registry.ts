@@ -17,6 +17,7 @@ import {
   type ServerInfo,
 } from '../control-file/safekeeper-state.js';
 import { Timeline, type TimelineObserver, type TimelineOptions } from './timeline.js';
+import type { TimelineChange } from './timeline-events.js';
 
 const CREATING_PREFIX = '.creating-';
 
@@ -25,6 +26,22 @@ export type TimelineEntry =
   | { readonly kind: 'broken'; readonly error: AppError };
 
 type RegistryEntry = TimelineEntry & { tenantId: TenantId; timelineId: TimelineId };
+
+/**
+ * What the background loops (broker, offload) hear: a timeline loaded or created ('added'), an
+ * LSN of it advanced ('changed', after the step that did it), or it was deleted ('removed').
+ */
+export type RegistryEvent =
+  | { readonly kind: 'added'; readonly timeline: Timeline }
+  | { readonly kind: 'changed'; readonly timeline: Timeline; readonly change: TimelineChange }
+  | {
+      readonly kind: 'removed';
+      readonly tenantId: TenantId;
+      readonly timelineId: TimelineId;
+      readonly timeline: Timeline;
+    };
+
+export type RegistryListener = (event: RegistryEvent) => void;
 
 export interface DeleteResult {
   readonly dir_existed: boolean;
@@ -50,8 +67,28 @@ export class TimelineRegistry {
   private readonly entries = new Map<string, RegistryEntry>();
   /** Serialises creation and deletion (rare, and racing them is never useful). */
   private readonly membership = new AsyncMutex();
+  private readonly listeners = new Set<RegistryListener>();
 
   constructor(private readonly options: RegistryOptions) {}
+
+  /** Calls `listener` on every RegistryEvent until the returned function is called. */
+  watch(listener: RegistryListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: RegistryEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  /** Enters a loaded timeline: its changes reach the registry's listeners from now on. */
+  private enter(tenantId: TenantId, timelineId: TimelineId, timeline: Timeline): void {
+    this.entries.set(key(tenantId, timelineId), { kind: 'loaded', timeline, tenantId, timelineId });
+    timeline.events.subscribe((change) => {
+      if (this.listeners.size > 0) this.emit({ kind: 'changed', timeline, change });
+    });
+    this.emit({ kind: 'added', timeline });
+  }
 
   private timelineOptions(tenantId: TenantId, timelineId: TimelineId): TimelineOptions {
     const observer = this.options.observerFor?.(tenantId, timelineId);
@@ -89,7 +126,6 @@ export class TimelineRegistry {
   private async loadOne(tenantId: TenantId, timelineId: TimelineId): Promise<TimelineEntry> {
     const dir = join(this.options.dataDir, tenantId, timelineId);
     const options = this.timelineOptions(tenantId, timelineId);
-    let entry: TimelineEntry;
     try {
       const timeline = await Timeline.load(dir, options);
       const state = timeline.state;
@@ -98,7 +134,8 @@ export class TimelineRegistry {
           'integrity',
           `control file in ${dir} belongs to ${state.tenantId}/${state.timelineId}`,
         );
-      entry = { kind: 'loaded', timeline };
+      this.enter(tenantId, timelineId, timeline);
+      return { kind: 'loaded', timeline };
     } catch (error) {
       const appError = isAppError(error)
         ? error
@@ -106,10 +143,10 @@ export class TimelineRegistry {
             cause: error,
           });
       options.log.error({ err: appError.message, code: appError.code }, 'timeline is broken');
-      entry = { kind: 'broken', error: appError };
+      const entry: TimelineEntry = { kind: 'broken', error: appError };
+      this.entries.set(key(tenantId, timelineId), { ...entry, tenantId, timelineId });
+      return entry;
     }
-    this.entries.set(key(tenantId, timelineId), { ...entry, tenantId, timelineId });
-    return entry;
   }
 
   get(tenantId: TenantId, timelineId: TimelineId): TimelineEntry | undefined {
@@ -182,12 +219,7 @@ export class TimelineRegistry {
     await rename(tempDir, finalDir);
     if (!this.options.noSync) await fsyncPath(tenantDir);
     const timeline = await Timeline.load(finalDir, options);
-    this.entries.set(key(tenantId, timelineId), {
-      kind: 'loaded',
-      timeline,
-      tenantId,
-      timelineId,
-    });
+    this.enter(tenantId, timelineId, timeline);
     options.log.info('timeline created');
     return timeline;
   }
@@ -205,6 +237,8 @@ export class TimelineRegistry {
     const dirExisted = await pathExists(dir);
     await rm(dir, { recursive: true, force: true });
     if (entry !== undefined) this.options.onDeleted?.(tenantId, timelineId);
+    if (entry?.kind === 'loaded')
+      this.emit({ kind: 'removed', tenantId, timelineId, timeline: entry.timeline });
     if (dirExisted)
       this.options.log.info({ tenant: tenantId, timeline: timelineId }, 'timeline deleted');
     return { dir_existed: dirExisted, was_active: wasActive };
