@@ -9,6 +9,8 @@ const FOLLOW_READ_MAX_BYTES = 1024 * 1024;
 export interface FollowedFile {
   readonly name: string;
   readonly path: string;
+  /** Where to start (where a tail printed before ended); default: the size now. */
+  readonly fromOffset?: number;
 }
 
 async function sizeOf(path: string): Promise<number | undefined> {
@@ -19,7 +21,10 @@ async function sizeOf(path: string): Promise<number | undefined> {
   }
 }
 
-/** Calls onLine for each complete line appended after the call, until the signal aborts. */
+/**
+ * Calls onLine for each complete line after each file's `fromOffset` (or appended after the
+ * call), until the signal aborts.
+ */
 export async function followLogs(
   files: readonly FollowedFile[],
   onLine: (name: string, line: string) => void,
@@ -27,7 +32,8 @@ export async function followLogs(
 ): Promise<void> {
   const offsets = new Map<string, number>();
   const partial = new Map<string, string>();
-  for (const file of files) offsets.set(file.path, (await sizeOf(file.path)) ?? 0);
+  for (const file of files)
+    offsets.set(file.path, file.fromOffset ?? (await sizeOf(file.path)) ?? 0);
   while (!signal.aborted) {
     for (const file of files) {
       const size = await sizeOf(file.path);

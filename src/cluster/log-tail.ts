@@ -6,13 +6,28 @@ import { open } from 'node:fs/promises';
 const TAIL_CHUNK_BYTES = 64 * 1024;
 const TAIL_READ_MAX_BYTES = 16 * 1024 * 1024;
 
-/** The last `lineCount` lines of a file; [] when the file does not exist. */
+/** The last `lineCount` lines of a file, a last line without newline too; [] when missing. */
 export async function readLogTail(path: string, lineCount: number): Promise<string[]> {
+  const tail = await readLogTailAt(path, lineCount);
+  const lines = tail.unfinished === '' ? tail.lines : [...tail.lines, tail.unfinished];
+  return lines.slice(-lineCount);
+}
+
+export interface LogTail {
+  /** The last complete lines (a last line still being written is left out). */
+  readonly lines: string[];
+  /** The text after the last newline ('' when the file ends with one). */
+  readonly unfinished: string;
+  /** Where the file goes on after `lines`: a follower starts here, so no line falls in between. */
+  readonly endOffset: number;
+}
+
+export async function readLogTailAt(path: string, lineCount: number): Promise<LogTail> {
   let handle;
   try {
     handle = await open(path, 'r');
   } catch {
-    return [];
+    return { lines: [], unfinished: '', endOffset: 0 };
   }
   try {
     const size = (await handle.stat()).size;
@@ -27,8 +42,13 @@ export async function readLogTail(path: string, lineCount: number): Promise<stri
       if (text.split('\n').length > lineCount + 1) break;
     }
     const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    return lines.slice(-lineCount);
+    // The text after the last newline: '' when the file ends with one, else a line in progress.
+    const unfinished = lines.pop() ?? '';
+    return {
+      lines: lineCount === 0 ? [] : lines.slice(-lineCount),
+      unfinished,
+      endOffset: size - Buffer.byteLength(unfinished, 'utf8'),
+    };
   } finally {
     await handle.close();
   }

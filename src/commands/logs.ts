@@ -7,7 +7,7 @@ import { loadLogLineRenderer, type LogLineRenderer } from '../cli/ui/log-rendere
 import { colorEnabled } from '../cli/ui/theme.js';
 import type { ManagedComponent } from '../cluster/components/component.js';
 import { followLogs } from '../cluster/log-follow.js';
-import { readLogTail } from '../cluster/log-tail.js';
+import { readLogTailAt } from '../cluster/log-tail.js';
 import { AppError } from '../common/errors.js';
 
 export default class Logs extends BaseCommand<typeof Logs> {
@@ -55,13 +55,14 @@ export default class Logs extends BaseCommand<typeof Logs> {
     }
     const prefix = (name: string): string =>
       selected.length > 1 ? `${this.outTheme.dim(`[${name}]`)} ` : '';
-    const tails = await Promise.all(
+    const read = await Promise.all(
       selected.map(async (c) => ({
         name: c.name,
         file: c.paths.logFile,
-        lines: await readLogTail(c.paths.logFile, this.flags.lines),
+        tail: await readLogTailAt(c.paths.logFile, this.flags.lines),
       })),
     );
+    const tails = read.map(({ name, file, tail }) => ({ name, file, lines: tail.lines }));
     if (this.isJson && !this.flags.follow) {
       this.output(tails, () => undefined);
       return;
@@ -77,7 +78,8 @@ export default class Logs extends BaseCommand<typeof Logs> {
     process.once('SIGINT', () => abort.abort());
     process.once('SIGTERM', () => abort.abort());
     await followLogs(
-      selected.map((c) => ({ name: c.name, path: c.paths.logFile })),
+      // From where each tail ended: a line written meanwhile is printed, not skipped.
+      read.map(({ name, file, tail }) => ({ name, path: file, fromOffset: tail.endOffset })),
       print,
       abort.signal,
     );

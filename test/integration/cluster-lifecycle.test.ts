@@ -101,10 +101,12 @@ test(
       s3.destroy();
     }
 
-    // Each safekeeper answers /v1/status with its own id.
+    // Each safekeeper answers /v1/status with its own id and a broker connected to our etcd.
     for (const sk of config.safekeepers) {
       const response = await fetch(`http://127.0.0.1:${sk.httpPort}/v1/status`);
-      assert.deepEqual(await response.json(), { id: sk.id });
+      const status = (await response.json()) as { id: number; broker: { connected: boolean } };
+      assert.equal(status.id, sk.id);
+      assert.equal(typeof status.broker.connected, 'boolean');
     }
     await assertNoErrorLogs(cluster);
 

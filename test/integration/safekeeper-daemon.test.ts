@@ -28,7 +28,7 @@ test(
     ];
     const first = startDaemon([...flags, '--id', '17']);
     t.after(() => first.child.kill('SIGKILL'));
-    assert.deepEqual(await waitStatus(httpPort), { id: 17 });
+    assert.deepEqual(await waitStatus(httpPort), { id: 17, broker: null });
     assert.equal(await readFile(join(dataDir, 'safekeeper.id'), 'utf8'), '17');
     assert.equal(
       (await readFile(join(dataDir, 'safekeeper.pid'), 'utf8')).trim(),
@@ -106,7 +106,7 @@ test(
     assert.match(renamed.output(), /safekeeper already initialized with id 17, can't set 18/);
     const again = startDaemon(flags);
     t.after(() => again.child.kill('SIGKILL'));
-    assert.deepEqual(await waitStatus(httpPort), { id: 17 });
+    assert.deepEqual(await waitStatus(httpPort), { id: 17, broker: null });
     again.child.kill('SIGINT');
     assert.equal(await again.exited, 0);
   },

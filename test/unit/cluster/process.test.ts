@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -12,7 +12,8 @@ import {
 import { findFreePort, findPortHolder, isPortFree } from '../../../src/cluster/process/ports.js';
 import { readCmdline, readProcState } from '../../../src/cluster/process/proc-info.js';
 import { stopProcess } from '../../../src/cluster/process/stop-process.js';
-import { readLogTail } from '../../../src/cluster/log-tail.js';
+import { readLogTail, readLogTailAt } from '../../../src/cluster/log-tail.js';
+import { followLogs } from '../../../src/cluster/log-follow.js';
 import { clusterEnv, renderEnvFile } from '../../../src/cluster/repo.js';
 import { RepoLayout } from '../../../src/cluster/repo-layout.js';
 import { parseClusterConfig } from '../../../src/cluster/config.js';
@@ -80,6 +81,34 @@ test('readLogTail returns the last lines of large and missing files', async (t) 
   assert.deepEqual(await readLogTail(file, 3), ['line 19997', 'line 19998', 'line 19999']);
   assert.deepEqual(await readLogTail(join(dir, 'missing.log'), 3), []);
 });
+
+test(
+  'a follower started where the tail ended misses no line written in between',
+  { timeout: 10_000 },
+  async (t) => {
+    const dir = await makeTempDir(t);
+    const file = join(dir, 'y.log');
+    await writeFile(file, 'one\ntwo\nthr');
+    const tail = await readLogTailAt(file, 5);
+    assert.deepEqual(tail.lines, ['one', 'two']);
+    assert.equal(tail.unfinished, 'thr');
+    assert.deepEqual(await readLogTail(file, 2), ['two', 'thr'], 'a failure tail shows it too');
+    // Written after the tail was read and before the follower looked at the file.
+    await appendFile(file, 'ee\nfour\n');
+    const seen: string[] = [];
+    const abort = new AbortController();
+    const following = followLogs(
+      [{ name: 'y', path: file, fromOffset: tail.endOffset }],
+      (_, line) => {
+        seen.push(line);
+        if (seen.length === 2) abort.abort();
+      },
+      abort.signal,
+    );
+    await following;
+    assert.deepEqual(seen, ['three', 'four']);
+  },
+);
 
 test('the env file is shell-quoted and names every safekeeper', () => {
   const config = parseClusterConfig(
