@@ -58,6 +58,19 @@ export function safekeeperArgs(
   ];
 }
 
+/** How the safekeeper's /v1/status describes its broker, for the status detail. */
+function brokerDetail(broker: unknown): string {
+  if (typeof broker !== 'object' || broker === null) return '';
+  const { connected, last_error: lastError } = broker as {
+    connected?: unknown;
+    last_error?: unknown;
+  };
+  if (connected === true) return ', broker connected';
+  // Not connected yet and nothing failed: it is still making its first call.
+  if (typeof lastError !== 'string') return ', broker connecting';
+  return `, broker: etcd unreachable (${lastError})`;
+}
+
 export async function probeSafekeeperStatus(
   httpUrl: string,
   id: number,
@@ -66,8 +79,9 @@ export async function probeSafekeeperStatus(
   const result = await probeHttp(`${httpUrl}/v1/status`, timeoutMs);
   if (!result.ok) return { ready: false, detail: `/v1/status: ${result.reason}` };
   try {
-    const answeredId = (JSON.parse(result.body) as { id?: unknown }).id;
-    if (answeredId === id) return { ready: true, detail: `id ${id}` };
+    const answer = JSON.parse(result.body) as { id?: unknown; broker?: unknown };
+    const answeredId = answer.id;
+    if (answeredId === id) return { ready: true, detail: `id ${id}${brokerDetail(answer.broker)}` };
     return { ready: false, detail: `/v1/status answered id ${String(answeredId)}, expected ${id}` };
   } catch {
     return { ready: false, detail: '/v1/status answered something that is not JSON' };

@@ -102,6 +102,16 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
     'safekeeper_persist_control_file_seconds',
     'Time to persist a control file atomically',
   );
+  const removedSegments = new Counter({
+    name: 'safekeeper_removed_wal_segments_total',
+    help: 'WAL segment files removed below the removal horizon',
+    registers: [registry],
+  });
+  const removedBytes = new Counter({
+    name: 'safekeeper_removed_wal_bytes_total',
+    help: 'Bytes of the WAL segment files removed below the removal horizon',
+    registers: [registry],
+  });
   const httpRequests = createHttpRequestsCounter('safekeeper', registry);
   return {
     registry,
@@ -127,6 +137,10 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
           (flush ??= flushSeconds.seriesFor(labels)).observe(seconds),
         observePersistSeconds: (seconds) =>
           (persist ??= persistSeconds.seriesFor(labels)).observe(seconds),
+        observeWalRemoved: (segments, bytes) => {
+          removedSegments.inc(segments);
+          removedBytes.inc(bytes);
+        },
       };
     },
     forgetTimeline(tenantId, timelineId) {

@@ -32,6 +32,7 @@ import { ReplicaRegistry } from './replica-registry.js';
 
 export interface TimelineObserver extends WalStorageObserver {
   observePersistSeconds(seconds: number): void;
+  observeWalRemoved?(segments: number, bytes: number): void;
 }
 
 export interface TimelineOptions {
@@ -391,7 +392,10 @@ export class Timeline {
           }),
       );
       if (!this.isClosed) this.removedBeforeSegno = horizon.removableBeforeSegno;
-      if (removed !== undefined) this.options.log.info(removed, 'removed WAL segments');
+      if (removed !== undefined) {
+        this.options.log.info(removed, 'removed WAL segments');
+        this.options.observer?.observeWalRemoved?.(removed.count, removed.bytes);
+      }
       return { horizon, removed };
     });
   }
