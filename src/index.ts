@@ -22,6 +22,7 @@ export type {
 } from './protocol/timeline-status.js';
 export { isBrokenTimeline } from './protocol/timeline-status.js';
 export type { InitOptions } from './cluster/init.js';
+export type { StorageListing, StorageObject } from './cluster/storage-ops.js';
 export type { WalPushRequest, WalPushResult, PushProgress } from './cluster/wal-push.js';
 export type { ClusterConfig, SafekeeperConfig, RemoteStorageKind } from './cluster/config.js';
 export type { ComponentStatus, StopReport } from './cluster/lifecycle.js';

@@ -3,6 +3,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { AppError } from '../common/errors.js';
 import { startComponents, runStepsInParallel, type StartReport } from './cluster-start.js';
+import type { StorageListing } from './storage-ops.js';
 import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
 import { pageserverComponent, pageserverHttpUrl } from './components/pageserver.js';
@@ -337,6 +338,15 @@ export class LocalCluster implements AsyncDisposable {
         'this cluster runs no pageserver ([pageserver] enabled = false)',
       );
     return new PageserverClient(pageserverHttpUrl(config)).listTimelines();
+  }
+
+  /** The objects of the cluster's bucket under `prefix` (one level, or all with `recursive`). */
+  async listStorage(
+    prefix = '',
+    options: { readonly recursive?: boolean } = {},
+  ): Promise<StorageListing> {
+    const { listStorage } = await import('./storage-ops.js');
+    return listStorage(await this.loadConfig(), prefix, options.recursive ?? false);
   }
 
   /**
