@@ -15,6 +15,7 @@ import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import type { SafekeeperMetrics } from './metrics.js';
 import { MAINTENANCE_ROUTES } from './maintenance-routes.js';
 import { TIMELINE_ROUTES } from './timeline-routes.js';
+import { WAIT_ROUTES } from './wait-routes.js';
 
 export interface HttpContext {
   readonly nodeId: number;
@@ -47,7 +48,12 @@ const BASE_ROUTES: readonly Route[] = [
   },
 ];
 
-const ROUTES: readonly Route[] = [...BASE_ROUTES, ...TIMELINE_ROUTES, ...MAINTENANCE_ROUTES];
+const ROUTES: readonly Route[] = [
+  ...BASE_ROUTES,
+  ...TIMELINE_ROUTES,
+  ...MAINTENANCE_ROUTES,
+  ...WAIT_ROUTES,
+];
 
 export function createHttpServer(context: HttpContext): Server {
   return createHttpRouter({
