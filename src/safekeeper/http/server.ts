@@ -11,6 +11,7 @@ import {
   type RouteParams,
 } from '../../daemon-shell/http-router.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import type { WalBackup } from '../wal-backup/wal-backup.js';
 import type { SafekeeperMetrics } from './metrics.js';
 import { MAINTENANCE_ROUTES } from './maintenance-routes.js';
 import { TIMELINE_ROUTES } from './timeline-routes.js';
@@ -22,6 +23,8 @@ export interface HttpContext {
   readonly log: Logger;
   /** --testing: the test-only routes answer. */
   readonly testing: boolean;
+  /** The WAL offload; undefined when remote storage is not configured or backup is off. */
+  readonly walBackup: WalBackup | undefined;
 }
 
 export type { RouteParams };
@@ -31,7 +34,18 @@ const BASE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/status',
-    handler: (_req, res, context) => Promise.resolve(sendJson(res, 200, { id: context.nodeId })),
+    handler: (_req, res, context) =>
+      Promise.resolve(
+        sendJson(res, 200, {
+          id: context.nodeId,
+          wal_backup: context.walBackup?.describeNode() ?? {
+            configured: false,
+            etcd_connected: null,
+            timelines_campaigning: 0,
+            timelines_leading: 0,
+          },
+        }),
+      ),
   },
   {
     method: 'GET',

@@ -50,6 +50,8 @@ export class TimelineRegistry {
   private readonly entries = new Map<string, RegistryEntry>();
   /** Serialises creation and deletion (rare, and racing them is never useful). */
   private readonly membership = new AsyncMutex();
+  /** Told about every timeline created at run time (deletion closes it: its events say so). */
+  private readonly createdListeners = new Set<(timeline: Timeline) => void>();
 
   constructor(private readonly options: RegistryOptions) {}
 
@@ -110,6 +112,12 @@ export class TimelineRegistry {
     }
     this.entries.set(key(tenantId, timelineId), { ...entry, tenantId, timelineId });
     return entry;
+  }
+
+  /** Calls `listener` with each timeline created from now on, until the returned function is called. */
+  onCreated(listener: (timeline: Timeline) => void): () => void {
+    this.createdListeners.add(listener);
+    return () => this.createdListeners.delete(listener);
   }
 
   get(tenantId: TenantId, timelineId: TimelineId): TimelineEntry | undefined {
@@ -189,6 +197,7 @@ export class TimelineRegistry {
       timelineId,
     });
     options.log.info('timeline created');
+    for (const listener of this.createdListeners) listener(timeline);
     return timeline;
   }
 
