@@ -194,3 +194,107 @@ test(
     assertNoErrorLines(setup.safekeepers);
   },
 );
+
+async function leaderOf(safekeepers: readonly RunningSafekeeper[]): Promise<number | undefined> {
+  for (const [index, sk] of safekeepers.entries())
+    if ((await statusOf(sk))?.wal_backup.leader === true) return index;
+  return undefined;
+}
+
+test(
+  'the leader SIGKILLed mid-offload: another takes over within the TTL plus 3 s, no segment missing',
+  { timeout: 60_000 },
+  async (t) => {
+    const setup = await startSetup(t, 3);
+    const pushing = push(setup.safekeepers, 12 * MIB, 2 * MIB);
+    // Mid-offload: some segments are in the bucket, more are coming.
+    const leaderIndex = await pollUntil(
+      async () => {
+        const uploads = await Promise.all(
+          setup.safekeepers.map((sk) => metricOf(sk, 'safekeeper_wal_backup_uploads_total')),
+        );
+        const index = uploads.findIndex((count) => count >= 2);
+        return index === -1 ? undefined : index;
+      },
+      { timeoutMs: CATCH_UP_TIMEOUT_MS, intervalMs: 50 },
+    );
+    assert.ok(leaderIndex !== undefined, 'a leader uploaded two segments');
+    const victim = setup.safekeepers[leaderIndex]!;
+    victim.child.kill('SIGKILL');
+    await victim.exited;
+    const killedAtMs = Date.now();
+    const survivors = setup.safekeepers.filter((sk) => sk !== victim);
+    const next = await pollUntil(() => leaderOf(survivors), {
+      timeoutMs: TTL_MS + 3000,
+      intervalMs: 50,
+    });
+    const takeoverMs = Date.now() - killedAtMs;
+    assert.ok(next !== undefined, `a survivor leads within ${TTL_MS + 3000} ms`);
+    t.diagnostic(`takeover after ${takeoverMs} ms (TTL ${TTL_MS} ms)`);
+    const pushed = await pushing;
+    const endSegno = pushed.commitLsn / BigInt(MIB);
+    for (const sk of survivors)
+      await waitBackupLsn(sk, endSegno * BigInt(MIB), CATCH_UP_TIMEOUT_MS);
+    await assertBucketHoldsExactly(setup, t, endSegno, survivors[0]!);
+    assertNoErrorLines(survivors);
+  },
+);
+
+test(
+  'S3 stopped: backup_lsn stops and the failure is logged once; S3 back: offload catches up',
+  { timeout: 60_000 },
+  async (t) => {
+    const setup = await startSetup(t, 1);
+    const sk = setup.safekeepers[0]!;
+    const first = await push(setup.safekeepers, 2 * MIB + MIB / 2);
+    const backedUp = (first.commitLsn / BigInt(MIB)) * BigInt(MIB);
+    await waitBackupLsn(sk, backedUp, CATCH_UP_TIMEOUT_MS);
+    await setup.s3.stop();
+    const logBefore = sk.output().split('\n').length;
+    const second = await push(setup.safekeepers, 3 * MIB);
+    const target = (second.commitLsn / BigInt(MIB)) * BigInt(MIB);
+    assert.ok(target > backedUp);
+    // Retries go on (10 ms doubling to 5 s) for a few seconds while S3 is down.
+    await pollUntil(
+      async () => ((await statusOf(sk))?.wal_backup.last_error?.failures ?? 0) >= 5 || undefined,
+      { timeoutMs: 10_000, intervalMs: 50 },
+    );
+    const down = await statusOf(sk);
+    assert.equal(down?.backup_lsn, formatLsn(backedUp), 'backup_lsn stopped while S3 is down');
+    assert.ok((down?.wal_backup.last_error?.failures ?? 0) >= 5, JSON.stringify(down?.wal_backup));
+    const outageLines = sk.output().split('\n').slice(logBefore);
+    const failureLines = outageLines.filter((line) => line.includes('WAL upload failed'));
+    assert.equal(failureLines.length, 1, 'the failure is logged once, not per retry');
+    assert.ok(outageLines.length < 30, `${outageLines.length} log lines during the outage`);
+    // The offload route answers what the safekeeper is doing: leading, backing off.
+    const answer = (await (
+      await fetch(`${sk.url}/v1/tenant/${TENANT}/timeline/${TIMELINE}/offload`, { method: 'POST' })
+    ).json()) as {
+      leader: boolean;
+      leader_node_id: number | null;
+      backup_lsn: string;
+      phase: string;
+    };
+    assert.equal(answer.leader, true);
+    assert.equal(answer.leader_node_id, 1);
+    assert.equal(answer.backup_lsn, formatLsn(backedUp));
+    assert.equal(answer.phase, 'backoff');
+
+    await setup.s3.resume();
+    const resumed = (await (
+      await fetch(`${sk.url}/v1/tenant/${TENANT}/timeline/${TIMELINE}/offload`, { method: 'POST' })
+    ).json()) as { backup_lsn: string };
+    t.diagnostic(`offload right after S3 came back: backup_lsn ${resumed.backup_lsn}`);
+    await waitBackupLsn(sk, target, CATCH_UP_TIMEOUT_MS);
+    assert.equal(
+      sk
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('WAL upload recovered')).length,
+      1,
+    );
+    assert.equal((await statusOf(sk))?.wal_backup.last_error, null);
+    await assertBucketHoldsExactly(setup, t, target / BigInt(MIB), sk);
+    assertNoErrorLines(setup.safekeepers);
+  },
+);

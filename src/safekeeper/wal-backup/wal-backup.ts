@@ -176,9 +176,12 @@ export class WalBackup {
   async offloadNow(tenantId: TenantId, timelineId: TimelineId): Promise<OffloadDocument> {
     const timeline = this.options.registry.require(tenantId, timelineId);
     const entry = this.entryOf(timeline);
+    const phase = entry.offload.state.phase;
+    const wasPausing =
+      entry.running !== undefined && (phase === 'backoff' || phase === 'etcd-retry');
     entry.offload.wake();
     this.evaluate(timeline);
-    await this.settled(entry, OFFLOAD_NOW_WAIT_MS);
+    await this.settled(entry, OFFLOAD_NOW_WAIT_MS, wasPausing);
     const { backupLsn, commitLsn } = timeline.inmemLsns;
     const document = entry.offload.state.describe(true);
     return {
@@ -193,14 +196,20 @@ export class WalBackup {
     };
   }
 
-  private settled(entry: Entry, timeoutMs: number): Promise<void> {
+  /**
+   * Resolves once the task is in a phase that lasts (waiting, caught up, backing off...) or has
+   * ended. A task that was pausing when woken must first leave that pause: its old phase says
+   * nothing about what it does now.
+   */
+  private settled(entry: Entry, timeoutMs: number, wasPausing: boolean): Promise<void> {
+    let changed = !wasPausing;
     const isSettled = (): boolean => {
+      // 'idle' with a task running: it has not begun yet.
       const phase = entry.offload.state.phase;
       return (
         entry.running === undefined ||
-        !(phase === 'campaigning' || phase === 'uploading' || phase === 'idle')
+        (changed && !(phase === 'campaigning' || phase === 'uploading' || phase === 'idle'))
       );
-      // 'idle' with a task running: it has not begun yet.
     };
     return new Promise((resolve) => {
       const finish = (): void => {
@@ -210,6 +219,7 @@ export class WalBackup {
       };
       const timer = setTimeout(finish, timeoutMs);
       const unsubscribe = entry.offload.state.onChange(() => {
+        changed = true;
         if (isSettled()) finish();
       });
       if (isSettled()) finish();
