@@ -104,7 +104,10 @@ test(
     // Each safekeeper answers /v1/status with its own id.
     for (const sk of config.safekeepers) {
       const response = await fetch(`http://127.0.0.1:${sk.httpPort}/v1/status`);
-      assert.deepEqual(await response.json(), { id: sk.id });
+      const status = (await response.json()) as { id: number; wal_backup: { configured: boolean } };
+      assert.equal(status.id, sk.id);
+      // init gives the safekeepers the cluster's storage: they offload.
+      assert.equal(status.wal_backup.configured, true);
     }
     await assertNoErrorLogs(cluster);
 
