@@ -5,6 +5,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+
+/** Who runs the cleanups: a test's context, or a benchmark's list of them. */
+export type Cleanups = Pick<TestContext, 'after'>;
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { pollUntil } from '../../src/common/deadline.js';
 import { findFreePort } from '../../src/cluster/process/ports.js';
@@ -56,7 +59,7 @@ export interface TestEtcd {
   readonly child: ChildProcess;
 }
 
-export async function startTestEtcd(t: TestContext): Promise<TestEtcd> {
+export async function startTestEtcd(t: Cleanups): Promise<TestEtcd> {
   const dataDir = await makeTempDir(t, 'neon-local-etcd-');
   const clientPort = await findFreePort(randomPortBase(), new Set());
   const peerPort = await findFreePort(clientPort + 1, new Set([clientPort]));
@@ -108,7 +111,7 @@ export class TestS3Server {
     readonly dataDir: string,
   ) {}
 
-  static async start(t: TestContext): Promise<TestS3Server> {
+  static async start(t: Cleanups): Promise<TestS3Server> {
     const port = await findFreePort(randomPortBase(), new Set());
     const server = new TestS3Server(port, await makeTempDir(t, 'neon-local-s3-'));
     t.after(() => server.stop());
@@ -162,7 +165,7 @@ export class TestS3Server {
     return `{bucket_name = "${TEST_BUCKET}", bucket_region = "us-east-1", endpoint = "${this.endpoint}", prefix_in_bucket = "${prefixInBucket}"}`;
   }
 
-  async client(t: TestContext): Promise<S3Client> {
+  async client(t: Cleanups): Promise<S3Client> {
     const client = await createS3Client({
       endpoint: this.endpoint,
       region: 'us-east-1',

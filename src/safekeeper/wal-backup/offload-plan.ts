@@ -119,3 +119,22 @@ export function leaseTtlSeconds(ttlMs: number): number {
 export function electionName(etcdPrefix: string, tenantId: string, timelineId: string): string {
   return `${etcdPrefix}/${tenantId}/${timelineId}/safekeeper/wal_backup`;
 }
+
+/**
+ * Whether to look in the bucket before uploading a segment, during one leadership: a previous
+ * leader (whose backup_lsn may not have reached us) uploaded in order with at most `jobs` in
+ * flight, so once `jobs` segments were missing there, none after them can be present.
+ */
+export class BucketProbe {
+  private missing = 0;
+
+  constructor(private readonly jobs: number) {}
+
+  wanted(): boolean {
+    return this.missing < this.jobs;
+  }
+
+  missed(): void {
+    this.missing++;
+  }
+}

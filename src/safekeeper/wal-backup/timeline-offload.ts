@@ -8,7 +8,7 @@ import type { Etcd3 } from 'etcd3';
 import { sleepMs } from '../../common/deadline.js';
 import { AppError, describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
-import { LSN_MAX, formatLsn } from '../../postgres/lsn.js';
+import { formatLsn } from '../../postgres/lsn.js';
 import { segmentFileName, type SegmentNumber } from '../../postgres/segment-name.js';
 import type { Timeline } from '../timeline/timeline.js';
 import { findSegment } from '../wal/segment-files.js';
@@ -23,9 +23,11 @@ import {
   segmentEndLsn,
   segmentObjectKey,
   uploadBackoffMs,
+  BucketProbe,
   type PendingSegments,
 } from './offload-plan.js';
 import { OffloadState, type WalBackupObserver } from './offload-state.js';
+import { nextChange, untilClosed } from './timeline-waits.js';
 import type { SegmentUploader } from './segment-uploader.js';
 
 /** Pause before campaigning again after an etcd failure (neon: 1 s). */
@@ -48,30 +50,6 @@ class NothingToUpload extends Error {
   constructor() {
     super('nothing left to upload');
   }
-}
-
-/** An AbortSignal that aborts when the timeline closes (or `signal` aborts). */
-function untilClosed(timeline: Timeline, signal: AbortSignal): AbortSignal {
-  const controller = new AbortController();
-  // An LSN that is never reached: the wait ends only by the abort or the timeline's close.
-  timeline.events.waitFor('flushLsn', LSN_MAX, signal).catch((error: unknown) => {
-    controller.abort(error instanceof Error ? error : new Error('timeline closed'));
-  });
-  return controller.signal;
-}
-
-/** Resolves at the timeline's next change event, or when `signal` aborts. */
-function nextChange(timeline: Timeline, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const finish = (): void => {
-      unsubscribe();
-      signal.removeEventListener('abort', finish);
-      resolve();
-    };
-    const unsubscribe = timeline.events.subscribe(finish);
-    if (signal.aborted) finish();
-    else signal.addEventListener('abort', finish, { once: true });
-  });
 }
 
 export class TimelineOffload {
@@ -212,6 +190,7 @@ export class TimelineOffload {
   /** Uploads while leader; returns when nothing is left for a while, or `stop` aborts. */
   private async lead(leadership: Leadership, stop: AbortSignal): Promise<void> {
     const stopped = (): boolean => stop.aborted;
+    const probe = new BucketProbe(this.context.parallelJobs);
     let failures = 0;
     while (!stop.aborted) {
       const pending = this.pending();
@@ -224,7 +203,7 @@ export class TimelineOffload {
       }
       this.state.setPhase('uploading');
       try {
-        await this.uploadPending(pending, leadership, stop);
+        await this.uploadPending(pending, leadership, probe, stop);
         if (failures > 0) this.state.succeeded('upload');
         failures = 0;
       } catch (error) {
@@ -261,6 +240,7 @@ export class TimelineOffload {
   private async uploadPending(
     pending: PendingSegments,
     leadership: Leadership,
+    probe: BucketProbe,
     stop: AbortSignal,
   ): Promise<void> {
     const segnos: SegmentNumber[] = [];
@@ -269,7 +249,7 @@ export class TimelineOffload {
       items: segnos,
       jobs: this.context.parallelJobs,
       signal: stop,
-      run: (segno, signal) => this.uploadSegment(segno, leadership, signal),
+      run: (segno, signal) => this.uploadSegment(segno, leadership, probe, signal),
       onDone: async (segno) => {
         if (this.timeline.isClosed) throw new AppError('wrong-state', 'the timeline closed');
         await this.timeline.advanceInmem({
@@ -282,6 +262,7 @@ export class TimelineOffload {
   private async uploadSegment(
     segno: SegmentNumber,
     leadership: Leadership,
+    probe: BucketProbe,
     signal: AbortSignal,
   ): Promise<void> {
     const size = this.segmentSizeBytes;
@@ -294,9 +275,12 @@ export class TimelineOffload {
     const location = await findSegment(this.timeline.dir, segno, size);
     if (location === undefined)
       throw new AppError('not-found', `WAL segment ${name} is not on this safekeeper`);
-    if ((await this.context.uploader.sizeOf(key, signal)) === size) {
-      this.context.observer.segmentFound();
-      return;
+    if (probe.wanted()) {
+      if ((await this.context.uploader.sizeOf(key, signal)) === size) {
+        this.context.observer.segmentFound();
+        return;
+      }
+      probe.missed();
     }
     this.state.startUpload(name);
     let uploaded = false;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseLsn } from '../../../src/postgres/lsn.js';
 import {
+  BucketProbe,
   candidateValue,
   checkEligibility,
   electionName,
@@ -109,4 +110,14 @@ test('candidate values and lease TTLs', () => {
   assert.equal(nodeIdOfCandidate('id_12345'), 12345);
   assert.equal(nodeIdOfCandidate('someone else'), undefined);
   assert.deepEqual([1000, 1001, 1500, 2000, 5000, 100].map(leaseTtlSeconds), [1, 2, 2, 2, 5, 1]);
+});
+
+test('bucket probe: look before uploading until as many segments as jobs were missing', () => {
+  const probe = new BucketProbe(2);
+  const wanted: boolean[] = [];
+  for (const present of [true, true, false, true, false, false]) {
+    wanted.push(probe.wanted());
+    if (probe.wanted() && !present) probe.missed();
+  }
+  assert.deepEqual(wanted, [true, true, true, true, true, false]);
 });
