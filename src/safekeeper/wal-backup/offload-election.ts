@@ -4,7 +4,7 @@
 // create revision; a candidate watches (never polls) for the deletion of the candidate just
 // before it. Resigning revokes the lease, which deletes the key. Leadership ends at once, and
 // its signal aborts, when the lease is lost or its TTL passed since the last answered keep-alive.
-import type { Etcd3, Lease } from 'etcd3';
+import type { Etcd3, Lease, Watcher } from 'etcd3';
 import { AppError, describeError } from '../../common/errors.js';
 
 /** Deadline of the revoke when resigning (a dead etcd must not hold up a stop). */
@@ -92,12 +92,25 @@ class TrackedLease {
 
 /** This safekeeper leads the election until `signal` aborts (its reason says why). */
 export class Leadership {
+  /** The next confirm reads the election: at first, and after the key's watch was cut. */
+  private readNeeded = true;
+  private reading: Promise<void> | undefined;
+
   constructor(
     private readonly etcd: Etcd3,
     private readonly tracked: TrackedLease,
     readonly name: string,
     readonly key: string,
-  ) {}
+    watcher: Watcher,
+  ) {
+    watcher.on('delete', () =>
+      tracked.end(new LeadershipLostError(`candidate key ${key} was deleted`)),
+    );
+    watcher.on('disconnected', () => (this.readNeeded = true));
+    tracked.signal.addEventListener('abort', () => void watcher.cancel().catch(() => undefined), {
+      once: true,
+    });
+  }
 
   get signal(): AbortSignal {
     return this.tracked.signal;
@@ -105,11 +118,21 @@ export class Leadership {
 
   /**
    * Throws LeadershipLostError (and ends the leadership) unless the lease is still valid here
-   * and our key is still the election's lowest: the check before each upload.
+   * and our key is still the election's lowest: the check before each upload. The key is
+   * watched, so the election is read only at first and after the watch was cut.
    */
   async confirm(): Promise<void> {
     this.throwIfEnded();
     if (this.tracked.remainingMs() <= 0) this.end('the lease may have expired');
+    // Concurrent confirms share one read.
+    if (this.readNeeded)
+      this.reading ??= this.readElection().finally(() => (this.reading = undefined));
+    if (this.reading !== undefined) await this.reading;
+    this.throwIfEnded();
+  }
+
+  private async readElection(): Promise<void> {
+    this.readNeeded = false;
     let leaderKey: string | undefined;
     try {
       const response = await this.etcd
@@ -120,9 +143,9 @@ export class Leadership {
         .exec();
       leaderKey = response.kvs[0]?.key.toString();
     } catch (error) {
+      this.readNeeded = true;
       this.end(`etcd read failed: ${describeError(error)}`, error);
     }
-    this.throwIfEnded();
     if (leaderKey !== this.key)
       this.end(`another candidate leads (${leaderKey ?? 'no candidate'})`);
   }
@@ -168,7 +191,10 @@ export async function campaign(
     const createRevision = await createCandidate(etcd, lease, key, options.value);
     const stop = AbortSignal.any([signal, tracked.signal]);
     await waitForPredecessors(etcd, options.name, createRevision, stop, onWaiting);
-    return new Leadership(etcd, tracked, options.name, key);
+    // Lower candidates cannot appear (create revisions only grow): the key's deletion (by lease
+    // expiry, or by hand) is the one way to lose the lead, and the watch reports it.
+    const watcher = await etcd.watch().key(key).create();
+    return new Leadership(etcd, tracked, options.name, key, watcher);
   } catch (error) {
     if (tracked === undefined) lease.release();
     else tracked.revoke().catch(() => undefined);
