@@ -26,14 +26,14 @@ export async function runInOrder<T>(options: InOrderJobsOptions<T>): Promise<voi
     const item = items[index] as T;
     const done = run(item, controller.signal);
     // Each job's promise is awaited below, in order; a failure is also seen here at once.
-    running.set(
-      index,
-      done.catch((error: unknown) => {
-        failure ??= { error };
-        controller.abort(error);
-        throw error;
-      }),
-    );
+    const settled = done.catch((error: unknown) => {
+      failure ??= { error };
+      controller.abort(error);
+      throw error;
+    });
+    // A later job may fail while an earlier one is awaited: that is no unhandled rejection.
+    settled.catch(() => undefined);
+    running.set(index, settled);
   };
   try {
     for (let completed = 0; completed < items.length; completed++) {

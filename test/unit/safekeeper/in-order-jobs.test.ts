@@ -81,3 +81,33 @@ test('the caller aborting ends the run with the abort, after the jobs in flight 
   await assert.rejects(run);
   assert.equal(settled, 2);
 });
+
+test('a later job failing while an earlier one runs is no unhandled rejection', async () => {
+  const completed: number[] = [];
+  let unhandled = 0;
+  const onUnhandled = (): void => void unhandled++;
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(
+      runInOrder({
+        items: [0, 1],
+        jobs: 2,
+        signal: new AbortController().signal,
+        run: async (item) => {
+          if (item === 1) throw new Error('segment 1 failed');
+          await sleepMs(50);
+        },
+        onDone: (item) => {
+          completed.push(item);
+          return Promise.resolve();
+        },
+      }),
+      /segment 1 failed/,
+    );
+    await sleepMs(10);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.equal(unhandled, 0);
+  assert.deepEqual(completed, [0]);
+});
