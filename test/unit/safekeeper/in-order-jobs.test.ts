@@ -85,7 +85,9 @@ test('the caller aborting ends the run with the abort, after the jobs in flight 
 test('a later job failing while an earlier one runs is no unhandled rejection', async () => {
   const completed: number[] = [];
   let unhandled = 0;
-  const onUnhandled = (): void => void unhandled++;
+  const onUnhandled = (): void => {
+    unhandled++;
+  };
   process.on('unhandledRejection', onUnhandled);
   try {
     await assert.rejects(
