@@ -124,6 +124,8 @@ export interface TimelineStatus {
   };
   readonly local_segments: LocalSegmentsDocument;
   readonly horizon: HorizonDocument;
+  /** This safekeeper's offload of the timeline to remote storage. */
+  readonly wal_backup: WalBackupDocument;
   readonly peers: readonly PeerDocument[];
   /** A walproposer is connected. */
   readonly active: boolean;
@@ -142,4 +144,68 @@ export type TimelineListEntry = TimelineStatus | BrokenTimelineStatus;
 
 export function isBrokenTimeline(entry: TimelineListEntry): entry is BrokenTimelineStatus {
   return 'error' in entry;
+}
+
+/** What this safekeeper's offload of one timeline is doing now (neon-reference §3). */
+export type WalBackupPhase =
+  /** No offload task: nothing complete is left to upload (or offload is not configured). */
+  | 'idle'
+  /** Work is pending but this safekeeper may not campaign (see ineligible_reason). */
+  | 'ineligible'
+  | 'campaigning'
+  /** A candidate behind another one (the leader or an earlier candidate). */
+  | 'waiting'
+  | 'uploading'
+  /** The leader uploaded everything complete and waits a little for the next segment. */
+  | 'caught-up'
+  /** The last upload failed; the next attempt comes after a backoff. */
+  | 'backoff'
+  /** etcd failed (campaign or lease); a new campaign comes after a pause. */
+  | 'etcd-retry';
+
+/** The `wal_backup` object of a timeline's status. */
+export interface WalBackupDocument {
+  /** Remote storage is configured and WAL backup is on. */
+  readonly configured: boolean;
+  readonly phase: WalBackupPhase;
+  readonly eligible: boolean;
+  /** Why this safekeeper may not campaign; null when eligible (or not yet checked). */
+  readonly ineligible_reason: string | null;
+  readonly campaigning: boolean;
+  readonly leader: boolean;
+  /** The segment in flight with the lowest number (null: none). */
+  readonly uploading_segment: string | null;
+  readonly last_uploaded_segment: string | null;
+  /** ISO time of the last segment this safekeeper put into the bucket. */
+  readonly last_upload_at: string | null;
+  /** The last failure (upload or etcd), cleared by the next success. */
+  readonly last_error: {
+    readonly message: string;
+    readonly at: string;
+    /** Failed attempts in a row. */
+    readonly failures: number;
+  } | null;
+}
+
+/** POST /v1/tenant/:t/timeline/:tl/offload: what this safekeeper did when asked to offload now. */
+export interface OffloadDocument {
+  readonly tenant_id: string;
+  readonly timeline_id: string;
+  /** The phase when the answer was made (after at most a few seconds of work). */
+  readonly phase: WalBackupPhase;
+  readonly leader: boolean;
+  /** The election's current leader as etcd reports it; null when none or etcd is unreachable. */
+  readonly leader_node_id: number | null;
+  readonly backup_lsn: string;
+  readonly commit_lsn: string;
+  readonly wal_backup: WalBackupDocument;
+}
+
+/** The `wal_backup` object of GET /v1/status (the node as a whole). */
+export interface WalBackupNodeDocument {
+  readonly configured: boolean;
+  /** Last etcd call of the offload succeeded; null before the first one. */
+  readonly etcd_connected: boolean | null;
+  readonly timelines_campaigning: number;
+  readonly timelines_leading: number;
 }

@@ -19,15 +19,18 @@ import { parseSafekeeperCommand, walBackupConfigured, type SafekeeperConfig } fr
 import { formatControlFileDump } from './control-file/control-file-dump.js';
 import { readControlFile } from './control-file/control-file-store.js';
 import { createHttpServer } from './http/server.js';
-import { createMetrics } from './http/metrics.js';
+import { createMetrics, type SafekeeperMetrics } from './http/metrics.js';
 import { establishIdentity } from './identity.js';
 import { createWalService } from './pg-wire/wal-service-listener.js';
 import { Broker } from './broker/broker.js';
 import { createBrokerMetrics } from './broker/broker-metrics.js';
-import { SharedEtcd } from './broker/etcd-connection.js';
+import { EtcdHolder } from './broker/etcd-connection.js';
 import { runWalRemoval } from './remove-wal/removal-loop.js';
 import { runPeriodicPersist } from './timeline/periodic-persist.js';
 import { TimelineRegistry } from './timeline/timeline-registry.js';
+import { leaseTtlSeconds } from './wal-backup/offload-plan.js';
+import { credentialsFromEnv, SegmentUploader } from './wal-backup/segment-uploader.js';
+import { WalBackup } from './wal-backup/wal-backup.js';
 
 export const PID_FILE = 'safekeeper.pid';
 export const LOCK_FILE = 'safekeeper.lock';
@@ -58,7 +61,9 @@ async function startServices(
   const { loaded, broken } = await timelines.loadAll();
   nodeLog.info({ loaded, broken }, 'timelines loaded');
   metrics.watchTimelines(timelines);
-  const etcd = new SharedEtcd(config.brokerEndpoints);
+  // The one etcd client of the daemon (the broker and the offload elections): made on first
+  // use, after the ports are bound.
+  const etcd = new EtcdHolder(config.brokerEndpoints);
   const broker =
     config.brokerEndpoints.length === 0
       ? undefined
@@ -71,6 +76,7 @@ async function startServices(
           log: nodeLog,
           metrics: createBrokerMetrics(metrics.registry),
         });
+  const walBackup = createWalBackup(config, nodeId, timelines, etcd, metrics, nodeLog);
   const http = createHttpServer({
     nodeId,
     metrics,
@@ -78,6 +84,7 @@ async function startServices(
     log: nodeLog,
     testing: config.testing,
     brokerStatus: () => broker?.status(),
+    walBackup,
   });
   const walService = createWalService({ nodeId, registry: timelines, log: nodeLog });
   // HTTP comes last: /v1/status is the readiness probe, so an answer must mean that the WAL
@@ -104,6 +111,7 @@ async function startServices(
   );
   // Started after the ports are bound: etcd3 and gRPC take ~125 ms to load.
   if (broker !== undefined) supervisor.start('broker', (signal) => broker.run(signal));
+  if (walBackup !== undefined) supervisor.start('wal-backup', (signal) => walBackup.run(signal));
   nodeLog.info(
     {
       dataDir: config.dataDir,
@@ -119,12 +127,39 @@ async function startServices(
   return {
     log: nodeLog,
     cleanup: async () => {
-      await timelines.closeAll();
       await etcd.close();
+      await timelines.closeAll();
       await rm(pidFile, { force: true });
       await lock.release();
     },
   };
+}
+
+/** The WAL offload when remote storage is configured and WAL backup is on. */
+function createWalBackup(
+  config: SafekeeperConfig,
+  nodeId: number,
+  timelines: TimelineRegistry,
+  etcd: EtcdHolder,
+  metrics: SafekeeperMetrics,
+  log: Logger,
+): WalBackup | undefined {
+  const spec = config.remoteStorage;
+  if (spec === undefined || !walBackupConfigured(config)) return undefined;
+  return new WalBackup({
+    registry: timelines,
+    log,
+    context: {
+      nodeId,
+      etcdPrefix: config.brokerEtcdPrefix,
+      ttlSeconds: leaseTtlSeconds(config.electionTtlMs),
+      parallelJobs: config.walBackupParallelJobs,
+      prefixInBucket: spec.prefixInBucket,
+      etcd,
+      uploader: new SegmentUploader(spec, credentialsFromEnv(process.env)),
+      observer: metrics.walBackup,
+    },
+  });
 }
 
 /** `--dump-control-file PATH`: print the decoded state as one JSON line (exit 8 if corrupt). */

@@ -53,7 +53,7 @@ export interface RunningSafekeeper extends Daemon {
 
 /** Starts a safekeeper on free ports (killed with SIGKILL when the test ends) and waits for it. */
 export async function startTestSafekeeper(
-  t: TestContext,
+  t: Pick<TestContext, 'after'>,
   dataDir: string,
   extraArgs: readonly string[] = [],
 ): Promise<RunningSafekeeper> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 
 export async function makeTempDir(
-  t: TestContext | undefined,
+  t: Pick<TestContext, 'after'> | undefined,
   prefix = 'neon-local-test-',
 ): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

@@ -104,9 +104,15 @@ test(
     // Each safekeeper answers /v1/status with its own id and a broker connected to our etcd.
     for (const sk of config.safekeepers) {
       const response = await fetch(`http://127.0.0.1:${sk.httpPort}/v1/status`);
-      const status = (await response.json()) as { id: number; broker: { connected: boolean } };
+      const status = (await response.json()) as {
+        id: number;
+        broker: { connected: boolean };
+        wal_backup: { configured: boolean };
+      };
       assert.equal(status.id, sk.id);
       assert.equal(typeof status.broker.connected, 'boolean');
+      // init gives the safekeepers the cluster's storage: they offload.
+      assert.equal(status.wal_backup.configured, true);
     }
     await assertNoErrorLogs(cluster);
 

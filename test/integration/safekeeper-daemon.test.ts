@@ -10,6 +10,14 @@ import { findFreePort } from '../../src/cluster/process/ports.js';
 import { startDaemon, waitStatus } from '../helpers/safekeeper.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
+/** GET /v1/status of a safekeeper started without remote storage. */
+const NO_WAL_BACKUP = {
+  configured: false,
+  etcd_connected: null,
+  timelines_campaigning: 0,
+  timelines_leading: 0,
+};
+
 test(
   'safekeeper daemon: identity, lock, pid file, HTTP API, WAL port, graceful stop',
   { timeout: 60_000 },
@@ -28,7 +36,11 @@ test(
     ];
     const first = startDaemon([...flags, '--id', '17']);
     t.after(() => first.child.kill('SIGKILL'));
-    assert.deepEqual(await waitStatus(httpPort), { id: 17, broker: null });
+    assert.deepEqual(await waitStatus(httpPort), {
+      id: 17,
+      broker: null,
+      wal_backup: NO_WAL_BACKUP,
+    });
     assert.equal(await readFile(join(dataDir, 'safekeeper.id'), 'utf8'), '17');
     assert.equal(
       (await readFile(join(dataDir, 'safekeeper.pid'), 'utf8')).trim(),
@@ -106,7 +118,11 @@ test(
     assert.match(renamed.output(), /safekeeper already initialized with id 17, can't set 18/);
     const again = startDaemon(flags);
     t.after(() => again.child.kill('SIGKILL'));
-    assert.deepEqual(await waitStatus(httpPort), { id: 17, broker: null });
+    assert.deepEqual(await waitStatus(httpPort), {
+      id: 17,
+      broker: null,
+      wal_backup: NO_WAL_BACKUP,
+    });
     again.child.kill('SIGINT');
     assert.equal(await again.exited, 0);
   },

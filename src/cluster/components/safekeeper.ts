@@ -71,6 +71,18 @@ function brokerDetail(broker: unknown): string {
   return `, broker: etcd unreachable (${lastError})`;
 }
 
+/** Whether it offloads now: the timelines whose offload election it leads. */
+function backupDetail(backup: unknown): string {
+  if (typeof backup !== 'object' || backup === null) return '';
+  const { configured, timelines_leading: leading } = backup as {
+    configured?: unknown;
+    timelines_leading?: unknown;
+  };
+  if (configured !== true) return ', no offload';
+  if (typeof leading !== 'number' || leading === 0) return '';
+  return `, offloading ${leading} ${leading === 1 ? 'timeline' : 'timelines'}`;
+}
+
 export async function probeSafekeeperStatus(
   httpUrl: string,
   id: number,
@@ -79,9 +91,17 @@ export async function probeSafekeeperStatus(
   const result = await probeHttp(`${httpUrl}/v1/status`, timeoutMs);
   if (!result.ok) return { ready: false, detail: `/v1/status: ${result.reason}` };
   try {
-    const answer = JSON.parse(result.body) as { id?: unknown; broker?: unknown };
+    const answer = JSON.parse(result.body) as {
+      id?: unknown;
+      broker?: unknown;
+      wal_backup?: unknown;
+    };
     const answeredId = answer.id;
-    if (answeredId === id) return { ready: true, detail: `id ${id}${brokerDetail(answer.broker)}` };
+    if (answeredId === id)
+      return {
+        ready: true,
+        detail: `id ${id}${brokerDetail(answer.broker)}${backupDetail(answer.wal_backup)}`,
+      };
     return { ready: false, detail: `/v1/status answered id ${String(answeredId)}, expected ${id}` };
   } catch {
     return { ready: false, detail: '/v1/status answered something that is not JSON' };

@@ -36,18 +36,44 @@ export async function connectEtcd(endpoints: readonly string[]): Promise<Etcd3> 
   });
 }
 
-/** One client for the whole daemon, made on the first `get()`; `close()` releases it. */
-export class SharedEtcd {
+/**
+ * The daemon's one client, made on the first `get()` and shared by the broker and the offload
+ * elections; it remembers whether the last call a user reported succeeded (for GET /v1/status)
+ * and never retries anything itself. `close()` releases it; later `get()` calls reject.
+ */
+export class EtcdHolder {
   private client: Promise<Etcd3> | undefined;
+  private closed = false;
+  /** undefined: no call reported yet. */
+  private lastCallOk: boolean | undefined;
 
-  constructor(private readonly endpoints: readonly string[]) {}
+  constructor(readonly endpoints: readonly string[]) {}
 
+  get configured(): boolean {
+    return this.endpoints.length > 0;
+  }
+
+  /** The shared client (made on the first call); rejects once closed or with no endpoints. */
   get(): Promise<Etcd3> {
+    if (this.closed) return Promise.reject(new Error('the etcd client is closed'));
+    if (!this.configured) return Promise.reject(new Error('no --broker-endpoints configured'));
     this.client ??= connectEtcd(this.endpoints);
     return this.client;
   }
 
+  /** A user of the client reports how its last call went. */
+  noteCall(ok: boolean): void {
+    this.lastCallOk = ok;
+  }
+
+  /** null while nobody has used etcd yet. */
+  get connected(): boolean | null {
+    return this.lastCallOk ?? null;
+  }
+
+  /** Closes the client if one was made (its streams end; later get() calls reject). */
   async close(): Promise<void> {
+    this.closed = true;
     const client = this.client;
     this.client = undefined;
     if (client !== undefined) (await client).close();

@@ -1,5 +1,6 @@
 // Routes that drive a timeline's background work now instead of at the next tick: WAL removal
-// (POST .../checkpoint answers with the removed segment range and the horizon it obeyed), and the
+// (POST .../checkpoint answers with the removed segment range and the horizon it obeyed), WAL
+// offload (POST .../offload answers what this safekeeper did: leader or not, backup_lsn), and the
 // test-only route that injects a peer's timeline info (neon's record_safekeeper_info), served
 // only when the daemon runs with --testing.
 import { parseTenantId, parseTimelineId } from '../../common/hex-id.js';
@@ -28,6 +29,21 @@ export const MAINTENANCE_ROUTES: readonly Route[] = [
         horizon: describeHorizon(timeline, horizon, await localSegmentsOf(timeline)),
       };
       sendJson(res, 200, document);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/tenant/:tenant/timeline/:timeline/offload',
+    handler: async (req, res, { timelines, walBackup }, params) => {
+      const { tenantId, timelineId } = idsOf(params);
+      await refuseBody(req);
+      timelines.require(tenantId, timelineId);
+      if (walBackup === undefined)
+        throw new AppError(
+          'wrong-state',
+          'WAL backup is not configured on this safekeeper: start it with --remote-storage (and --enable-wal-backup true)',
+        );
+      sendJson(res, 200, await walBackup.offloadNow(tenantId, timelineId));
     },
   },
   {

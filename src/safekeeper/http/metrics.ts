@@ -3,7 +3,7 @@
 // gauges (read from the timelines at scrape time), WAL bytes written, and write, flush and
 // control-file persist durations. The per-commit ones are plain numbers per timeline, turned into
 // prom-client metrics only at a scrape (timeline-histogram.ts says why).
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import {
   createHttpRequestsCounter,
@@ -11,6 +11,7 @@ import {
 } from '../../daemon-shell/http-metrics.js';
 import type { Timeline, TimelineObserver } from '../timeline/timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import type { WalBackupObserver } from '../wal-backup/offload-state.js';
 import { TimelineHistogram, type HistogramSeries } from './timeline-histogram.js';
 
 type TimelineLabel = 'tenant_id' | 'timeline_id';
@@ -27,6 +28,8 @@ const DISK_SECONDS_BUCKETS = [
 export interface SafekeeperMetrics {
   readonly registry: Registry;
   readonly httpRequests: HttpRequestsCounter;
+  /** The WAL offload's counters (node-wide, no per-timeline labels). */
+  readonly walBackup: WalBackupObserver;
   observerFor(tenantId: TenantId, timelineId: TimelineId): TimelineObserver;
   forgetTimeline(tenantId: TenantId, timelineId: TimelineId): void;
   /** The LSN gauges read these timelines at every scrape. */
@@ -116,6 +119,7 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
   return {
     registry,
     httpRequests,
+    walBackup: createWalBackupMetrics(registry),
     observerFor(tenantId, timelineId) {
       const labels = { tenant_id: tenantId, timeline_id: timelineId };
       const key = timelineKey(tenantId, timelineId);
@@ -151,5 +155,57 @@ export function createMetrics(nodeId: number): SafekeeperMetrics {
     watchTimelines(registryOfTimelines) {
       timelines = registryOfTimelines;
     },
+  };
+}
+
+const UPLOAD_SECONDS_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60];
+
+/** safekeeper_wal_backup_*: uploads (count, bytes, seconds), failures, elections, leadership. */
+function createWalBackupMetrics(registry: Registry): WalBackupObserver {
+  const counter = (name: string, help: string, labelNames: string[] = []): Counter =>
+    new Counter({ name, help, labelNames, registers: [registry] });
+  const uploads = counter(
+    'safekeeper_wal_backup_uploads_total',
+    'WAL segments put into the bucket',
+  );
+  const bytes = counter(
+    'safekeeper_wal_backup_uploaded_bytes_total',
+    'Bytes of WAL segments put into the bucket',
+  );
+  const failures = counter(
+    'safekeeper_wal_backup_upload_failures_total',
+    'Failed attempts to upload a range of WAL segments (each is retried after a backoff)',
+  );
+  const found = counter(
+    'safekeeper_wal_backup_segments_found_total',
+    'Segments found in the bucket with the right size, so not uploaded again',
+  );
+  const elections = counter(
+    'safekeeper_wal_backup_elections_total',
+    'Offload elections: won, or lost (leadership ended by a lost lease or an etcd error, not by resigning)',
+    ['result'],
+  );
+  const seconds = new Histogram({
+    name: 'safekeeper_wal_backup_upload_seconds',
+    help: 'Time to put one WAL segment into the bucket and check its size there',
+    buckets: UPLOAD_SECONDS_BUCKETS,
+    registers: [registry],
+  });
+  const leading = new Gauge({
+    name: 'safekeeper_wal_backup_leader',
+    help: 'Timelines whose offload election this safekeeper leads now',
+    registers: [registry],
+  });
+  return {
+    segmentUploaded(sizeBytes, uploadSeconds) {
+      uploads.inc();
+      bytes.inc(sizeBytes);
+      seconds.observe(uploadSeconds);
+    },
+    uploadFailed: () => failures.inc(),
+    segmentFound: () => found.inc(),
+    electionWon: () => elections.inc({ result: 'won' }),
+    leadershipLost: () => elections.inc({ result: 'lost' }),
+    leadingChanged: (delta) => leading.inc(delta),
   };
 }

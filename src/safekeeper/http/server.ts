@@ -12,6 +12,7 @@ import {
 } from '../../daemon-shell/http-router.js';
 import type { BrokerStatus } from '../broker/broker.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import type { WalBackup } from '../wal-backup/wal-backup.js';
 import type { SafekeeperMetrics } from './metrics.js';
 import { MAINTENANCE_ROUTES } from './maintenance-routes.js';
 import { TIMELINE_ROUTES } from './timeline-routes.js';
@@ -26,6 +27,8 @@ export interface HttpContext {
   readonly testing: boolean;
   /** The broker's state; undefined when no broker endpoints are configured. */
   readonly brokerStatus: () => BrokerStatus | undefined;
+  /** The WAL offload; undefined when remote storage is not configured or backup is off. */
+  readonly walBackup: WalBackup | undefined;
 }
 
 export type { RouteParams };
@@ -35,10 +38,19 @@ const BASE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/status',
-    // The readiness probe: `id` first; the broker's state (null: not configured) beside it.
+    // The readiness probe: `id` first; the broker's and the offload's state beside it.
     handler: (_req, res, context) =>
       Promise.resolve(
-        sendJson(res, 200, { id: context.nodeId, broker: context.brokerStatus() ?? null }),
+        sendJson(res, 200, {
+          id: context.nodeId,
+          broker: context.brokerStatus() ?? null,
+          wal_backup: context.walBackup?.describeNode() ?? {
+            configured: false,
+            etcd_connected: null,
+            timelines_campaigning: 0,
+            timelines_leading: 0,
+          },
+        }),
       ),
   },
   {

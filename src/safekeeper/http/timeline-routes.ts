@@ -7,10 +7,11 @@ import { isValidSegmentSize } from '../../postgres/segment-name.js';
 import type { PeerInfo, ServerInfo } from '../control-file/safekeeper-state.js';
 import type { TimelineListEntry } from '../../protocol/timeline-status.js';
 import { describeTimeline } from '../timeline/timeline-status.js';
-import type { TimelineRegistry } from '../timeline/timeline-registry.js';
+import type { Timeline } from '../timeline/timeline.js';
+import type { TimelineStatus } from '../../protocol/timeline-status.js';
 import { httpErrorOf } from '../../common/http-errors.js';
 import { badRequest, readJsonObject, refuseBody, sendJson } from '../../daemon-shell/http-io.js';
-import type { Route, RouteParams } from './server.js';
+import type { HttpContext, Route, RouteParams } from './server.js';
 
 const CREATE_KEYS = [
   'tenant_id',
@@ -75,14 +76,24 @@ async function parseCreateRequest(req: IncomingMessage) {
   };
 }
 
+/** A timeline's status document, with its offload status when this safekeeper offloads. */
+function describe(context: HttpContext, timeline: Timeline): Promise<TimelineStatus> {
+  const walBackup = context.walBackup;
+  return describeTimeline(
+    timeline,
+    walBackup === undefined ? undefined : (one) => walBackup.describeTimeline(one),
+  );
+}
+
 /** Status documents of the listed timelines; a broken one shows its error instead. */
 async function describeAll(
-  timelines: TimelineRegistry,
+  context: HttpContext,
   tenantId?: TenantId,
 ): Promise<TimelineListEntry[]> {
+  const timelines = context.timelines;
   const documents: TimelineListEntry[] = [];
   for (const { tenantId: tenant, timelineId, entry } of timelines.list(tenantId)) {
-    if (entry.kind === 'loaded') documents.push(await describeTimeline(entry.timeline));
+    if (entry.kind === 'loaded') documents.push(await describe(context, entry.timeline));
     else {
       const { code } = httpErrorOf(entry.error);
       documents.push({
@@ -99,41 +110,41 @@ export const TIMELINE_ROUTES: readonly Route[] = [
   {
     method: 'POST',
     path: '/v1/tenant/timeline',
-    handler: async (req, res, { timelines }) => {
+    handler: async (req, res, context) => {
       const request = await parseCreateRequest(req);
-      const timeline = await timelines.create(
+      const timeline = await context.timelines.create(
         request.tenantId,
         request.timelineId,
         request.server,
         request.peers,
       );
-      sendJson(res, 201, await describeTimeline(timeline));
+      sendJson(res, 201, await describe(context, timeline));
     },
   },
   {
     method: 'GET',
     path: '/v1/timelines',
-    handler: async (req, res, { timelines }) => {
+    handler: async (req, res, context) => {
       await refuseBody(req);
-      sendJson(res, 200, await describeAll(timelines));
+      sendJson(res, 200, await describeAll(context));
     },
   },
   {
     method: 'GET',
     path: '/v1/tenant/:tenant/timelines',
-    handler: async (req, res, { timelines }, params) => {
+    handler: async (req, res, context, params) => {
       const tenantId = parseTenantId(params.tenant);
       await refuseBody(req);
-      sendJson(res, 200, await describeAll(timelines, tenantId));
+      sendJson(res, 200, await describeAll(context, tenantId));
     },
   },
   {
     method: 'GET',
     path: '/v1/tenant/:tenant/timeline/:timeline',
-    handler: async (req, res, { timelines }, params) => {
+    handler: async (req, res, context, params) => {
       const { tenantId, timelineId } = idsOf(params);
       await refuseBody(req);
-      sendJson(res, 200, await describeTimeline(timelines.require(tenantId, timelineId)));
+      sendJson(res, 200, await describe(context, context.timelines.require(tenantId, timelineId)));
     },
   },
   {

@@ -8,8 +8,10 @@ import type {
   HorizonDocument,
   LocalSegmentsDocument,
   TimelineStatus,
+  WalBackupDocument,
 } from '../../protocol/timeline-status.js';
 import type { Horizon } from '../remove-wal/horizon.js';
+import { notConfiguredDocument } from '../wal-backup/offload-state.js';
 import { listSegments, type SegmentLocation } from '../wal/segment-files.js';
 import { describeReplica } from './replica-document.js';
 import type { Timeline } from './timeline.js';
@@ -69,7 +71,11 @@ export async function localSegmentsOf(timeline: Timeline): Promise<SegmentLocati
   return segmentSizeBytes === 0 ? [] : listSegments(timeline.dir, segmentSizeBytes);
 }
 
-export async function describeTimeline(timeline: Timeline): Promise<TimelineStatus> {
+/** `walBackup`: the timeline's offload status (absent: this safekeeper does not offload). */
+export async function describeTimeline(
+  timeline: Timeline,
+  walBackup?: (timeline: Timeline) => WalBackupDocument,
+): Promise<TimelineStatus> {
   const segments = await localSegmentsOf(timeline);
   const state = timeline.state;
   const inmem = timeline.inmemLsns;
@@ -109,6 +115,7 @@ export async function describeTimeline(timeline: Timeline): Promise<TimelineStat
     },
     local_segments: describeLocalSegments(segments, state.server.walSegSize),
     horizon: describeHorizon(timeline, timeline.horizon(), segments),
+    wal_backup: walBackup?.(timeline) ?? notConfiguredDocument(),
     peers: state.peers.map((peer) => ({
       node_id: Number(peer.nodeId),
       term: Number(peer.term),

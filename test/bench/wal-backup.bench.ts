@@ -1,0 +1,203 @@
+// WAL offload throughput and lag (issue 14). One safekeeper daemon (16 MiB segments, --no-sync),
+// real etcd and the embedded S3 server. (1) Throughput: WAL is pushed while S3 is down, so N
+// complete segments wait; S3 comes back, POST .../offload ends the backoff, and the clock runs
+// until backup_lsn covers them all. The baseline, alternated with it in the same run: the AWS
+// SDK putting the same files to the same server under other keys, as many at once as the
+// safekeeper's --wal-backup-parallel-jobs. (2) Lag: a push at full speed with S3 up, sampling
+// commit_lsn - backup_lsn every 20 ms. Prints one JSON line with the machine facts beside.
+import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { pollUntil } from '../../src/common/deadline.js';
+import { parseTenantId, parseTimelineId, type TimelineId } from '../../src/common/hex-id.js';
+import { parseLsn } from '../../src/postgres/lsn.js';
+import { segmentFileName } from '../../src/postgres/segment-name.js';
+import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
+import { runInOrder } from '../../src/safekeeper/wal-backup/in-order-jobs.js';
+import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
+import {
+  startTestEtcd,
+  TEST_BUCKET,
+  TestS3Server,
+  useEmbeddedS3Credentials,
+  type Cleanups,
+} from '../helpers/backup-servers.js';
+import { startTestSafekeeper, type RunningSafekeeper } from '../helpers/safekeeper.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { TEST_SYSTEM_ID } from '../helpers/wal.js';
+import { median, percentile, reportThroughput, round } from './bench-helpers.js';
+
+const MIB = 1024 * 1024;
+const SEGMENT_BYTES = 16 * MIB;
+const SEGMENTS = Number(process.env.WAL_BACKUP_BENCH_SEGMENTS ?? 8);
+const RUNS = Number(process.env.WAL_BACKUP_BENCH_RUNS ?? 3);
+const PARALLEL_JOBS = 4;
+const LAG_PUSH_BYTES = 256 * MIB;
+const LAG_SAMPLE_MS = 20;
+const TIMEOUT_MS = 120_000;
+const TENANT = parseTenantId('be0cbe0cbe0cbe0cbe0cbe0cbe0cbe0c');
+
+function timelineNumbered(index: number): TimelineId {
+  return parseTimelineId(index.toString(16).padStart(32, '0'));
+}
+
+async function statusOf(sk: RunningSafekeeper, timeline: TimelineId): Promise<TimelineStatus> {
+  const response = await fetch(`${sk.url}/v1/tenant/${TENANT}/timeline/${timeline}`);
+  return (await response.json()) as TimelineStatus;
+}
+
+function pushTo(sk: RunningSafekeeper, timeline: TimelineId, totalBytes: number) {
+  return pushGeneratedWal(
+    {
+      tenantId: TENANT,
+      timelineId: timeline,
+      systemId: TEST_SYSTEM_ID,
+      segmentSizeBytes: SEGMENT_BYTES,
+      safekeepers: [{ id: 1, host: '127.0.0.1', port: sk.pgPort }],
+    },
+    { recordSizeBytes: 8192, totalBytes },
+    Date.now() + TIMEOUT_MS,
+  );
+}
+
+/** One subject run: N segments pushed while S3 is down, then timed from S3's return. */
+async function offloadRunMs(
+  sk: RunningSafekeeper,
+  s3: TestS3Server,
+  timeline: TimelineId,
+): Promise<{ ms: number; files: string[] }> {
+  await s3.stop();
+  // Just past N segments: the (N+1)th holds commit_lsn and stays local.
+  const pushed = await pushTo(sk, timeline, SEGMENTS * SEGMENT_BYTES + MIB);
+  const target = (pushed.commitLsn / BigInt(SEGMENT_BYTES)) * BigInt(SEGMENT_BYTES);
+  const firstSegno = parseLsn((await statusOf(sk, timeline)).backup_lsn) / BigInt(SEGMENT_BYTES);
+  await s3.resume();
+  const begunAt = performance.now();
+  // The route answers once the task settled: here, when it uploaded everything and resigned
+  // (no compute is connected), so nothing polls the daemon while the clock runs.
+  await (
+    await fetch(`${sk.url}/v1/tenant/${TENANT}/timeline/${timeline}/offload`, { method: 'POST' })
+  ).text();
+  const done = await pollUntil(
+    async () => (parseLsn((await statusOf(sk, timeline)).backup_lsn) >= target ? true : undefined),
+    { timeoutMs: TIMEOUT_MS, intervalMs: 20 },
+  );
+  if (done !== true) throw new Error('the offload did not catch up');
+  const ms = performance.now() - begunAt;
+  const files: string[] = [];
+  for (let segno = firstSegno; segno < target / BigInt(SEGMENT_BYTES); segno++)
+    files.push(join(sk.dataDir, TENANT, timeline, segmentFileName(segno, SEGMENT_BYTES)));
+  return { ms, files };
+}
+
+/** The baseline: the SDK puts the same files, PARALLEL_JOBS at once, under another prefix. */
+async function sdkPutMs(s3: S3Client, files: readonly string[], run: number): Promise<number> {
+  const begunAt = performance.now();
+  await runInOrder({
+    items: files,
+    jobs: PARALLEL_JOBS,
+    signal: new AbortController().signal,
+    run: async (path) => {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: TEST_BUCKET,
+          Key: `baseline/${run}/${path.slice(-24)}`,
+          Body: createReadStream(path),
+          ContentLength: SEGMENT_BYTES,
+        }),
+      );
+    },
+    onDone: () => Promise.resolve(),
+  });
+  return performance.now() - begunAt;
+}
+
+/** commit_lsn - backup_lsn during a full-speed push, in MiB. */
+async function measureLag(sk: RunningSafekeeper, timeline: TimelineId) {
+  const lags: number[] = [];
+  let pushing = true;
+  const pushed = pushTo(sk, timeline, LAG_PUSH_BYTES).finally(() => (pushing = false));
+  const begunAt = performance.now();
+  while (pushing) {
+    try {
+      const status = await statusOf(sk, timeline);
+      lags.push(Number(parseLsn(status.commit_lsn) - parseLsn(status.backup_lsn)) / MIB);
+    } catch {
+      // not created yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, LAG_SAMPLE_MS));
+  }
+  const { commitLsn } = await pushed;
+  const seconds = (performance.now() - begunAt) / 1000;
+  return {
+    pushMiBPerSecond: round(LAG_PUSH_BYTES / MIB / seconds),
+    samples: lags.length,
+    lagMaxMiB: round(Math.max(...lags)),
+    lagP50MiB: round(percentile(lags, 0.5)),
+    lagP90MiB: round(percentile(lags, 0.9)),
+    commitLsnAtEnd: commitLsn.toString(16),
+  };
+}
+
+async function readRateMiBPerSecond(path: string): Promise<number> {
+  const begunAt = performance.now();
+  await readFile(path);
+  return round(SEGMENT_BYTES / MIB / ((performance.now() - begunAt) / 1000));
+}
+
+async function main(): Promise<void> {
+  useEmbeddedS3Credentials();
+  const cleanups: (() => unknown)[] = [];
+  const context: Cleanups = { after: (fn: () => unknown) => void cleanups.push(fn) };
+  try {
+    const [etcd, s3] = await Promise.all([startTestEtcd(context), TestS3Server.start(context)]);
+    const sk = await startTestSafekeeper(context, await makeTempDir(context), [
+      '--no-sync',
+      '--broker-endpoints',
+      etcd.endpoint,
+      '--remote-storage',
+      s3.remoteStorageFlag('bench'),
+      '--wal-backup-parallel-jobs',
+      String(PARALLEL_JOBS),
+    ]);
+    const client = await s3.client(context);
+    const subjectMs: number[] = [];
+    const baselineMs: number[] = [];
+    let readRate = 0;
+    for (let run = 0; run < RUNS; run++) {
+      const { ms, files } = await offloadRunMs(sk, s3, timelineNumbered(run + 1));
+      subjectMs.push(ms);
+      baselineMs.push(await sdkPutMs(client, files, run));
+      readRate = await readRateMiBPerSecond(files[0]!);
+    }
+    const lag = await measureLag(sk, timelineNumbered(RUNS + 1));
+    const mib = (SEGMENTS * SEGMENT_BYTES) / MIB;
+    reportThroughput({
+      benchmark: `wal backup: ${SEGMENTS} complete 16 MiB segments to the embedded S3`,
+      runs: RUNS,
+      subjectMiBPerSecond: round(mib / (median(subjectMs) / 1000)),
+      baselineMiBPerSecond: round(mib / (median(baselineMs) / 1000)),
+      baseline: `AWS SDK PutObject of the same files, ${PARALLEL_JOBS} at once, same server`,
+      targetRatio: 0.9,
+      notes: {
+        subjectMs: subjectMs.map(round),
+        baselineMs: baselineMs.map(round),
+        lagDuringFullSpeedPush: lag,
+        segmentFileReadMiBPerSecond: readRate,
+        cores: availableParallelism(),
+        loadAverage1m: round(loadavg()[0] ?? 0),
+        node: process.version,
+        safekeeperErrors: sk
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('"level":"error"')),
+      },
+    });
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  }
+}
+
+await main();

@@ -1,0 +1,115 @@
+// Bounded parallelism with completion in order (the offload's segment uploads).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { sleepMs } from '../../../src/common/deadline.js';
+import { runInOrder } from '../../../src/safekeeper/wal-backup/in-order-jobs.js';
+
+test('jobs run at most N at once and complete in order whatever order they finish in', async () => {
+  const items = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  // Later items finish first within each window.
+  const delays = [40, 30, 20, 10, 35, 25, 15, 5, 12, 1];
+  let running = 0;
+  let maxRunning = 0;
+  const completed: number[] = [];
+  await runInOrder({
+    items,
+    jobs: 3,
+    signal: new AbortController().signal,
+    run: async (item) => {
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleepMs(delays[item]!);
+      running--;
+    },
+    onDone: (item) => {
+      completed.push(item);
+      return Promise.resolve();
+    },
+  });
+  assert.deepEqual(completed, items);
+  assert.equal(maxRunning, 3);
+});
+
+test('a failure stops new starts, aborts the ones in flight, and completes only those before it', async () => {
+  const started: number[] = [];
+  const aborted: number[] = [];
+  const completed: number[] = [];
+  await assert.rejects(
+    runInOrder({
+      items: [0, 1, 2, 3, 4, 5],
+      jobs: 2,
+      signal: new AbortController().signal,
+      run: async (item, signal) => {
+        started.push(item);
+        if (item === 2) {
+          await sleepMs(5);
+          throw new Error('segment 2 failed');
+        }
+        await sleepMs(item === 3 ? 1000 : 1, signal);
+        if (signal.aborted) {
+          aborted.push(item);
+          throw new Error('aborted');
+        }
+      },
+      onDone: (item) => {
+        completed.push(item);
+        return Promise.resolve();
+      },
+    }),
+    /segment 2 failed/,
+  );
+  assert.deepEqual(completed, [0, 1]);
+  assert.deepEqual(started, [0, 1, 2, 3]);
+  assert.deepEqual(aborted, [3]);
+});
+
+test('the caller aborting ends the run with the abort, after the jobs in flight settled', async () => {
+  const controller = new AbortController();
+  let settled = 0;
+  const run = runInOrder({
+    items: [0, 1, 2],
+    jobs: 2,
+    signal: controller.signal,
+    run: async (_item, signal) => {
+      await sleepMs(10_000, signal);
+      settled++;
+      if (signal.aborted) throw new Error('aborted');
+    },
+    onDone: () => Promise.resolve(),
+  });
+  setTimeout(() => controller.abort(new Error('stopping')), 10);
+  await assert.rejects(run);
+  assert.equal(settled, 2);
+});
+
+test('a later job failing while an earlier one runs is no unhandled rejection', async () => {
+  const completed: number[] = [];
+  let unhandled = 0;
+  const onUnhandled = (): void => {
+    unhandled++;
+  };
+  process.on('unhandledRejection', onUnhandled);
+  try {
+    await assert.rejects(
+      runInOrder({
+        items: [0, 1],
+        jobs: 2,
+        signal: new AbortController().signal,
+        run: async (item) => {
+          if (item === 1) throw new Error('segment 1 failed');
+          await sleepMs(50);
+        },
+        onDone: (item) => {
+          completed.push(item);
+          return Promise.resolve();
+        },
+      }),
+      /segment 1 failed/,
+    );
+    await sleepMs(10);
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+  }
+  assert.equal(unhandled, 0);
+  assert.deepEqual(completed, [0]);
+});
