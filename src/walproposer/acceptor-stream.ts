@@ -14,6 +14,8 @@ export interface AcceptorStreamView {
   readonly sentCommitLsn: Lsn;
   readonly ackedCommitLsn: Lsn;
   readonly isDraining: boolean;
+  /** AppendResponses received in this term (an empty append is answered too). */
+  readonly responseCount: number;
 }
 
 export class AcceptorStream implements AcceptorStreamView {
@@ -23,6 +25,7 @@ export class AcceptorStream implements AcceptorStreamView {
   private sentCommit: Lsn = 0n;
   private ackedCommit: Lsn = 0n;
   private draining = false;
+  private responses = 0;
 
   get isAdmitted(): boolean {
     return this.admitted;
@@ -43,6 +46,14 @@ export class AcceptorStream implements AcceptorStreamView {
   }
   get isDraining(): boolean {
     return this.draining;
+  }
+  get responseCount(): number {
+    return this.responses;
+  }
+
+  /** An AppendResponse arrived. */
+  noteResponse(): void {
+    this.responses++;
   }
 
   /**

@@ -66,6 +66,10 @@ export class WalStreamer {
   get commitLsn(): Lsn {
     return this.quorum.commitLsn;
   }
+  /** The WAL every acceptor flushed (what AppendRequests carry as truncate_lsn). */
+  get truncateLsn(): Lsn {
+    return this.quorum.truncateLsn;
+  }
   /** The end of the WAL proposed so far. */
   get endLsn(): Lsn {
     return this.buffer.endLsn;
@@ -104,6 +108,7 @@ export class WalStreamer {
     const stream = this.streamAt(index);
     if (!stream.isAdmitted) return;
     assert(response.term === this.term, 'an admitted acceptor answers in the term it accepted');
+    stream.noteResponse();
     const endLsn = this.buffer.endLsn;
     if (response.flushLsn > endLsn)
       throw new AppError(
@@ -122,8 +127,37 @@ export class WalStreamer {
       this.scheduleAnnouncement();
     }
     this.pump(index);
-    // announceCommit() waits for acceptors to acknowledge the commit.
-    if (commitAcknowledged) this.onProgress();
+    // announceCommit() waits for acceptors to acknowledge the commit, announceTruncate() for
+    // any answer.
+    if (commitAcknowledged || this.answersAwaited) this.onProgress();
+  }
+
+  /** announceTruncate() waits for answers: every response is progress then. */
+  private answersAwaited = false;
+
+  /**
+   * Sends the current commit_lsn and truncate_lsn to every idle connected acceptor (an empty
+   * AppendRequest); returns each one's response count, which hasAnswered() then compares.
+   */
+  announceTruncate(): Map<number, number> {
+    const marks = new Map<number, number>();
+    for (let index = 0; index < this.streams.length; index++) {
+      if (!this.isIdle(index)) continue;
+      marks.set(index, this.streamAt(index).responseCount);
+      this.sendEmptyAppend(index);
+    }
+    this.answersAwaited = marks.size > 0;
+    return marks;
+  }
+
+  /** Every acceptor of `marks` answered since, or is no longer connected. */
+  hasAnswered(marks: ReadonlyMap<number, number>): boolean {
+    const answered = [...marks].every(
+      ([index, count]) =>
+        this.linkAt(index).state !== 'up' || this.streamAt(index).responseCount > count,
+    );
+    if (answered) this.answersAwaited = false;
+    return answered;
   }
 
   /**

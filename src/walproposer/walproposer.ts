@@ -147,11 +147,24 @@ export class WalProposer {
     // Not elected: no acceptor was sent anything to acknowledge.
     if (streamer === undefined) return;
     const target = streamer.commitLsn;
+    const truncateSent = streamer.truncateLsn;
     // Connected acceptors still being admitted or caught up are waited for too.
     const pending = streamer.announceCommit();
     await this.waiters
       .until(
         () => streamer.hasAcknowledged(pending, target),
+        deadlineMs,
+        () => undefined,
+      )
+      .catch(() => undefined);
+    // The acceptors that were behind flushed meanwhile: tell everyone the WAL that all of them
+    // hold now (their peer_horizon_lsn, which WAL removal waits for), as a walproposer that
+    // keeps running would with its next append.
+    if (streamer.truncateLsn <= truncateSent) return;
+    const marks = streamer.announceTruncate();
+    await this.waiters
+      .until(
+        () => streamer.hasAnswered(marks),
         deadlineMs,
         () => undefined,
       )
