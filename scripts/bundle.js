@@ -161,6 +161,23 @@ const OCLIF_SEMVER_REQUIRE = "const semver = require('semver');";
 const SATISFIES_ONLY_REQUIRE =
   "const semver = { satisfies: require('semver/functions/satisfies') };";
 
+/**
+ * s3rver's logger middleware builds a winston logger (with colours, formats and a console
+ * transport) and koa-logger, about a tenth of its start-up; src/s3-server/main.ts always runs it
+ * with `silent: true` (and logs requests itself), where all of that only drops every message. The
+ * vendor bundle gets a logger that drops them without loading winston, and refuses silent: false.
+ */
+const S3RVER_LOGGER_FILE = /s3rver[\\/]lib[\\/]middleware[\\/]logger\.js$/;
+const SILENT_S3RVER_LOGGER = `'use strict';
+module.exports = function (app, silent) {
+  if (silent !== true) throw new Error('this s3rver build (scripts/bundle.js) only runs with silent: true');
+  const drop = () => undefined;
+  const logger = { log: drop, debug: drop, info: drop, warn: drop, error: drop, close: drop, exceptions: { unhandle: drop } };
+  app.logger = app.context.logger = logger;
+  return (ctx, next) => next();
+};
+`;
+
 function replaceOnce(path, source, from, to) {
   const contents = source.replaceAll(from, to);
   if (contents === source) throw new Error(`${path} no longer contains ${from}`);
@@ -206,6 +223,7 @@ const vendorRewrites = {
   name: 'neon-local-vendor-rewrites',
   setup(builder) {
     const rewrite = (path, source) => {
+      if (S3RVER_LOGGER_FILE.test(path)) return SILENT_S3RVER_LOGGER;
       let contents = source;
       if (VENDOR_IMPORT_FILES.test(path))
         contents = replaceOnce(path, contents, 'await import(', 'await __vendorImport(');
@@ -227,7 +245,13 @@ const vendorRewrites = {
       return contents;
     };
     const filter = new RegExp(
-      [VENDOR_IMPORT_FILES, OCLIF_PLUGIN_FILE, DEFERRED_REQUIRE_FILES, PROM_CLIENT_INDEX_FILE]
+      [
+        VENDOR_IMPORT_FILES,
+        OCLIF_PLUGIN_FILE,
+        DEFERRED_REQUIRE_FILES,
+        PROM_CLIENT_INDEX_FILE,
+        S3RVER_LOGGER_FILE,
+      ]
         .map((r) => r.source)
         .join('|'),
     );
