@@ -157,16 +157,17 @@ export async function prepareLaunch(component: ManagedComponent): Promise<Launch
 }
 
 /**
- * Spawns the component and waits until it is ready. `onSpawned` runs as soon as the process
- * exists, so a caller can stop it even if readiness never comes. `prepared` is prepareLaunch's
- * result when the caller has already started it (see startComponents).
+ * Spawns the component and waits until it is ready; resolves with its pid and its exit (a
+ * promise settled whenever it exits, with how). `onSpawned` runs as soon as the process exists,
+ * so a caller can stop it even if readiness never comes. `prepared` is prepareLaunch's result
+ * when the caller has already started it (see startComponents).
  */
 export async function launchComponent(
   component: ManagedComponent,
   deadline: Deadline,
   onSpawned: (pid: number) => void,
   prepared: Promise<LaunchSpec> = prepareLaunch(component),
-): Promise<number> {
+): Promise<{ readonly pid: number; readonly exited: Promise<string> }> {
   const spec = await prepared;
   let daemon;
   try {
@@ -184,7 +185,7 @@ export async function launchComponent(
   void daemon.exited.then((how) => (exitedHow = how));
   await waitReady(component, deadline, () => exitedHow);
   await component.afterReady(Math.max(1000, deadline.remainingMs()));
-  return daemon.pid;
+  return { pid: daemon.pid, exited: daemon.exited };
 }
 
 export interface StopReport {
