@@ -4,6 +4,7 @@ import { AppError, describeError } from '../common/errors.js';
 import { Deadline, pollUntil } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
 import { appendLogTail, readLogTail } from './log-tail.js';
+import { watchFileWrites } from './process/file-writes.js';
 import { findOwnedPid, removePidFile, writePidFile } from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
 import { readProcState, readUptimeMs } from './process/proc-info.js';
@@ -18,6 +19,8 @@ import { makePrivateDir } from './private-files.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1000;
 const READY_POLL_INTERVAL_MS = 25;
+/** Between probes while the log is watched: a write to it (the daemon says it started) wakes earlier. */
+const READY_POLL_WATCHED_INTERVAL_MS = 100;
 const READY_PROBE_TIMEOUT_MS = 500;
 const FAILURE_LOG_LINES = 20;
 const PORT_RELEASE_TIMEOUT_MS = 3000;
@@ -113,7 +116,9 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
 
 /**
  * Polls the component's readiness probe until it answers, the deadline passes, or `hasExited`
- * reports that the process is gone. The error carries the last probe's answer and the tail of the
+ * reports that the process is gone: at once, then, for a component that logs when it is ready,
+ * whenever its log file is written and at least every READY_POLL_WATCHED_INTERVAL_MS; otherwise
+ * (or when the log cannot be watched) every READY_POLL_INTERVAL_MS. The error carries the last probe's answer and the tail of the
  * component's log.
  */
 export async function waitReady(
@@ -122,6 +127,7 @@ export async function waitReady(
   hasExited: () => string | undefined = () => undefined,
 ): Promise<void> {
   let lastDetail = 'not probed yet';
+  const logWrites = component.logsWhenReady ? watchFileWrites(component.paths.logFile) : undefined;
   const outcome = await pollUntil(
     async () => {
       if (hasExited() !== undefined) return 'exited' as const;
@@ -131,8 +137,13 @@ export async function waitReady(
       lastDetail = probe.detail;
       return probe.ready ? ('ready' as const) : undefined;
     },
-    { timeoutMs: deadline.remainingMs(), intervalMs: READY_POLL_INTERVAL_MS },
-  );
+    {
+      timeoutMs: deadline.remainingMs(),
+      intervalMs:
+        logWrites?.watching === true ? READY_POLL_WATCHED_INTERVAL_MS : READY_POLL_INTERVAL_MS,
+      ...(logWrites && { wake: () => logWrites.nextWrite() }),
+    },
+  ).finally(() => logWrites?.close());
   if (outcome === 'ready') return;
   const tail = await readLogTail(component.paths.logFile, FAILURE_LOG_LINES);
   const withTail = (cause: string): string => appendLogTail(cause, component.paths.logFile, tail);

@@ -71,6 +71,7 @@ export function pageserverComponent(config: ClusterConfig, layout: RepoLayout): 
     paths,
     identity: { program: 'pageserver.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
+    logsWhenReady: true,
     probe: (timeoutMs) => probePageserverStatus(endpoint, timeoutMs),
     launchSpec: () =>
       Promise.resolve({

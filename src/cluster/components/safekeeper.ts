@@ -83,6 +83,7 @@ export function safekeeperComponent(
     paths,
     identity: { program: 'safekeeper.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
+    logsWhenReady: true,
     probe: (timeoutMs) => probeSafekeeperStatus(endpoint, sk.id, timeoutMs),
     launchSpec: () =>
       Promise.resolve({
