@@ -5,9 +5,9 @@ import { Deadline, pollUntil } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
 import { appendLogTail, readLogTail } from './log-tail.js';
 import { watchFileWrites } from './process/file-writes.js';
-import { findOwnedPid, removePidFile, writePidFile } from './process/pid-file.js';
+import { findOwnedPid, findOwnedProcess, removePidFile, writePidFile } from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
-import { readProcState, readUptimeMs } from './process/proc-info.js';
+import { procStateOf, uptimeMsOf } from './process/proc-info.js';
 import { spawnDaemon, type LaunchSpec } from './process/spawn-daemon.js';
 import {
   DEFAULT_STOP_LIMITS,
@@ -66,9 +66,9 @@ export async function inspectComponent(
       logFile: null,
     };
   }
-  const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+  const owned = await findOwnedProcess(component.paths.pidFile, component.identity);
   const logFile = component.paths.logFile;
-  if (pid === undefined) {
+  if (owned === undefined) {
     return {
       ...base,
       pid: null,
@@ -79,16 +79,17 @@ export async function inspectComponent(
       logFile,
     };
   }
-  const paused = (await readProcState(pid)) === 'paused';
-  const probe: ReadyProbe = paused
-    ? { ready: false, detail: 'SIGSTOP' }
-    : await component.probe(probeTimeoutMs);
+  const paused = procStateOf(owned.stat) === 'paused';
+  const [probe, uptimeMs]: [ReadyProbe, number | undefined] = await Promise.all([
+    paused ? { ready: false, detail: 'SIGSTOP' } : component.probe(probeTimeoutMs),
+    uptimeMsOf(owned.stat),
+  ]);
   return {
     ...base,
-    pid,
+    pid: owned.pid,
     state: probe.ready ? 'ready' : 'not-responding',
     paused,
-    uptimeMs: (await readUptimeMs(pid)) ?? null,
+    uptimeMs: uptimeMs ?? null,
     detail: probe.detail,
     logFile,
   };
