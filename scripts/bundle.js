@@ -153,13 +153,50 @@ const PROM_CLIENT_LAZY_EXPORTS = [
 ];
 
 /**
- * oclif's index checks the Node version against its engines with semver.satisfies at load; semver's
- * index requires all of its 50 modules, satisfies alone the few it needs.
+ * oclif's index checks at load that Node satisfies oclif's own engines, with semver: in this
+ * bundle the check reads dist/bundle/package.json, which does not exist, so it never warned, but
+ * its semver.satisfies still built semver's regular expressions, about 7 ms of every CLI start.
+ * The call is dropped; checkOclifEngines makes the build fail unless our package.json's engines
+ * (which npm checks) ask for at least the Node that oclif asks for.
  */
 const OCLIF_INDEX_FILE = /@oclif[\\/]core[\\/]lib[\\/]index\.js$/;
-const OCLIF_SEMVER_REQUIRE = "const semver = require('semver');";
-const SATISFIES_ONLY_REQUIRE =
-  "const semver = { satisfies: require('semver/functions/satisfies') };";
+const OCLIF_ENGINE_CHECK_CALL = '\ncheckNodeVersion();\n';
+const NO_ENGINE_CHECK_CALL = '\n// checkNodeVersion(): see scripts/bundle.js\n';
+
+/** [major, minor, patch] of a `>=X.Y.Z` range (missing parts 0); fails on any other form. */
+function minimumOf(range, what) {
+  const match = /^>=\s*(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(range.trim());
+  if (match === null) throw new Error(`${what} engines.node "${range}" is not of the form >=X.Y.Z`);
+  return match.slice(1).map((part) => Number(part ?? 0));
+}
+
+function checkOclifEngines() {
+  const read = (path) => JSON.parse(readFileSync(path, 'utf8')).engines.node;
+  const ours = minimumOf(read(join(root, 'package.json')), 'our');
+  const require = createRequire(import.meta.url);
+  const oclifRange = read(require.resolve('@oclif/core/package.json'));
+  const oclif = minimumOf(oclifRange, '@oclif/core');
+  const difference = ours.map((part, index) => part - oclif[index]).find((d) => d !== 0) ?? 0;
+  if (difference < 0)
+    throw new Error(`engines.node ${ours.join('.')} is below @oclif/core's ${oclifRange}`);
+}
+
+/**
+ * s3rver's logger middleware builds a winston logger (with colours, formats and a console
+ * transport) and koa-logger, about a tenth of its start-up; src/s3-server/main.ts always runs it
+ * with `silent: true` (and logs requests itself), where all of that only drops every message. The
+ * vendor bundle gets a logger that drops them without loading winston, and refuses silent: false.
+ */
+const S3RVER_LOGGER_FILE = /s3rver[\\/]lib[\\/]middleware[\\/]logger\.js$/;
+const SILENT_S3RVER_LOGGER = `'use strict';
+module.exports = function (app, silent) {
+  if (silent !== true) throw new Error('this s3rver build (scripts/bundle.js) only runs with silent: true');
+  const drop = () => undefined;
+  const logger = { log: drop, debug: drop, info: drop, warn: drop, error: drop, close: drop, exceptions: { unhandle: drop } };
+  app.logger = app.context.logger = logger;
+  return (ctx, next) => next();
+};
+`;
 
 function replaceOnce(path, source, from, to) {
   const contents = source.replaceAll(from, to);
@@ -206,13 +243,14 @@ const vendorRewrites = {
   name: 'neon-local-vendor-rewrites',
   setup(builder) {
     const rewrite = (path, source) => {
+      if (S3RVER_LOGGER_FILE.test(path)) return SILENT_S3RVER_LOGGER;
       let contents = source;
       if (VENDOR_IMPORT_FILES.test(path))
         contents = replaceOnce(path, contents, 'await import(', 'await __vendorImport(');
       if (OCLIF_PLUGIN_FILE.test(path))
         contents = replaceOnce(path, contents, OCLIF_COMMAND_SORT, CODE_POINT_COMMAND_SORT);
       if (OCLIF_INDEX_FILE.test(path))
-        contents = replaceOnce(path, contents, OCLIF_SEMVER_REQUIRE, SATISFIES_ONLY_REQUIRE);
+        contents = replaceOnce(path, contents, OCLIF_ENGINE_CHECK_CALL, NO_ENGINE_CHECK_CALL);
       if (DEFERRED_REQUIRE_FILES.test(path)) contents = deferRequires(contents);
       if (PROM_CLIENT_INDEX_FILE.test(path)) {
         for (const [name, module] of PROM_CLIENT_LAZY_EXPORTS) {
@@ -227,7 +265,13 @@ const vendorRewrites = {
       return contents;
     };
     const filter = new RegExp(
-      [VENDOR_IMPORT_FILES, OCLIF_PLUGIN_FILE, DEFERRED_REQUIRE_FILES, PROM_CLIENT_INDEX_FILE]
+      [
+        VENDOR_IMPORT_FILES,
+        OCLIF_PLUGIN_FILE,
+        DEFERRED_REQUIRE_FILES,
+        PROM_CLIENT_INDEX_FILE,
+        S3RVER_LOGGER_FILE,
+      ]
         .map((r) => r.source)
         .join('|'),
     );
@@ -352,6 +396,7 @@ function warmCodeCaches(paths) {
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 copyFileSync(LOADER_SOURCE, join(outdir, LOADER_FILE));
+checkOclifEngines();
 const vendors = await buildVendors();
 // One build per entry: code shared by the CLI and a daemon is in each entry file itself. bin/<name>.js
 // loads dist/bundle/<out>.cjs through loader.cjs; a new daemon is one more entry here and a

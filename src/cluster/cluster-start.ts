@@ -7,6 +7,7 @@ import type { Component, ManagedComponent } from './components/component.js';
 import {
   checkPortsFree,
   inspectComponent,
+  type ComponentStatus,
   launchComponent,
   prepareLaunch,
   waitReady,
@@ -32,6 +33,12 @@ export const runStepsInParallel: StepRunner = async (steps) => {
 export interface StartReport {
   readonly started: readonly string[];
   readonly alreadyRunning: readonly string[];
+}
+
+export interface StartWithStatus {
+  readonly report: StartReport;
+  /** Every component's status, in the order given (see startComponentsWithStatus). */
+  readonly statuses: readonly ComponentStatus[];
 }
 
 const EXTERNAL_PROBE_TIMEOUT_MS = 3000;
@@ -64,7 +71,31 @@ export async function startComponents(
   timeoutMs: number,
   runner: StepRunner,
 ): Promise<StartReport> {
-  await checkExternal(components);
+  return (await startAndInspect(components, timeoutMs, runner, false)).report;
+}
+
+/**
+ * startComponents, and the status of every component when it is over. A component this call
+ * starts (or waits for) is inspected as soon as it is ready, while the others still start, and
+ * again at the end only if its process has exited since; the others are inspected at the end.
+ * So the status table costs no wait after the last component is ready.
+ */
+export function startComponentsWithStatus(
+  components: readonly Component[],
+  timeoutMs: number,
+  runner: StepRunner,
+): Promise<StartWithStatus> {
+  return startAndInspect(components, timeoutMs, runner, true);
+}
+
+interface Classified {
+  readonly alreadyRunning: readonly ManagedComponent[];
+  readonly starting: readonly ManagedComponent[];
+  readonly toLaunch: readonly ManagedComponent[];
+}
+
+/** Sorts the managed components by what they need; refuses paused ones. */
+async function classify(components: readonly Component[]): Promise<Classified> {
   const managed = components.filter(
     (component): component is ManagedComponent => component.managed,
   );
@@ -79,9 +110,39 @@ export async function startComponents(
       },
     );
   }
-  const alreadyRunning = managed.filter((_, index) => statuses[index]?.state === 'ready');
-  const starting = managed.filter((_, index) => statuses[index]?.state === 'not-responding');
-  const toLaunch = managed.filter((_, index) => statuses[index]?.state === 'down');
+  const withState = (state: ComponentStatus['state']) =>
+    managed.filter((_, index) => statuses[index]?.state === state);
+  return {
+    alreadyRunning: withState('ready'),
+    starting: withState('not-responding'),
+    toLaunch: withState('down'),
+  };
+}
+
+/** The status noted when ready, unless the process has exited since; a fresh look otherwise. */
+function statusesAtEnd(
+  components: readonly Component[],
+  atReady: ReadonlyMap<string, ComponentStatus>,
+  exitedSinceReady: ReadonlySet<string>,
+): Promise<ComponentStatus[]> {
+  return Promise.all(
+    components.map((component) => {
+      const status = atReady.get(component.name);
+      return status === undefined || exitedSinceReady.has(component.name)
+        ? inspectComponent(component)
+        : Promise.resolve(status);
+    }),
+  );
+}
+
+async function startAndInspect(
+  components: readonly Component[],
+  timeoutMs: number,
+  runner: StepRunner,
+  inspect: boolean,
+): Promise<StartWithStatus> {
+  await checkExternal(components);
+  const { alreadyRunning, starting, toLaunch } = await classify(components);
   await Promise.all(toLaunch.map((component) => removePidFile(component.paths.pidFile)));
   await checkPortsFree(toLaunch);
 
@@ -92,6 +153,11 @@ export async function startComponents(
   const prepared = new Map(toLaunch.map((component) => [component, prepareLaunch(component)]));
   await Promise.allSettled(prepared.values());
   const spawned = new Map<string, number>();
+  const atReady = new Map<string, ComponentStatus>();
+  const exitedSinceReady = new Set<string>();
+  const noteReady = async (component: ManagedComponent): Promise<void> => {
+    if (inspect) atReady.set(component.name, await inspectComponent(component));
+  };
   const running: Promise<string>[] = [];
   const track = (work: () => Promise<string>) => () => {
     const promise = work();
@@ -103,18 +169,25 @@ export async function startComponents(
       title: component.description,
       run: track(async () => {
         const begunAt = Date.now();
-        await launchComponent(
+        const { exited } = await launchComponent(
           component,
           deadline,
           (pid) => spawned.set(component.name, pid),
           prepared.get(component),
         );
-        return `ready in ${Date.now() - begunAt}ms`;
+        const note = `ready in ${Date.now() - begunAt}ms`;
+        void exited.then(() => exitedSinceReady.add(component.name));
+        await noteReady(component);
+        return note;
       }),
     })),
     ...starting.map((component) => ({
       title: component.description,
-      run: track(() => waitStillStarting(component, deadline)),
+      run: track(async () => {
+        const note = await waitStillStarting(component, deadline);
+        await noteReady(component);
+        return note;
+      }),
     })),
   ];
   try {
@@ -127,10 +200,13 @@ export async function startComponents(
       cause: error,
     });
   }
-  return {
+  const report = {
     started: toLaunch.map((component) => component.name),
     alreadyRunning: alreadyRunning.map((component) => component.name),
   };
+  if (!inspect) return { report, statuses: [] };
+  const atEnd = await statusesAtEnd(components, atReady, exitedSinceReady);
+  return { report, statuses: atEnd };
 }
 
 async function rollBack(

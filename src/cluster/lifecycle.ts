@@ -4,9 +4,10 @@ import { AppError, describeError } from '../common/errors.js';
 import { Deadline, pollUntil } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
 import { appendLogTail, readLogTail } from './log-tail.js';
-import { findOwnedPid, removePidFile, writePidFile } from './process/pid-file.js';
+import { watchFileWrites } from './process/file-writes.js';
+import { findOwnedPid, findOwnedProcess, removePidFile, writePidFile } from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
-import { readProcState, readUptimeMs } from './process/proc-info.js';
+import { procStateOf, uptimeMsOf } from './process/proc-info.js';
 import { spawnDaemon, type LaunchSpec } from './process/spawn-daemon.js';
 import {
   DEFAULT_STOP_LIMITS,
@@ -18,6 +19,8 @@ import { makePrivateDir } from './private-files.js';
 
 export const STATUS_PROBE_TIMEOUT_MS = 1000;
 const READY_POLL_INTERVAL_MS = 25;
+/** Between probes while the log is watched: a write to it (the daemon says it started) wakes earlier. */
+const READY_POLL_WATCHED_INTERVAL_MS = 100;
 const READY_PROBE_TIMEOUT_MS = 500;
 const FAILURE_LOG_LINES = 20;
 const PORT_RELEASE_TIMEOUT_MS = 3000;
@@ -63,9 +66,9 @@ export async function inspectComponent(
       logFile: null,
     };
   }
-  const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+  const owned = await findOwnedProcess(component.paths.pidFile, component.identity);
   const logFile = component.paths.logFile;
-  if (pid === undefined) {
+  if (owned === undefined) {
     return {
       ...base,
       pid: null,
@@ -76,16 +79,17 @@ export async function inspectComponent(
       logFile,
     };
   }
-  const paused = (await readProcState(pid)) === 'paused';
-  const probe: ReadyProbe = paused
-    ? { ready: false, detail: 'SIGSTOP' }
-    : await component.probe(probeTimeoutMs);
+  const paused = procStateOf(owned.stat) === 'paused';
+  const [probe, uptimeMs]: [ReadyProbe, number | undefined] = await Promise.all([
+    paused ? { ready: false, detail: 'SIGSTOP' } : component.probe(probeTimeoutMs),
+    uptimeMsOf(owned.stat),
+  ]);
   return {
     ...base,
-    pid,
+    pid: owned.pid,
     state: probe.ready ? 'ready' : 'not-responding',
     paused,
-    uptimeMs: (await readUptimeMs(pid)) ?? null,
+    uptimeMs: uptimeMs ?? null,
     detail: probe.detail,
     logFile,
   };
@@ -113,7 +117,9 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
 
 /**
  * Polls the component's readiness probe until it answers, the deadline passes, or `hasExited`
- * reports that the process is gone. The error carries the last probe's answer and the tail of the
+ * reports that the process is gone: at once, then, for a component that logs when it is ready,
+ * whenever its log file is written and at least every READY_POLL_WATCHED_INTERVAL_MS; otherwise
+ * (or when the log cannot be watched) every READY_POLL_INTERVAL_MS. The error carries the last probe's answer and the tail of the
  * component's log.
  */
 export async function waitReady(
@@ -122,6 +128,7 @@ export async function waitReady(
   hasExited: () => string | undefined = () => undefined,
 ): Promise<void> {
   let lastDetail = 'not probed yet';
+  const logWrites = component.logsWhenReady ? watchFileWrites(component.paths.logFile) : undefined;
   const outcome = await pollUntil(
     async () => {
       if (hasExited() !== undefined) return 'exited' as const;
@@ -131,8 +138,13 @@ export async function waitReady(
       lastDetail = probe.detail;
       return probe.ready ? ('ready' as const) : undefined;
     },
-    { timeoutMs: deadline.remainingMs(), intervalMs: READY_POLL_INTERVAL_MS },
-  );
+    {
+      timeoutMs: deadline.remainingMs(),
+      intervalMs:
+        logWrites?.watching === true ? READY_POLL_WATCHED_INTERVAL_MS : READY_POLL_INTERVAL_MS,
+      ...(logWrites && { wake: () => logWrites.nextWrite() }),
+    },
+  ).finally(() => logWrites?.close());
   if (outcome === 'ready') return;
   const tail = await readLogTail(component.paths.logFile, FAILURE_LOG_LINES);
   const withTail = (cause: string): string => appendLogTail(cause, component.paths.logFile, tail);
@@ -157,16 +169,17 @@ export async function prepareLaunch(component: ManagedComponent): Promise<Launch
 }
 
 /**
- * Spawns the component and waits until it is ready. `onSpawned` runs as soon as the process
- * exists, so a caller can stop it even if readiness never comes. `prepared` is prepareLaunch's
- * result when the caller has already started it (see startComponents).
+ * Spawns the component and waits until it is ready; resolves with its pid and its exit (a
+ * promise settled whenever it exits, with how). `onSpawned` runs as soon as the process exists,
+ * so a caller can stop it even if readiness never comes. `prepared` is prepareLaunch's result
+ * when the caller has already started it (see startComponents).
  */
 export async function launchComponent(
   component: ManagedComponent,
   deadline: Deadline,
   onSpawned: (pid: number) => void,
   prepared: Promise<LaunchSpec> = prepareLaunch(component),
-): Promise<number> {
+): Promise<{ readonly pid: number; readonly exited: Promise<string> }> {
   const spec = await prepared;
   let daemon;
   try {
@@ -184,7 +197,7 @@ export async function launchComponent(
   void daemon.exited.then((how) => (exitedHow = how));
   await waitReady(component, deadline, () => exitedHow);
   await component.afterReady(Math.max(1000, deadline.remainingMs()));
-  return daemon.pid;
+  return { pid: daemon.pid, exited: daemon.exited };
 }
 
 export interface StopReport {

@@ -2,7 +2,12 @@
 // (`import { LocalCluster } from 'neon-local'`). Every mutating operation holds the repo lock.
 import { rm, writeFile } from 'node:fs/promises';
 import { AppError } from '../common/errors.js';
-import { startComponents, runStepsInParallel, type StartReport } from './cluster-start.js';
+import {
+  startComponents,
+  startComponentsWithStatus,
+  runStepsInParallel,
+  type StartReport,
+} from './cluster-start.js';
 import type { StorageListing } from './storage-ops.js';
 import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
@@ -156,17 +161,13 @@ export class LocalCluster implements AsyncDisposable {
         const config = await this.loadConfig();
         await writeEnvFile(this.layout, config);
         const components = this.components(config);
-        const report = await startComponents(
+        const { report, statuses } = await startComponentsWithStatus(
           components,
           options.timeoutMs ?? DEFAULT_START_TIMEOUT_MS,
           options.runner ?? runStepsInParallel,
         );
         await this.trackStarted(components, report.started);
-        return {
-          initialized,
-          ...report,
-          components: await Promise.all(components.map((c) => inspectComponent(c))),
-        };
+        return { initialized, ...report, components: statuses };
       },
       { createDir: true },
     );

@@ -43,6 +43,8 @@ export interface PollOptions {
   timeoutMs: number;
   intervalMs: number;
   signal?: AbortSignal;
+  /** Called before each sleep: the sleep also ends when the returned signal aborts. */
+  wake?: () => AbortSignal;
 }
 
 /**
@@ -59,6 +61,13 @@ export async function pollUntil<T>(
     const value = await probe();
     if (value !== undefined) return value;
     if (deadline.isExpired()) return undefined;
-    await sleepMs(Math.min(options.intervalMs, deadline.remainingMs()), options.signal);
+    const wake = options.wake?.();
+    const signal =
+      wake === undefined
+        ? options.signal
+        : options.signal === undefined
+          ? wake
+          : AbortSignal.any([options.signal, wake]);
+    await sleepMs(Math.min(options.intervalMs, deadline.remainingMs()), signal);
   }
 }

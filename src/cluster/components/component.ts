@@ -32,6 +32,11 @@ export interface ManagedComponent extends ComponentBase {
   readonly identity: ProcessIdentity;
   /** True when the program writes its own pid file (the safekeeper does). */
   readonly writesOwnPidFile: boolean;
+  /**
+   * True when the program writes to its log once its probe can answer (our daemons log that they
+   * started): the readiness wait then probes on log writes and polls slowly, instead of fast.
+   */
+  readonly logsWhenReady: boolean;
   launchSpec(): Promise<LaunchSpec>;
   /** Work to do once the process is ready (e.g. create the bucket). */
   afterReady(timeoutMs: number): Promise<void>;

@@ -2,10 +2,11 @@
 // WAL and HTTP addresses and the bucket on its command line, writes its own pid file, and is
 // ready when GET /v1/status answers with id "pageserver".
 import { join } from 'node:path';
-import type { ClusterConfig } from '../config.js';
+import { storageEndpoint, type ClusterConfig } from '../config.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { probeHttp } from '../process/http-probe.js';
 import { LOOPBACK_HOST } from '../process/ports.js';
+import { extraCaCertsEnv } from '../process/spawn-daemon.js';
 import type { RepoLayout } from '../repo-layout.js';
 import { credentialsEnv, storageCredentials } from '../storage-credentials.js';
 import type { ManagedComponent, ReadyProbe } from './component.js';
@@ -70,12 +71,17 @@ export function pageserverComponent(config: ClusterConfig, layout: RepoLayout): 
     paths,
     identity: { program: 'pageserver.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
+    logsWhenReady: true,
     probe: (timeoutMs) => probePageserverStatus(endpoint, timeoutMs),
     launchSpec: () =>
       Promise.resolve({
         command: process.execPath,
         args: pageserverArgs(config, paths.dataDir),
-        env: credentialsEnv(storageCredentials(config)),
+        // Its other peers, the safekeepers, answer plain HTTP on loopback.
+        env: {
+          ...credentialsEnv(storageCredentials(config)),
+          ...extraCaCertsEnv([storageEndpoint(config)]),
+        },
         cwd: paths.homeDir,
         logFile: paths.logFile,
       }),

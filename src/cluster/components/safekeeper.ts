@@ -6,6 +6,7 @@ import { etcdEndpoints, storageEndpoint } from '../config.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { probeHttp } from '../process/http-probe.js';
 import { LOOPBACK_HOST } from '../process/ports.js';
+import { extraCaCertsEnv } from '../process/spawn-daemon.js';
 import type { RepoLayout } from '../repo-layout.js';
 import { credentialsEnv, storageCredentials } from '../storage-credentials.js';
 import type { ManagedComponent, ReadyProbe } from './component.js';
@@ -125,12 +126,16 @@ export function safekeeperComponent(
     paths,
     identity: { program: 'safekeeper.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
+    logsWhenReady: true,
     probe: (timeoutMs) => probeSafekeeperStatus(endpoint, sk.id, timeoutMs),
     launchSpec: () =>
       Promise.resolve({
         command: process.execPath,
         args: safekeeperArgs(config, sk, paths.dataDir),
-        env: credentialsEnv(storageCredentials(config)),
+        env: {
+          ...credentialsEnv(storageCredentials(config)),
+          ...extraCaCertsEnv([...etcdEndpoints(config), storageEndpoint(config)]),
+        },
         cwd: paths.homeDir,
         logFile: paths.logFile,
       }),

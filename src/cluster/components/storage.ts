@@ -71,6 +71,7 @@ function embeddedStorage(config: ClusterConfig, layout: RepoLayout): ManagedComp
     paths,
     identity: { program: 's3-server.js', dataDir: paths.dataDir },
     writesOwnPidFile: false,
+    logsWhenReady: true,
     // The server creates the bucket before listening, so an answered HEAD means ready.
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}/${bucket}`, timeoutMs, 'HEAD');
@@ -118,6 +119,7 @@ function minioStorage(config: ClusterConfig, layout: RepoLayout): ManagedCompone
       dataDir: paths.dataDir,
     },
     writesOwnPidFile: false,
+    logsWhenReady: false,
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}${MINIO_HEALTH_PATH}`, timeoutMs);
       return result.ok

@@ -3,7 +3,7 @@
 // never signalled.
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { readCmdline, readProcState } from './proc-info.js';
+import { procStateOf, readCmdline, readProcStat, type ProcStat } from './proc-info.js';
 import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 export interface ProcessIdentity {
@@ -46,14 +46,27 @@ export async function findOwnedPid(
   pidFile: string,
   identity: ProcessIdentity,
 ): Promise<number | undefined> {
+  return (await findOwnedProcess(pidFile, identity))?.pid;
+}
+
+/** findOwnedPid, with the process's /proc stat read for the check (its state, its start). */
+export async function findOwnedProcess(
+  pidFile: string,
+  identity: ProcessIdentity,
+): Promise<{ readonly pid: number; readonly stat: ProcStat } | undefined> {
   const pid = await readPidFile(pidFile);
   if (pid === undefined) return undefined;
-  return (await isOwnedPid(pid, identity)) ? pid : undefined;
+  const stat = await ownedStat(pid, identity);
+  return stat === undefined ? undefined : { pid, stat };
 }
 
 export async function isOwnedPid(pid: number, identity: ProcessIdentity): Promise<boolean> {
-  const state = await readProcState(pid);
-  if (state === 'gone' || state === 'zombie') return false;
-  const argv = await readCmdline(pid);
-  return argv !== undefined && cmdlineMatches(argv, identity);
+  return (await ownedStat(pid, identity)) !== undefined;
+}
+
+async function ownedStat(pid: number, identity: ProcessIdentity): Promise<ProcStat | undefined> {
+  const [stat, argv] = await Promise.all([readProcStat(pid), readCmdline(pid)]);
+  const state = procStateOf(stat);
+  if (stat === undefined || state === 'gone' || state === 'zombie') return undefined;
+  return argv !== undefined && cmdlineMatches(argv, identity) ? stat : undefined;
 }

@@ -18,12 +18,13 @@ export async function readCmdline(pid: number): Promise<string[] | undefined> {
   }
 }
 
-interface ProcStat {
-  state: string;
-  startTimeTicks: number;
+export interface ProcStat {
+  readonly state: string;
+  readonly startTimeTicks: number;
 }
 
-async function readStat(pid: number): Promise<ProcStat | undefined> {
+/** State and start time from /proc/<pid>/stat; undefined when the process is gone. */
+export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   try {
     const text = await readFile(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
@@ -38,7 +39,10 @@ async function readStat(pid: number): Promise<ProcStat | undefined> {
 }
 
 export async function readProcState(pid: number): Promise<ProcState> {
-  const stat = await readStat(pid);
+  return procStateOf(await readProcStat(pid));
+}
+
+export function procStateOf(stat: ProcStat | undefined): ProcState {
   if (stat === undefined) return 'gone';
   if (stat.state === 'Z' || stat.state === 'X') return 'zombie';
   if (stat.state === 'T' || stat.state === 't') return 'paused';
@@ -50,8 +54,12 @@ const CLOCK_TICKS_PER_SECOND = 100;
 
 /** How long the process has been running, or undefined if it is gone. */
 export async function readUptimeMs(pid: number): Promise<number | undefined> {
-  const stat = await readStat(pid);
-  if (stat === undefined) return undefined;
+  const stat = await readProcStat(pid);
+  return stat === undefined ? undefined : uptimeMsOf(stat);
+}
+
+/** How long the process of this stat has been running, from the system's uptime. */
+export async function uptimeMsOf(stat: ProcStat): Promise<number | undefined> {
   try {
     const systemUptimeS = Number((await readFile('/proc/uptime', 'utf8')).split(' ')[0]);
     return Math.max(

@@ -1,6 +1,7 @@
 // Starts a long-running child detached from the CLI: its own session, stdout and stderr appended
-// to its log file, a minimal environment (no NODE_EXTRA_CA_CERTS: it costs every Node child
-// ~40 ms and none of ours needs extra CAs), and nothing that keeps the CLI's event loop alive.
+// to its log file, a minimal environment, and nothing that keeps the CLI's event loop alive.
+// NODE_EXTRA_CA_CERTS is handed on only to a daemon that talks TLS (extraCaCertsEnv): Node 20
+// reads the file at every start, 30-40 ms of CPU, which a daemon on plain loopback HTTP never uses.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { PRIVATE_FILE_MODE } from '../private-files.js';
@@ -24,6 +25,19 @@ export function minimalEnv(extra: Readonly<Record<string, string>>): Record<stri
     if (value !== undefined) env[name] = value;
   }
   return { ...env, ...extra };
+}
+
+/**
+ * NODE_EXTRA_CA_CERTS from the CLI's environment when one of the URLs a daemon talks to is https
+ * (a remote storage or broker endpoint): its private CA stays trusted there. Otherwise nothing.
+ */
+export function extraCaCertsEnv(
+  urls: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Record<string, string> {
+  const file = env.NODE_EXTRA_CA_CERTS;
+  if (file === undefined || file === '' || !urls.some((url) => url.startsWith('https:'))) return {};
+  return { NODE_EXTRA_CA_CERTS: file };
 }
 
 export interface SpawnedDaemon {

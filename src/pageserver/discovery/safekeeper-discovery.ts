@@ -6,45 +6,25 @@
 // once when it starts failing and once when it answers again, never fatal.
 import { describeError } from '../../common/errors.js';
 import { sleepMs } from '../../common/deadline.js';
+import { httpGet } from '../../common/http-get.js';
 import type { Logger } from '../../common/log.js';
 import type { SafekeeperEndpoint } from '../config.js';
 import { DISCOVERY_REQUEST_TIMEOUT_MS, DISCOVERY_RESPONSE_MAX_BYTES } from '../limits.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { parseTimelineList, type DiscoveredTimeline } from './timeline-list.js';
 
-async function readBounded(response: Response, maxBytes: number): Promise<string> {
-  const body = response.body;
-  if (body === null) return '';
-  const chunks: Uint8Array[] = [];
-  let length = 0;
-  for await (const chunk of body as AsyncIterable<Uint8Array>) {
-    length += chunk.length;
-    if (length > maxBytes) throw new Error(`answer exceeds ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 /** What one safekeeper says about its timelines; throws when it does not answer properly. */
 export async function fetchTimelines(
   endpoint: SafekeeperEndpoint,
   signal: AbortSignal,
 ): Promise<DiscoveredTimeline[]> {
-  let response: Response;
-  try {
-    response = await fetch(`${endpoint.httpUrl}/v1/timelines`, {
-      signal: AbortSignal.any([signal, AbortSignal.timeout(DISCOVERY_REQUEST_TIMEOUT_MS)]),
-    });
-  } catch (error) {
-    // fetch() says only "fetch failed"; the reason (ECONNREFUSED, a timeout) is its cause.
-    const cause = (error as { cause?: unknown }).cause;
-    throw new Error(
-      `GET ${endpoint.httpUrl}/v1/timelines failed: ${describeError(cause ?? error)}`,
-    );
-  }
-  const text = await readBounded(response, DISCOVERY_RESPONSE_MAX_BYTES);
-  if (response.status !== 200) throw new Error(`GET /v1/timelines answered ${response.status}`);
-  return parseTimelineList(JSON.parse(text) as unknown, endpoint.id);
+  const answer = await httpGet(`${endpoint.httpUrl}/v1/timelines`, {
+    timeoutMs: DISCOVERY_REQUEST_TIMEOUT_MS,
+    maxBytes: DISCOVERY_RESPONSE_MAX_BYTES,
+    signal,
+  });
+  if (answer.status !== 200) throw new Error(`GET /v1/timelines answered ${answer.status}`);
+  return parseTimelineList(JSON.parse(answer.body) as unknown, endpoint.id);
 }
 
 export class SafekeeperDiscovery {

@@ -1,0 +1,56 @@
+// A bounded HTTP(S) GET for the daemons' own requests (the pageserver's discovery): node:http
+// and node:https instead of fetch(), whose first call loads undici, about 20 ms of CPU that a
+// daemon would spend while the rest of the cluster starts. Rejects with a message naming the URL.
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { describeError } from './errors.js';
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface HttpGetOptions {
+  readonly timeoutMs: number;
+  /** A longer body rejects the answer. */
+  readonly maxBytes: number;
+  readonly signal?: AbortSignal;
+}
+
+function readBody(response: IncomingMessage, maxBytes: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    response.on('data', (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > maxBytes) response.destroy(new Error(`answer exceeds ${maxBytes} bytes`));
+      else chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', reject);
+    response.on('aborted', () => reject(new Error('answer cut short')));
+  });
+}
+
+/** GET `url` on a connection of its own; resolves with any status, rejects when no full answer. */
+export function httpGet(url: string, options: HttpGetOptions): Promise<HttpAnswer> {
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+  const timeout = AbortSignal.timeout(options.timeoutMs);
+  const signal =
+    options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);
+  return new Promise<HttpAnswer>((resolve, reject) => {
+    const req = request(url, { agent: false, signal }, (response) => {
+      readBody(response, options.maxBytes).then(
+        (body) => resolve({ status: response.statusCode ?? 0, body }),
+        reject,
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  }).catch((error: unknown) => {
+    const reason = timeout.aborted
+      ? `no answer within ${options.timeoutMs}ms`
+      : describeError(error);
+    throw new Error(`GET ${url} failed: ${reason}`, { cause: error });
+  });
+}
