@@ -14,6 +14,12 @@ export const RECONNECT_BACKOFF_MIN_MS = 100;
 export const RECONNECT_BACKOFF_MAX_MS = 5000;
 /** A stream that delivers nothing (not even a keepalive) for this long is given up. */
 export const STREAM_IDLE_TIMEOUT_MS = 15_000;
+/**
+ * While WAL streams in, the local WAL is fdatasynced at most this often (a lone write is synced
+ * at once). Each sync covers everything written meanwhile; durable_lsn waits for it, and the
+ * feedback that reports it goes out at most every FEEDBACK_INTERVAL_MS anyway.
+ */
+export const SYNC_INTERVAL_MS = 10;
 /** Received WAL waiting to be written: above it the stream stops reading (TCP backpressure). */
 export const WRITE_QUEUE_MAX_BYTES = 8 * 1024 * 1024;
 /** Largest CopyData frame accepted from a safekeeper (128 KiB of WAL plus headers, with room). */

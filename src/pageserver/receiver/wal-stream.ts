@@ -1,9 +1,10 @@
 // One replication connection to one safekeeper: startup with ztenantid/ztimelineid and
 // application_name=pageserver, START_REPLICATION PHYSICAL X/X, then XLogData ('w') handed to
 // the sink and keepalives ('k') answered with feedback when they ask for it. Feedback ('z' and
-// 'r') is coalesced: at most one pair per turn of the event loop. The stream ends at the first
-// error (connection, protocol, integrity), after STREAM_IDLE_TIMEOUT_MS without a message, or
-// at close(); `ended` tells why (undefined after close()).
+// 'r') is coalesced: at most one pair per FEEDBACK_INTERVAL_MS. The stream ends at the first
+// error (connection, protocol, integrity), after STREAM_IDLE_TIMEOUT_MS without a message (one
+// interval timer checks the time of the last message: nothing is re-armed per frame), or at
+// close(); `ended` tells why (undefined after close()).
 import { AppError, describeError } from '../../common/errors.js';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
@@ -29,10 +30,15 @@ import {
 export const PAGESERVER_APPLICATION_NAME = 'pageserver';
 const XLOG_DATA_TAG = REPLICATION_TAGS.xLogData.charCodeAt(0);
 const KEEPALIVE_TAG = REPLICATION_TAGS.primaryKeepalive.charCodeAt(0);
+/** The idle check runs this many times per STREAM_IDLE_TIMEOUT_MS (so it fires within +25%). */
+const IDLE_CHECKS_PER_TIMEOUT = 4;
 
 /** Where the stream's WAL goes and where its feedback comes from. */
 export interface StreamSink {
-  /** Takes WAL at `lsn` (a copy the sink may keep); a throw ends the stream with that error. */
+  /**
+   * Takes WAL at `lsn`: a view of the received frame that nothing writes to again, so the sink
+   * may keep it without copying. A throw ends the stream with that error.
+   */
   receive(lsn: Lsn, bytes: Buffer): void;
   positions(): FeedbackPositions;
 }
@@ -55,6 +61,7 @@ export class WalStream {
   #feedbackTimer: NodeJS.Timeout | undefined;
   #lastFeedbackAtMs = Number.NEGATIVE_INFINITY;
   #idleTimer: NodeJS.Timeout | undefined;
+  #lastMessageAtMs = performance.now();
   #failure: Error | undefined;
   #resolveEnded: (error: Error | undefined) => void = () => undefined;
   /** Settles once when the connection is gone: the error, or undefined after close(). */
@@ -66,12 +73,12 @@ export class WalStream {
     this.#what = `replication from safekeeper ${options.endpoint.id}`;
     this.ended = new Promise((resolve) => (this.#resolveEnded = resolve));
     client.onClose((error) => {
-      clearTimeout(this.#idleTimer);
+      clearInterval(this.#idleTimer);
       clearTimeout(this.#feedbackTimer);
       this.#resolveEnded(this.#failure ?? error);
     });
     client.onCopyData((payload) => this.#onCopyData(payload));
-    this.#armIdleTimer();
+    this.#startIdleCheck();
   }
 
   /** Connects and starts streaming at `startLsn`; rejects when the safekeeper refuses. */
@@ -119,28 +126,28 @@ export class WalStream {
     return new WalStream(client, options);
   }
 
-  #armIdleTimer(): void {
-    clearTimeout(this.#idleTimer);
-    this.#idleTimer = setTimeout(
-      () =>
-        this.#fail(
-          new AppError(
-            'timed-out',
-            `${this.#what}: nothing received for ${STREAM_IDLE_TIMEOUT_MS} ms`,
-          ),
+  /** Ends the stream once STREAM_IDLE_TIMEOUT_MS passed without a message (checked 4x as often). */
+  #startIdleCheck(): void {
+    this.#idleTimer = setInterval(() => {
+      const silentMs = performance.now() - this.#lastMessageAtMs;
+      if (silentMs < STREAM_IDLE_TIMEOUT_MS) return;
+      this.#fail(
+        new AppError(
+          'timed-out',
+          `${this.#what}: nothing received for ${STREAM_IDLE_TIMEOUT_MS} ms`,
         ),
-      STREAM_IDLE_TIMEOUT_MS,
-    );
+      );
+    }, STREAM_IDLE_TIMEOUT_MS / IDLE_CHECKS_PER_TIMEOUT);
   }
 
   #onCopyData(payload: Buffer): void {
     if (this.#failure !== undefined) return;
-    this.#armIdleTimer();
+    this.#lastMessageAtMs = performance.now();
     try {
       const tag = payload[0];
       if (tag === XLOG_DATA_TAG) {
         const data = decodeXLogData(payload);
-        if (data.bytes.length > 0) this.#sink.receive(data.walStartLsn, Buffer.from(data.bytes));
+        if (data.bytes.length > 0) this.#sink.receive(data.walStartLsn, data.bytes);
       } else if (tag === KEEPALIVE_TAG) {
         const keepalive = decodePrimaryKeepalive(payload);
         if (keepalive.replyRequested) this.sendFeedbackNow();
@@ -198,7 +205,7 @@ export class WalStream {
   }
 
   close(): void {
-    clearTimeout(this.#idleTimer);
+    clearInterval(this.#idleTimer);
     clearTimeout(this.#feedbackTimer);
     this.#client.close();
   }

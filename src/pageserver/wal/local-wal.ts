@@ -1,22 +1,27 @@
 // One timeline's WAL on the pageserver's disk (layout: segment-files.ts). Received bytes are
-// checked with the shared WAL decoder as they arrive, queued, and written in order by one
-// writer loop that fdatasyncs each batch (group commit; skipped with --no-sync) before raising
-// durableLsn. receivedLsn and durableLsn are always record ends; a stream resumes at
-// receivedLsn (rewind()), so a restart or a new source never starts inside a record.
-import { open, rename, type FileHandle } from 'node:fs/promises';
+// checked with the shared WAL decoder as they arrive, queued, and written in order by one writer
+// loop (segment-writer.ts: one writev per segment a batch touches). A sync loop beside it makes
+// them durable: one fdatasync at a time, covering every batch written before it began (group
+// commit, never holding up the writer; skipped with --no-sync), and only then raises durableLsn.
+// receivedLsn and durableLsn are always record ends; a stream resumes at receivedLsn (rewind()),
+// so a restart or a new source never starts inside a record.
+import { open, type FileHandle } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import { assert } from '../../common/assert.js';
 import { AppError } from '../../common/errors.js';
 import { fsyncPath } from '../../common/fsync-path.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import {
   segmentNumberOf,
-  segmentOffsetOf,
   segmentStartLsn,
   type SegmentNumber,
 } from '../../postgres/segment-name.js';
 import { WalDecoder } from '../../postgres/wal/wal-decoder.js';
+import { SYNC_INTERVAL_MS } from '../limits.js';
 import { scanLocalWal } from './local-wal-scan.js';
-import { existingSegmentFile, openSegmentForWrite, segmentPaths } from './segment-files.js';
+import { existingSegmentFile, segmentPaths } from './segment-files.js';
+import { splitIntoSegmentRuns } from './segment-runs.js';
+import { SegmentWriter } from './segment-writer.js';
 
 export interface LocalWalOptions {
   readonly dir: string;
@@ -33,14 +38,6 @@ interface QueuedWrite {
   readonly recordEndLsn: Lsn;
 }
 
-interface OpenSegment {
-  readonly segno: SegmentNumber;
-  readonly handle: FileHandle;
-  readonly isPartial: boolean;
-  isDirty: boolean;
-  isFilled: boolean;
-}
-
 export class LocalWal {
   readonly #options: LocalWalOptions;
   #decoder: WalDecoder;
@@ -49,8 +46,12 @@ export class LocalWal {
   #durableLsn: Lsn;
   readonly #queue: QueuedWrite[] = [];
   #queuedBytes = 0;
+  /** End of the last record whose bytes are all written (not necessarily synced). */
+  #writtenLsn: Lsn;
   #writer: Promise<void> | undefined;
-  #segment: OpenSegment | undefined;
+  #syncer: Promise<void> | undefined;
+  #lastSyncAtMs = Number.NEGATIVE_INFINITY;
+  readonly #segments: SegmentWriter;
   #failure: Error | undefined;
   readonly #listeners: (() => void)[] = [];
 
@@ -59,7 +60,9 @@ export class LocalWal {
     this.#writeLsn = endLsn;
     this.#receivedLsn = endLsn;
     this.#durableLsn = endLsn;
+    this.#writtenLsn = endLsn;
     this.#decoder = this.#decoderAt(endLsn);
+    this.#segments = new SegmentWriter(options);
   }
 
   /** Opens (and recovers) the local WAL: everything found up to the last complete record. */
@@ -144,7 +147,9 @@ export class LocalWal {
 
   /** Resolves once everything queued so far is written (and synced); rejects on a disk error. */
   async flushed(): Promise<void> {
-    while (this.#writer !== undefined) await this.#writer;
+    // The writer starts the syncer before it ends, so this ends once both are idle.
+    while (this.#writer !== undefined || this.#syncer !== undefined)
+      await (this.#writer ?? this.#syncer);
     if (this.#failure !== undefined) throw this.#failure;
   }
 
@@ -154,14 +159,35 @@ export class LocalWal {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0) {
+      while (this.#queue.length > 0 && this.#failure === undefined) {
         const batch = this.#queue.splice(0);
-        for (const item of batch) await this.#write(item.lsn, item.bytes);
-        await this.#finishBatch();
+        for (const run of splitIntoSegmentRuns(batch, this.#options.segmentSizeBytes))
+          await this.#segments.write(run);
         const last = batch[batch.length - 1];
-        if (last !== undefined && last.recordEndLsn > this.#durableLsn)
-          this.#durableLsn = last.recordEndLsn;
+        if (last !== undefined && last.recordEndLsn > this.#writtenLsn)
+          this.#writtenLsn = last.recordEndLsn;
         this.#queuedBytes -= batch.reduce((sum, item) => sum + item.bytes.length, 0);
+        this.#syncer ??= this.#syncWritten().finally(() => (this.#syncer = undefined));
+        for (const listener of this.#listeners) listener();
+      }
+    } catch (error) {
+      this.#fail(error);
+    }
+  }
+
+  /**
+   * Raises durableLsn to what is written until it has caught up: one fdatasync at a time, and
+   * while WAL streams in at most one per SYNC_INTERVAL_MS (each covers all written meanwhile).
+   */
+  async #syncWritten(): Promise<void> {
+    try {
+      while (this.#durableLsn < this.#writtenLsn && this.#failure === undefined) {
+        const sinceLastMs = performance.now() - this.#lastSyncAtMs;
+        if (sinceLastMs < SYNC_INTERVAL_MS) await delay(SYNC_INTERVAL_MS - sinceLastMs);
+        const writtenLsn = this.#writtenLsn;
+        this.#lastSyncAtMs = performance.now();
+        await this.#segments.sync();
+        this.#durableLsn = writtenLsn;
         assert(
           this.#durableLsn <= this.#receivedLsn,
           () =>
@@ -170,85 +196,21 @@ export class LocalWal {
         for (const listener of this.#listeners) listener();
       }
     } catch (error) {
-      this.#failure = new AppError(
-        'internal',
-        `could not write local WAL in ${this.#options.dir}`,
-        {
-          cause: error,
-        },
-      );
-      this.#queue.length = 0;
-      this.#queuedBytes = 0;
-      for (const listener of this.#listeners) listener();
+      this.#fail(error);
     }
   }
 
-  /** Writes `bytes` at `lsn`, split where it crosses a segment end. */
-  async #write(lsn: Lsn, bytes: Uint8Array): Promise<void> {
-    const { segmentSizeBytes } = this.#options;
-    let at = lsn;
-    let rest = bytes;
-    while (rest.length > 0) {
-      const offset = segmentOffsetOf(at, segmentSizeBytes);
-      const piece = rest.subarray(0, Math.min(rest.length, segmentSizeBytes - offset));
-      const segment = await this.#segmentFor(segmentNumberOf(at, segmentSizeBytes));
-      let written = 0;
-      while (written < piece.length) {
-        const { bytesWritten } = await segment.handle.write(
-          piece,
-          written,
-          piece.length - written,
-          offset + written,
-        );
-        written += bytesWritten;
-      }
-      segment.isDirty = true;
-      if (offset + piece.length === segmentSizeBytes) segment.isFilled = true;
-      at += BigInt(piece.length);
-      rest = rest.subarray(piece.length);
-    }
-  }
-
-  async #segmentFor(segno: SegmentNumber): Promise<OpenSegment> {
-    if (this.#segment?.segno === segno) return this.#segment;
-    await this.#closeSegment();
-    const paths = segmentPaths(this.#options.dir, segno, this.#options.segmentSizeBytes);
-    const { handle, kind } = await openSegmentForWrite(paths);
-    this.#segment = {
-      segno,
-      handle,
-      isPartial: kind === 'partial',
-      isDirty: false,
-      isFilled: false,
-    };
-    return this.#segment;
-  }
-
-  /** Syncs the open segment; a filled one is closed and renamed to its complete name. */
-  async #finishBatch(): Promise<void> {
-    const segment = this.#segment;
-    if (segment === undefined) return;
-    if (segment.isFilled) await this.#closeSegment();
-    else if (segment.isDirty && !this.#options.noSync) {
-      await segment.handle.datasync();
-      segment.isDirty = false;
-    }
-  }
-
-  async #closeSegment(): Promise<void> {
-    const segment = this.#segment;
-    if (segment === undefined) return;
-    this.#segment = undefined;
-    try {
-      if (segment.isDirty && !this.#options.noSync) await segment.handle.datasync();
-    } finally {
-      await segment.handle.close();
-    }
-    if (segment.isFilled && segment.isPartial) {
-      const paths = segmentPaths(this.#options.dir, segment.segno, this.#options.segmentSizeBytes);
-      await rename(paths.partial, paths.complete);
-      if (!this.#options.noSync) await fsyncPath(this.#options.dir);
-    }
+  #fail(error: unknown): void {
+    this.#failure ??= new AppError(
+      'internal',
+      `could not write local WAL in ${this.#options.dir}`,
+      {
+        cause: error,
+      },
+    );
+    this.#queue.length = 0;
+    this.#queuedBytes = 0;
+    for (const listener of this.#listeners) listener();
   }
 
   /** The first `lengthBytes` of segment `segno` as stored (for an upload: a durable range). */
@@ -301,6 +263,6 @@ export class LocalWal {
   /** Writes what is queued and closes the files. */
   async close(): Promise<void> {
     await this.flushed().catch(() => undefined);
-    await this.#closeSegment();
+    await this.#segments.close();
   }
 }
