@@ -124,6 +124,8 @@ export interface TermPlan<T extends VoteState> {
    * record boundary from which the donor's last record is found, whichever is lower.
    */
   readonly holdFromLsn: Lsn;
+  /** The lowest streaming start of a voter (the epoch start when none is behind). */
+  readonly neededFromLsn: Lsn;
 }
 
 /**
@@ -142,10 +144,20 @@ export function planTerm<T extends VoteState>(
   const timelineStartLsn = knownStart ?? defaultStartLsn;
   const epochStartLsn = donor.flushLsn === 0n ? timelineStartLsn : donor.flushLsn;
   const history = proposerHistory(donor, term, epochStartLsn);
-  let holdFromLsn = recoveryBoundary(donor, truncateLsn) ?? epochStartLsn;
+  let neededFromLsn = epochStartLsn;
   for (const vote of votes) {
     const start = startStreamingAt(history, term, vote);
-    if (start < holdFromLsn) holdFromLsn = start;
+    if (start < neededFromLsn) neededFromLsn = start;
   }
-  return { donor, truncateLsn, timelineStartLsn, epochStartLsn, history, holdFromLsn };
+  const boundary = recoveryBoundary(donor, truncateLsn) ?? epochStartLsn;
+  const holdFromLsn = boundary < neededFromLsn ? boundary : neededFromLsn;
+  return {
+    donor,
+    truncateLsn,
+    timelineStartLsn,
+    epochStartLsn,
+    history,
+    holdFromLsn,
+    neededFromLsn,
+  };
 }

@@ -174,6 +174,10 @@ test(
       );
       assert.equal(await lsnOf(cluster, id, 'remote_consistent_lsn'), parseLsn('0/300000'));
     }
+    // A new term after removal: the proposer finds the last record near the end of the WAL,
+    // not by reading from the term's start, whose segment is gone.
+    const again = await runCliJson(['wal', 'push', REF, '--size', '1MiB'], { repoDir });
+    assert.equal(again.exitCode, 0, `a push after removal: ${JSON.stringify(again.body)}`);
     await assertNoErrorLogs(cluster);
   },
 );
