@@ -23,6 +23,7 @@ export type {
 export { isBrokenTimeline } from './protocol/timeline-status.js';
 export type { InitOptions } from './cluster/init.js';
 export type { StorageListing, StorageObject } from './cluster/storage-ops.js';
+export type { WaitOutcome, SafekeeperWaitState } from './cluster/timeline-wait.js';
 export type { WalPushRequest, WalPushResult, PushProgress } from './cluster/wal-push.js';
 export type { ClusterConfig, SafekeeperConfig, RemoteStorageKind } from './cluster/config.js';
 export type { ComponentStatus, StopReport } from './cluster/lifecycle.js';

@@ -1,8 +1,12 @@
 // A typed client for one safekeeper's HTTP admin API; errors as in admin-api.ts.
 import { AdminApi } from './admin-api.js';
-import type { TimelineListEntry, TimelineStatus } from '../protocol/timeline-status.js';
+import type {
+  LsnWaitDocument,
+  TimelineListEntry,
+  TimelineStatus,
+} from '../protocol/timeline-status.js';
 
-export type { TimelineListEntry, TimelineStatus };
+export type { LsnWaitDocument, TimelineListEntry, TimelineStatus };
 
 const SAFEKEEPER_API_TIMEOUT_MS = 10_000;
 
@@ -37,6 +41,28 @@ export class SafekeeperClient {
   async listTimelines(tenantId?: string): Promise<TimelineListEntry[]> {
     const path = tenantId === undefined ? '/v1/timelines' : `/v1/tenant/${tenantId}/timelines`;
     return (await this.call('GET', path)) as TimelineListEntry[];
+  }
+
+  /**
+   * Waits on the safekeeper (its change events) until `lsnName` of the timeline reaches
+   * `atLeast`, at most `timeoutMs` (30 s), and answers with the value then.
+   */
+  async waitForLsn(
+    tenantId: string,
+    timelineId: string,
+    lsnName: string,
+    atLeast: string,
+    timeoutMs: number,
+  ): Promise<LsnWaitDocument> {
+    const query = new URLSearchParams({
+      lsn: lsnName,
+      at_least: atLeast,
+      timeout_ms: String(Math.round(timeoutMs)),
+    });
+    return (await this.call(
+      'GET',
+      `/v1/tenant/${tenantId}/timeline/${timelineId}/wait?${query.toString()}`,
+    )) as LsnWaitDocument;
   }
 
   async timelineStatus(tenantId: string, timelineId: string): Promise<TimelineStatus> {

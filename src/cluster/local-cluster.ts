@@ -9,6 +9,7 @@ import {
   type StartReport,
 } from './cluster-start.js';
 import type { StorageListing } from './storage-ops.js';
+import type { WaitOutcome } from './timeline-wait.js';
 import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
 import { pageserverComponent, pageserverHttpUrl } from './components/pageserver.js';
@@ -339,6 +340,28 @@ export class LocalCluster implements AsyncDisposable {
         'this cluster runs no pageserver ([pageserver] enabled = false)',
       );
     return new PageserverClient(pageserverHttpUrl(config)).listTimelines();
+  }
+
+  /**
+   * Waits until every condition (`commit_lsn>=X/Y`, `trimmed-before=commit`, ...: see
+   * timeline-wait.ts) holds on all (or the given) safekeepers, at most `timeoutMs` (60 s).
+   * Resolves with each condition's outcome and, when one did not hold in time, the timed-out
+   * error naming each safekeeper's value (not thrown: the outcomes say how far it got).
+   */
+  async waitFor(
+    timeline: string,
+    conditions: readonly string[],
+    options: { readonly safekeepers?: readonly SafekeeperRef[]; readonly timeoutMs?: number } = {},
+  ): Promise<{ outcomes: WaitOutcome[]; problem: AppError | undefined }> {
+    const wait = await import('./timeline-wait.js');
+    const parsed = conditions.map((text) => wait.parseWaitCondition(text));
+    const set = await this.safekeeperSet();
+    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const ref = await resolveTimelineRef(set, timeline);
+    const ids = (options.safekeepers ?? set.config.safekeepers.map((sk) => sk.id)).map(toNodeId);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    const outcomes = await wait.waitForConditions(set, ref, parsed, { ids, timeoutMs });
+    return { outcomes, problem: wait.waitTimeoutError(outcomes, timeoutMs) };
   }
 
   /** The objects of the cluster's bucket under `prefix` (one level, or all with `recursive`). */

@@ -79,6 +79,13 @@ export interface HorizonDocument {
   readonly pinned_bytes: number;
 }
 
+/** The answer of GET .../wait: the LSN's value when it answered and whether it reached the target. */
+export interface LsnWaitDocument {
+  readonly lsn: string;
+  readonly value: string;
+  readonly reached: boolean;
+}
+
 /** What one removal run did (POST /v1/tenant/:t/timeline/:tl/checkpoint answers it). */
 export interface WalRemovalDocument {
   /** null: nothing was removed. */

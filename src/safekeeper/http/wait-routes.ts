@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { parseTenantId, parseTimelineId } from '../../common/hex-id.js';
 import { formatLsn, parseLsn } from '../../postgres/lsn.js';
 import { badRequest, refuseBody, sendJson } from '../../daemon-shell/http-io.js';
+import type { LsnWaitDocument } from '../../protocol/timeline-status.js';
 import type { TimelineLsnName } from '../timeline/timeline-events.js';
 import type { Route } from './server.js';
 
@@ -20,13 +21,6 @@ const WAITABLE: Readonly<Record<string, TimelineLsnName>> = {
   peer_horizon_lsn: 'peerHorizonLsn',
   remote_consistent_lsn: 'remoteConsistentLsn',
 };
-
-export interface LsnWaitDocument {
-  readonly lsn: string;
-  /** The value when the answer was made. */
-  readonly value: string;
-  readonly reached: boolean;
-}
 
 function waitRequest(req: IncomingMessage) {
   const query = new URL(req.url ?? '/', 'http://localhost').searchParams;
