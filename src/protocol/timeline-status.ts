@@ -74,7 +74,8 @@ export interface HorizonDocument {
   readonly removable_before: string | null;
   /**
    * Bytes of complete local segments kept only because of the horizon: those from the
-   * horizon's segment up to the one holding commit_lsn (removable once every consumer caught up).
+   * horizon's segment up to the one before the segment holding commit_lsn (removable once every
+   * consumer caught up).
    */
   readonly pinned_bytes: number;
 }

@@ -178,6 +178,31 @@ test(
     // not by reading from the term's start, whose segment is gone.
     const again = await runCliJson(['wal', 'push', REF, '--size', '1MiB'], { repoDir });
     assert.equal(again.exitCode, 0, `a push after removal: ${JSON.stringify(again.body)}`);
+
+    // Everything consumed: removal goes as far as it ever may, and a new term still finds the
+    // last record's start (8 KiB records cross segment boundaries: it starts in the segment
+    // before the last).
+    const all = await fetch(
+      `http://127.0.0.1:${sk1.httpPort}/v1/record_safekeeper_info/${TENANT}/${TIMELINE}`,
+      { method: 'POST', body: JSON.stringify({ remote_consistent_lsn: 'FFFFFFFF/FEFFFFFF' }) },
+    );
+    assert.equal(all.status, 200);
+    for (const id of [1, 2]) {
+      const kept = await pollUntil(
+        async () => {
+          const status = await cluster.timelineStatus(REF, id);
+          return status.local_segments.count === 2 ? status : undefined;
+        },
+        { timeoutMs: 20_000, intervalMs: 100 },
+      );
+      assert.ok(kept, `sk${id} keeps only the last segment and the one before it`);
+    }
+    const last = await runCliJson(['wal', 'push', REF, '--size', '1MiB'], { repoDir });
+    assert.equal(
+      last.exitCode,
+      0,
+      `a push after removing all it may: ${JSON.stringify(last.body)}`,
+    );
     await assertNoErrorLogs(cluster);
   },
 );

@@ -2,7 +2,9 @@
 // LSNs: WAL below it has been consumed by the pageserver (remote_consistent_lsn), by every peer
 // safekeeper (peer_horizon_lsn) and, when remote storage is configured, by S3 (backup_lsn).
 // Whole segments strictly below the horizon's segment may go; the segment holding commit_lsn or
-// flush_lsn never does, whatever the inputs say. Persisted values, not in-memory ones: what has
+// flush_lsn never does, whatever the inputs say, nor the one before it: a new proposer learns
+// where the last record starts (the next record's xl_prev) by reading back from the end, and a
+// record that crosses into the last segment starts in the one before. Persisted values, not in-memory ones: what has
 // been removed must stay explainable from what is on disk after a crash.
 import type { Lsn } from '../../postgres/lsn.js';
 import { segmentNumberOf, type SegmentNumber } from '../../postgres/segment-name.js';
@@ -28,12 +30,14 @@ export interface Horizon {
   /** The input holding the horizon back (the smallest; on a tie the first of HORIZON_INPUTS). */
   readonly limitedBy: HorizonInput;
   /**
-   * Segments with a number below this may be removed: the horizon's segment, lowered to the
-   * segment holding commit_lsn or flush_lsn when either is below it. 0 when the segment size is
-   * unknown.
+   * Segments with a number below this may be removed: the horizon's segment, lowered to
+   * ceilingSegno. 0 when the segment size is unknown.
    */
   readonly removableBeforeSegno: SegmentNumber;
-  /** The segment holding min(commit_lsn, flush_lsn): what removal could reach at most. */
+  /**
+   * What removal could reach at most: the segment before the one holding min(commit_lsn,
+   * flush_lsn) (segments below it may go once every consumer is there).
+   */
   readonly ceilingSegno: SegmentNumber;
 }
 
@@ -50,7 +54,8 @@ export function computeHorizon(state: HorizonState): Horizon {
   if (state.segmentSizeBytes === 0)
     return { horizonLsn, limitedBy, removableBeforeSegno: 0n, ceilingSegno: 0n };
   const ceilingLsn = state.commitLsn < state.flushLsn ? state.commitLsn : state.flushLsn;
-  const ceilingSegno = segmentNumberOf(ceilingLsn, state.segmentSizeBytes);
+  const lastSegno = segmentNumberOf(ceilingLsn, state.segmentSizeBytes);
+  const ceilingSegno = lastSegno > 0n ? lastSegno - 1n : 0n;
   const horizonSegno = segmentNumberOf(horizonLsn, state.segmentSizeBytes);
   return {
     horizonLsn,

@@ -11,8 +11,8 @@ function state(overrides: Partial<Record<keyof HorizonState, unknown>>): Horizon
     remoteConsistentLsn: l('0/5000000'),
     peerHorizonLsn: l('0/5000000'),
     backupLsn: l('0/5000000'),
-    commitLsn: l('0/5800000'),
-    flushLsn: l('0/5800000'),
+    commitLsn: l('0/6800000'),
+    flushLsn: l('0/6800000'),
     segmentSizeBytes: SEG,
     backupConfigured: true,
     ...(overrides as Partial<HorizonState>),
@@ -42,7 +42,7 @@ test('the horizon is the smallest input that counts, and segments below its segm
     ['nothing offloaded yet', { backupLsn: 0n }, '0/0', 'backup_lsn', 0n],
     ['no pageserver report yet', { remoteConsistentLsn: 0n }, '0/0', 'remote_consistent_lsn', 0n],
     [
-      "inputs past commit: capped at commit's segment",
+      "inputs past commit: capped below the segment before commit's",
       {
         remoteConsistentLsn: l('FFFFFFFF/FEFFFFFF'),
         peerHorizonLsn: l('FFFFFFFF/FEFFFFFF'),
@@ -51,7 +51,7 @@ test('the horizon is the smallest input that counts, and segments below its segm
       },
       'FFFFFFFF/FEFFFFFF',
       'remote_consistent_lsn',
-      3n,
+      2n,
     ],
     [
       "flush below commit's segment caps it too",
@@ -64,7 +64,7 @@ test('the horizon is the smallest input that counts, and segments below its segm
       },
       '0/9000000',
       'remote_consistent_lsn',
-      4n,
+      3n,
     ],
     [
       'exactly on a segment boundary: the segment before it may go',
@@ -100,7 +100,7 @@ test('the horizon is the smallest input that counts, and segments below its segm
   }
 });
 
-test('removal never reaches the segment holding commit_lsn or flush_lsn, whatever the inputs', () => {
+test('removal never reaches the segment holding commit_lsn or flush_lsn, nor the one before', () => {
   const max = l('FFFFFFFF/FEFFFFFF');
   for (let commitSeg = 0n; commitSeg < 20n; commitSeg++) {
     for (const offset of [0n, 1n, BigInt(SEG - 1)]) {
@@ -115,7 +115,10 @@ test('removal never reaches the segment holding commit_lsn or flush_lsn, whateve
             flushLsn,
           }),
         );
-        assert.ok(horizon.removableBeforeSegno <= commitSeg, `commit ${commitLsn}`);
+        assert.ok(
+          horizon.removableBeforeSegno <= (commitSeg > 0n ? commitSeg - 1n : 0n),
+          `commit ${commitLsn}`,
+        );
         assert.ok(horizon.removableBeforeSegno * BigInt(SEG) <= commitLsn);
         assert.ok(horizon.removableBeforeSegno * BigInt(SEG) <= flushLsn);
       }

@@ -106,7 +106,7 @@ test('removal takes whole segments below the horizon, from the persisted LSNs on
   assert.deepEqual(await segmentFiles(dir), before);
   let status = await describeTimeline(timeline);
   assert.equal(status.horizon.limited_by, 'backup_lsn');
-  assert.equal(status.horizon.pinned_bytes, 4 * MIB, 'segments 1-4 are kept only for S3');
+  assert.equal(status.horizon.pinned_bytes, 3 * MIB, 'segments 1-3 are kept only for S3');
 
   // S3 has segments 1 and 2 (backup_lsn at the start of 3), more than a segment ahead: persisted.
   await timeline.recordSafekeeperInfo({ backupLsn: 3n * SEGMENT + 100n });
@@ -123,18 +123,22 @@ test('removal takes whole segments below the horizon, from the persisted LSNs on
   status = await describeTimeline(timeline);
   assert.equal(status.local_segments.first, '000000010000000000000003');
   assert.equal(status.horizon.removable_before, '000000010000000000000003');
-  assert.equal(status.horizon.pinned_bytes, 2 * MIB);
+  assert.equal(status.horizon.pinned_bytes, MIB);
 
   // Less than a segment ahead in memory is not persisted yet, so it does not count.
   await timeline.recordSafekeeperInfo({ backupLsn: 4n * SEGMENT });
   assert.equal(timeline.state.backupLsn, 3n * SEGMENT + 100n);
   assert.equal((await timeline.removeWalBelowHorizon()).removed, undefined);
 
-  // Everything consumed far past the end: the segment holding commit_lsn stays.
+  // Everything consumed far past the end: the segment holding commit_lsn stays, and the one
+  // before it (where the last record may start).
   await timeline.recordSafekeeperInfo({ backupLsn: parseLsn('FFFFFFFF/FEFFFFFF') });
   result = await timeline.removeWalBelowHorizon();
-  assert.equal(result.removed?.last, '000000010000000000000004');
-  assert.deepEqual(await segmentFiles(dir), ['000000010000000000000005.partial']);
+  assert.equal(result.removed?.last, '000000010000000000000003');
+  assert.deepEqual(await segmentFiles(dir), [
+    '000000010000000000000004',
+    '000000010000000000000005.partial',
+  ]);
 });
 
 test('without remote storage backup_lsn does not hold removal back', async (t) => {
