@@ -2,6 +2,8 @@
 import { AdminApi } from './admin-api.js';
 import type {
   LsnWaitDocument,
+  OffloadDocument,
+  WalRemovalDocument,
   TimelineListEntry,
   TimelineStatus,
 } from '../protocol/timeline-status.js';
@@ -63,6 +65,22 @@ export class SafekeeperClient {
       'GET',
       `/v1/tenant/${tenantId}/timeline/${timelineId}/wait?${query.toString()}`,
     )) as LsnWaitDocument;
+  }
+
+  /** POST .../offload: upload every complete segment now (the leader does; others say who). */
+  async offload(tenantId: string, timelineId: string): Promise<OffloadDocument> {
+    return (await this.call(
+      'POST',
+      `/v1/tenant/${tenantId}/timeline/${timelineId}/offload`,
+    )) as OffloadDocument;
+  }
+
+  /** POST .../checkpoint: remove the WAL below the horizon now; answers what went. */
+  async removeWal(tenantId: string, timelineId: string): Promise<WalRemovalDocument> {
+    return (await this.call(
+      'POST',
+      `/v1/tenant/${tenantId}/timeline/${timelineId}/checkpoint`,
+    )) as WalRemovalDocument;
   }
 
   async timelineStatus(tenantId: string, timelineId: string): Promise<TimelineStatus> {

@@ -10,6 +10,8 @@ import {
 } from './cluster-start.js';
 import type { StorageListing } from './storage-ops.js';
 import type { WaitOutcome } from './timeline-wait.js';
+import type { OffloadResult } from './wal-offload.js';
+import type { TrimResult } from './wal-trim.js';
 import type { Component, ManagedComponent } from './components/component.js';
 import { etcdComponent } from './components/etcd.js';
 import { pageserverComponent, pageserverHttpUrl } from './components/pageserver.js';
@@ -362,6 +364,41 @@ export class LocalCluster implements AsyncDisposable {
     const timeoutMs = options.timeoutMs ?? 60_000;
     const outcomes = await wait.waitForConditions(set, ref, parsed, { ids, timeoutMs });
     return { outcomes, problem: wait.waitTimeoutError(outcomes, timeoutMs) };
+  }
+
+  /**
+   * Asks the safekeepers to offload TIMELINE's complete segments now; with `wait`, resolves once
+   * backup_lsn is at the last complete segment and every object is in the bucket. A timeout or
+   * a safekeeper that did not answer is `problem` (the result says how far it got).
+   */
+  async offload(
+    timeline: string,
+    options: { readonly wait?: boolean; readonly timeoutMs?: number } = {},
+  ): Promise<{ result: OffloadResult; problem: AppError | undefined }> {
+    const set = await this.safekeeperSet();
+    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { offloadTimeline } = await import('./wal-offload.js');
+    return offloadTimeline(set, await resolveTimelineRef(set, timeline), {
+      wait: options.wait ?? false,
+      timeoutMs: options.timeoutMs ?? 60_000,
+    });
+  }
+
+  /**
+   * What each safekeeper may remove of TIMELINE now and, unless `dryRun`, removes it; `problem`
+   * is exit 5 when nothing may go anywhere (naming the blockers) or 6 for a silent safekeeper.
+   */
+  async trim(
+    timeline: string,
+    options: { readonly dryRun?: boolean } = {},
+  ): Promise<{ result: TrimResult; problem: AppError | undefined }> {
+    const set = await this.safekeeperSet();
+    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { trimTimeline, trimProblem } = await import('./wal-trim.js');
+    const result = await trimTimeline(set, await resolveTimelineRef(set, timeline), {
+      dryRun: options.dryRun ?? false,
+    });
+    return { result, problem: trimProblem(result) };
   }
 
   /** The objects of the cluster's bucket under `prefix` (one level, or all with `recursive`). */

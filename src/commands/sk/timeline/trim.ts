@@ -1,0 +1,58 @@
+import { Args, Flags } from '@oclif/core';
+import { BaseCommand } from '../../../cli/base-command.js';
+import { formatSizeBytes } from '../../../common/units.js';
+import type { SegmentRange } from '../../../cluster/wal-trim.js';
+
+function range(segments: SegmentRange): string {
+  const span = segments.count === 1 ? segments.first : `${segments.first}..${segments.last}`;
+  return `${span} (${segments.count} ${segments.count === 1 ? 'segment' : 'segments'}, ${formatSizeBytes(segments.bytes)})`;
+}
+
+export default class SkTimelineTrim extends BaseCommand<typeof SkTimelineTrim> {
+  static override summary = 'Remove the WAL every consumer has consumed, on each safekeeper';
+  static override description =
+    'For each safekeeper: what WAL removal may take of TIMELINE now, i.e. the complete local ' +
+    'segments below its horizon (what the pageserver, the peer safekeepers and, when it ' +
+    'offloads, S3 have all consumed; never the segment holding commit_lsn nor the one before ' +
+    'it), and, without --dry-run, asks it to remove them now. A safekeeper never removes past ' +
+    'its horizon, whatever is asked. When nothing may be removed anywhere it exits 5, naming ' +
+    'what holds each safekeeper back and the command that would unblock it (pageserver ' +
+    'checkpoint, sk timeline offload, sk start N). Exits 6 when a safekeeper did not answer ' +
+    '(the others are still trimmed). Removal is done when the command returns.';
+  static override examples = [
+    '<%= config.bin %> sk timeline trim 0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6 --dry-run',
+    '<%= config.bin %> sk timeline trim TENANT/TIMELINE --json',
+  ];
+  static override args = {
+    timeline: Args.string({
+      description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
+      required: true,
+    }),
+  };
+  static override flags = {
+    'dry-run': Flags.boolean({ description: 'Only show what each safekeeper would remove.' }),
+  };
+
+  public async run(): Promise<void> {
+    const { result, problem } = await this.cluster().trim(this.args.timeline, {
+      dryRun: this.flags['dry-run'],
+    });
+    this.outputPartial(result, problem, () => {
+      // Safekeepers with the same outcome share a line: "safekeeper 1, 2, 3: removed ...".
+      const idsByText = new Map<string, number[]>();
+      for (const sk of result.safekeepers) {
+        const text =
+          sk.removed !== null
+            ? `removed ${range(sk.removed)}`
+            : sk.removable !== null
+              ? `${result.dry_run ? 'would remove' : 'may remove'} ${range(sk.removable)}`
+              : sk.unblock === null
+                ? 'nothing left to remove (the segment holding commit_lsn and the one before it stay)'
+                : `nothing to remove: held back by ${sk.blocked_by ?? 'nothing'}`;
+        idsByText.set(text, [...(idsByText.get(text) ?? []), sk.id]);
+      }
+      const lines = [...idsByText].map(([text, ids]) => `safekeeper ${ids.join(', ')}: ${text}`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    });
+  }
+}
