@@ -10,6 +10,7 @@ import {
 } from './cluster-start.js';
 import type { StorageListing } from './storage-ops.js';
 import type { WaitOutcome } from './timeline-wait.js';
+import type { InspectDocument } from './timeline-inspect.js';
 import type { OffloadResult } from './wal-offload.js';
 import type { TrimResult } from './wal-trim.js';
 import type { Component, ManagedComponent } from './components/component.js';
@@ -399,6 +400,19 @@ export class LocalCluster implements AsyncDisposable {
       dryRun: options.dryRun ?? false,
     });
     return { result, problem: trimProblem(result) };
+  }
+
+  /**
+   * One document about TIMELINE from every safekeeper, the pageserver, etcd and the bucket;
+   * `problem` names a safekeeper or the pageserver that did not answer (the rest is there).
+   */
+  async inspect(
+    timeline: string,
+  ): Promise<{ document: InspectDocument; problem: AppError | undefined }> {
+    const set = await this.safekeeperSet();
+    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { inspectTimeline } = await import('./timeline-inspect.js');
+    return inspectTimeline(set, await resolveTimelineRef(set, timeline));
   }
 
   /** The objects of the cluster's bucket under `prefix` (one level, or all with `recursive`). */

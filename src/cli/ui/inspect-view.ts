@@ -1,0 +1,291 @@
+// `sk timeline inspect` as text: per safekeeper its LSNs, then its disk and trimming, the
+// pageserver, S3 and offload in a line each, and an LSN ruler: per safekeeper, the pageserver and
+// S3, which segments exist (Unicode blocks, or ASCII without a UTF-8 locale), with markers for
+// commit (C), backup (B), remote consistent (R) and the horizon (H) under each safekeeper. It
+// fits the terminal width; a down or paused safekeeper keeps its row, marked.
+import { formatSizeBytes } from '../../common/units.js';
+import { parseLsn, type Lsn } from '../../postgres/lsn.js';
+import { parseSegmentFileName } from '../../postgres/segment-name.js';
+import type { InspectDocument } from '../../cluster/timeline-inspect.js';
+import { removableRange } from '../../cluster/wal-trim.js';
+import type { TimelineStatus } from '../../protocol/timeline-status.js';
+import { failureLabel, type SafekeeperAnswer } from '../../cluster/safekeeper-fanout.js';
+import { renderTable, shortId } from './table.js';
+import type { Theme } from './theme.js';
+
+export interface InspectViewOptions {
+  readonly widthColumns: number;
+  /** Unicode blocks; false: ASCII only. */
+  readonly unicode: boolean;
+}
+
+const GLYPHS = {
+  unicode: { full: '█', partial: '▌', none: '·' },
+  ascii: { full: '#', partial: '+', none: '.' },
+};
+
+/** Whether the locale says UTF-8 (LC_ALL, LC_CTYPE, LANG, in that order). */
+export function localeIsUtf8(env: NodeJS.ProcessEnv = process.env): boolean {
+  const locale = env.LC_ALL ?? env.LC_CTYPE ?? env.LANG ?? '';
+  return /utf-?8/i.test(locale);
+}
+
+function segno(name: string | null, segmentSizeBytes: number): bigint | undefined {
+  return name === null ? undefined : parseSegmentFileName(name, segmentSizeBytes)?.segno;
+}
+
+function stateOf(answer: SafekeeperAnswer<unknown>, theme: Theme): string {
+  if (answer.state === 'ok') return 'up';
+  return theme.error(failureLabel(answer));
+}
+
+function lsnTable(document: InspectDocument, theme: Theme, width: number): string {
+  const rows = document.safekeepers.map((answer) => {
+    const status = answer.result;
+    if (status === undefined) return [String(answer.id), stateOf(answer, theme)];
+    return [
+      String(answer.id),
+      'up',
+      `${status.acceptor_state.term}/${status.acceptor_state.epoch}`,
+      status.flush_lsn,
+      status.commit_lsn,
+      status.backup_lsn,
+      status.peer_horizon_lsn,
+      status.remote_consistent_lsn,
+    ];
+  });
+  return renderTable(
+    ['SK', 'STATE', 'TERM/EP', 'FLUSH', 'COMMIT', 'BACKUP', 'PEER HZN', 'REMOTE CONS'],
+    rows,
+    width,
+  );
+}
+
+function heldBy(status: TimelineStatus): string {
+  if (status.horizon.pinned_bytes === 0) return 'nothing';
+  switch (status.horizon.limited_by) {
+    case 'remote_consistent_lsn':
+      return 'pageserver';
+    case 'peer_horizon_lsn':
+      return 'a peer';
+    case 'backup_lsn':
+      return 'S3';
+  }
+}
+
+function diskTable(document: InspectDocument, theme: Theme, width: number): string {
+  const rows = document.safekeepers.map((answer) => {
+    const status = answer.result;
+    if (status === undefined) return [String(answer.id), stateOf(answer, theme)];
+    const local = status.local_segments;
+    const span =
+      local.first === null
+        ? 'none'
+        : `${shortSegment(local.first)}..${shortSegment(local.last ?? local.first)}`;
+    const backup = status.wal_backup;
+    const offload = !backup.configured
+      ? 'not configured'
+      : backup.leader
+        ? 'leader'
+        : backup.eligible
+          ? 'eligible'
+          : `not eligible: ${backup.ineligible_reason ?? '?'}`;
+    const removable = removableRange(status);
+    return [
+      String(answer.id),
+      `${span} (${local.count}, ${formatSizeBytes(local.bytes)})`,
+      removable === null ? '-' : formatSizeBytes(removable.bytes),
+      status.horizon.lsn,
+      status.horizon.inputs.backup_lsn === null && heldBy(status) === 'S3'
+        ? 'not configured'
+        : heldBy(status),
+      formatSizeBytes(status.horizon.pinned_bytes),
+      offload,
+    ];
+  });
+  return renderTable(
+    ['SK', 'LOCAL SEGMENTS', 'TRIMMABLE', 'HORIZON', 'HELD BY', 'PINNED', 'OFFLOAD'],
+    rows,
+    width,
+  );
+}
+
+/** A segment name without its timeline part and leading zeros of the high half: 0/1F. */
+function shortSegment(name: string): string {
+  const high = name.slice(8, 16).replace(/^0+(?=.)/, '');
+  const low = name.slice(16).replace(/^0+(?=.)/, '');
+  return `${high}/${low}`;
+}
+
+interface RulerRow {
+  readonly label: string;
+  /** Segment numbers present; `partialSegno` is written to but not complete. */
+  readonly present: ReadonlySet<bigint>;
+  readonly partialSegno?: bigint;
+  readonly markers: readonly { readonly lsn: Lsn; readonly mark: string }[];
+  readonly note?: string;
+}
+
+function localRow(answer: SafekeeperAnswer<TimelineStatus>, segmentSizeBytes: number): RulerRow {
+  const status = answer.result;
+  if (status === undefined)
+    return { label: `sk${answer.id}`, present: new Set(), markers: [], note: failureLabel(answer) };
+  const first = segno(status.local_segments.first, segmentSizeBytes);
+  const last = segno(status.local_segments.last, segmentSizeBytes);
+  const present = new Set<bigint>();
+  if (first !== undefined && last !== undefined) for (let s = first; s <= last; s++) present.add(s);
+  const partial = segno(status.local_segments.partial, segmentSizeBytes);
+  return {
+    label: `sk${answer.id}`,
+    present,
+    ...(partial === undefined ? {} : { partialSegno: partial }),
+    markers: [
+      { lsn: parseLsn(status.horizon.lsn), mark: 'H' },
+      { lsn: parseLsn(status.remote_consistent_lsn), mark: 'R' },
+      { lsn: parseLsn(status.backup_lsn), mark: 'B' },
+      { lsn: parseLsn(status.commit_lsn), mark: 'C' },
+    ],
+  };
+}
+
+function renderRuler(document: InspectDocument, options: InspectViewOptions): string[] {
+  const size = document.wal_seg_size;
+  if (size === 0) return [];
+  const rows: RulerRow[] = document.safekeepers.map((answer) => localRow(answer, size));
+  const s3 = document.s3.segments;
+  if (s3 !== null) {
+    const present = new Set<bigint>();
+    for (const name of s3.names) {
+      const n = segno(name, size);
+      if (n !== undefined) present.add(n);
+    }
+    rows.push({ label: 's3', present, markers: [] });
+  }
+  const all = rows.flatMap((row) => [
+    ...row.present,
+    ...(row.partialSegno === undefined ? [] : [row.partialSegno]),
+  ]);
+  if (all.length === 0) return [];
+  const low = all.reduce((a, b) => (b < a ? b : a));
+  const high = all.reduce((a, b) => (b > a ? b : a));
+  const labelWidth = 6;
+  const cells = Math.max(8, Math.min(options.widthColumns - labelWidth - 1, 200));
+  const segments = Number(high - low + 1n);
+  const segmentsPerCell = Math.max(1, Math.ceil(segments / cells));
+  const used = Math.ceil(segments / segmentsPerCell);
+  const cellWidth = Math.max(1, Math.floor(cells / used));
+  const glyphs = options.unicode ? GLYPHS.unicode : GLYPHS.ascii;
+  const startLsn = low * BigInt(size);
+  const bytesPerColumn = (BigInt(size) * BigInt(segmentsPerCell)) / BigInt(cellWidth) || 1n;
+  const column = (lsn: Lsn): number | undefined => {
+    if (lsn < startLsn) return undefined;
+    const at = Number((lsn - startLsn) / bytesPerColumn);
+    return at < used * cellWidth ? at : used * cellWidth - 1;
+  };
+  const lines = [
+    `${''.padEnd(labelWidth)} ${shortSegment(segmentNameOf(low))}${' '.repeat(Math.max(1, used * cellWidth - 2 * shortSegment(segmentNameOf(low)).length))}${shortSegment(segmentNameOf(high))}`,
+  ];
+  for (const row of rows) {
+    let bar = '';
+    for (let cell = 0; cell < used; cell++) {
+      const from = low + BigInt(cell * segmentsPerCell);
+      let full = 0;
+      let partial = false;
+      for (let s = from; s < from + BigInt(segmentsPerCell) && s <= high; s++) {
+        if (row.partialSegno === s) partial = true;
+        else if (row.present.has(s)) full++;
+      }
+      const glyph = full > 0 && !partial ? glyphs.full : partial ? glyphs.partial : glyphs.none;
+      bar += glyph.repeat(cellWidth);
+    }
+    lines.push(
+      `${row.label.padEnd(labelWidth)} ${bar}${row.note === undefined ? '' : `  ${row.note}`}`,
+    );
+    if (row.markers.length > 0) {
+      const marks = Array.from({ length: used * cellWidth }, () => ' ');
+      for (const { lsn, mark } of row.markers) {
+        const at = column(lsn);
+        if (at !== undefined) marks[at] = marks[at] === ' ' ? mark : '*';
+      }
+      lines.push(`${''.padEnd(labelWidth)} ${marks.join('').trimEnd()}`);
+    }
+  }
+  lines.push(
+    `${''.padEnd(labelWidth)} ${glyphs.full} segment ${glyphs.partial} partial ${glyphs.none} none  C commit B backup R remote H horizon *several`,
+  );
+  return lines;
+
+  function segmentNameOf(n: bigint): string {
+    return `00000001${(n / (0x1_0000_0000n / BigInt(size))).toString(16).toUpperCase().padStart(8, '0')}${(n % (0x1_0000_0000n / BigInt(size))).toString(16).toUpperCase().padStart(8, '0')}`;
+  }
+}
+
+export function renderInspect(
+  document: InspectDocument,
+  theme: Theme,
+  options: InspectViewOptions,
+): string {
+  const width = options.widthColumns;
+  const narrow = `${document.tenant_id}/${document.timeline_id}`.length + 30 > width;
+  const id = narrow
+    ? `${shortId(document.tenant_id)}/${shortId(document.timeline_id)}`
+    : `${document.tenant_id}/${document.timeline_id}`;
+  const lines = [
+    theme.bold(`timeline ${id}`) +
+      (document.wal_seg_size === 0
+        ? ''
+        : theme.dim(`  (segments of ${formatSizeBytes(document.wal_seg_size)})`)),
+    '',
+    lsnTable(document, theme, width),
+    '',
+    diskTable(document, theme, width),
+    '',
+  ];
+  const ps = document.pageserver;
+  if (ps === null) lines.push('pageserver  not run by this cluster');
+  else if (ps.result === undefined)
+    lines.push(`pageserver  ${theme.error(ps.error?.message ?? ps.state)}`);
+  else {
+    const doc = ps.result;
+    const source = doc.source === null ? 'no source' : `from sk${doc.source.safekeeper_id}`;
+    lines.push(
+      `pageserver  ${doc.state} ${source}`,
+      `            received ${doc.received_lsn}  durable ${doc.durable_lsn}  uploaded ${doc.uploaded_lsn}`,
+    );
+  }
+  const s3 = document.s3;
+  if (s3.error !== null) lines.push(`s3          ${theme.error(s3.error)}`);
+  else if (s3.segments === null || s3.segments.count === 0)
+    lines.push('s3          no segments offloaded');
+  else {
+    const seg = s3.segments;
+    const problems = [
+      seg.gaps.length === 0
+        ? 'no gap'
+        : theme.error(`gaps: ${seg.gaps.map(shortSegment).join(', ')}`),
+      seg.wrong_size.length === 0
+        ? 'sizes right'
+        : theme.error(
+            `wrong size: ${seg.wrong_size.map((w) => `${shortSegment(w.name)} (${w.size} B)`).join(', ')}`,
+          ),
+    ];
+    lines.push(
+      `s3          ${shortSegment(seg.first ?? '')}..${shortSegment(seg.last ?? '')} (${seg.count}, ${formatSizeBytes(seg.bytes)}); ${problems.join('; ')}`,
+    );
+  }
+  const offload = document.offload;
+  lines.push(
+    `offload     ${
+      offload.error !== null
+        ? theme.error(offload.error)
+        : offload.leader_node_id === null
+          ? 'no leader (nothing to upload, or no election won)'
+          : `leader: safekeeper ${offload.leader_node_id} (from etcd)`
+    }`,
+  );
+  const ruler = renderRuler(document, options);
+  if (ruler.length > 0) lines.push('', ...ruler);
+  const text = lines.join('\n');
+  // Without UTF-8 the ellipsis of shortened ids and cut cells is ASCII too (same width).
+  return options.unicode ? text : text.replaceAll('…', '~');
+}
