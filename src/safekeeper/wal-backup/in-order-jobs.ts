@@ -1,51 +1,67 @@
-// Bounded parallelism with completion in order: up to `jobs` items run at once, and `onDone` is
-// called for item k only after it and every item before it finished, in the items' order (so
-// backup_lsn advances contiguously). The first failure stops new starts, aborts the ones in
-// flight and is rethrown once they have settled; items after a failed one never complete.
+// Bounded parallelism with completion in order: item k starts once every item before k - jobs
+// finished its run (so at most `jobs` runs at once, and never more than `jobs` past the first
+// unfinished one), and `onDone` is called for item k only after it and every item before it
+// finished, in the items' order (so backup_lsn advances contiguously). A run's result goes to
+// its onDone: a run can hand over work that must end before the item completes but need not
+// hold a slot (the offload's size check). Starting the next runs does not wait for onDone. The
+// first failure stops new starts, aborts the ones in flight and is rethrown once they have
+// settled; items after a failed one never complete.
 
-export interface InOrderJobsOptions<T> {
+export interface InOrderJobsOptions<T, R> {
   readonly items: readonly T[];
   /** At least 1. */
   readonly jobs: number;
-  readonly run: (item: T, signal: AbortSignal) => Promise<void>;
-  /** Called in order; its failure stops the run like a job's. */
-  readonly onDone: (item: T) => Promise<void>;
+  readonly run: (item: T, signal: AbortSignal) => Promise<R>;
+  /** Called in order, one at a time; its failure stops the run like a job's. */
+  readonly onDone: (item: T, result: R) => Promise<void>;
   readonly signal: AbortSignal;
 }
 
-export async function runInOrder<T>(options: InOrderJobsOptions<T>): Promise<void> {
+export async function runInOrder<T, R>(options: InOrderJobsOptions<T, R>): Promise<void> {
   const { items, run, onDone } = options;
   const jobs = Math.max(1, Math.floor(options.jobs));
   const controller = new AbortController();
   const stopOnAbort = (): void => controller.abort(options.signal.reason);
   options.signal.addEventListener('abort', stopOnAbort, { once: true });
-  const running = new Map<number, Promise<void>>();
+  const running = new Map<number, Promise<R>>();
+  const finished = new Set<number>();
   let failure: { error: unknown } | undefined;
   let next = 0;
+  // Items before `finishedBelow` all finished their runs.
+  let finishedBelow = 0;
+  const fill = (): void => {
+    while (failure === undefined && !controller.signal.aborted && next < items.length) {
+      if (next >= finishedBelow + jobs) return;
+      start(next++);
+    }
+  };
   const start = (index: number): void => {
-    const item = items[index] as T;
-    const done = run(item, controller.signal);
-    // Each job's promise is awaited below, in order; a failure is also seen here at once.
-    const settled = done.catch((error: unknown) => {
-      failure ??= { error };
-      controller.abort(error);
-      throw error;
-    });
-    // A later job may fail while an earlier one is awaited: that is no unhandled rejection.
+    const settled = run(items[index] as T, controller.signal).then(
+      (result) => {
+        finished.add(index);
+        while (finished.delete(finishedBelow)) finishedBelow++;
+        fill();
+        return result;
+      },
+      (error: unknown) => {
+        // Seen here at once, even while an earlier job is awaited below.
+        failure ??= { error };
+        controller.abort(error);
+        throw error;
+      },
+    );
+    // Each job's promise is awaited below, in order: a later one failing is no unhandled rejection.
     settled.catch(() => undefined);
     running.set(index, settled);
   };
   try {
+    fill();
     for (let completed = 0; completed < items.length; completed++) {
-      while (failure === undefined && !controller.signal.aborted && next < items.length) {
-        if (next - completed >= jobs) break;
-        start(next++);
-      }
       const current = running.get(completed);
       if (current === undefined) break;
-      await current;
+      const result = await current;
       running.delete(completed);
-      await onDone(items[completed] as T);
+      await onDone(items[completed] as T, result);
     }
   } catch (error) {
     failure ??= { error };

@@ -1,6 +1,6 @@
 // Puts WAL segment files into the bucket and checks them there: HeadObject before (a segment a
 // previous leader already uploaded is not sent again) and after (the stored size must be the
-// segment size). The S3 client is made on first use (the SDK costs ~150 ms to load), through
+// segment size; the caller runs it beside the next PUT, not in its slot). The S3 client is made on first use (the SDK costs ~150 ms to load), through
 // remote-storage/s3-client.ts; credentials come from the environment and are never logged.
 // One attempt per call: the offload task owns retries and backoff.
 import { createReadStream } from 'node:fs';
@@ -11,6 +11,11 @@ import { createS3Client, type S3Credentials } from '../../remote-storage/s3-clie
 
 /** One S3 request, a 16 MiB PUT included, on a slow link. */
 const S3_REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Read size of a segment's body stream: the default 64 KiB makes 256 reads and socket writes per
+ * 16 MiB segment; 1 MiB makes 16, with at most 2 MiB buffered per upload in flight.
+ */
+const BODY_READ_CHUNK_BYTES = 1024 * 1024;
 
 /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else undefined (the SDK's default chain). */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): S3Credentials | undefined {
@@ -67,11 +72,18 @@ export class SegmentUploader {
     }
   }
 
-  /** Puts the file (`sizeBytes` from offset 0) at `key`, then checks the stored size. */
-  async upload(key: string, path: string, sizeBytes: number, signal: AbortSignal): Promise<void> {
+  /**
+   * Puts the file (`sizeBytes` from offset 0) at `key`. The PUT's success does not prove the
+   * stored size (S3's reply carries no length): checkStored does, with a HeadObject.
+   */
+  async put(key: string, path: string, sizeBytes: number, signal: AbortSignal): Promise<void> {
     const client = await this.s3();
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-    const body = createReadStream(path, { start: 0, end: sizeBytes - 1 });
+    const body = createReadStream(path, {
+      start: 0,
+      end: sizeBytes - 1,
+      highWaterMark: BODY_READ_CHUNK_BYTES,
+    });
     try {
       await client.send(
         new PutObjectCommand({
@@ -87,6 +99,10 @@ export class SegmentUploader {
     } finally {
       body.destroy();
     }
+  }
+
+  /** Throws an integrity error unless the object at `key` holds exactly `sizeBytes`. */
+  async checkStored(key: string, sizeBytes: number, signal: AbortSignal): Promise<void> {
     const stored = await this.sizeOf(key, signal);
     if (stored !== sizeBytes)
       throw new AppError(

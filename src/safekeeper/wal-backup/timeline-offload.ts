@@ -250,7 +250,8 @@ export class TimelineOffload {
       jobs: this.context.parallelJobs,
       signal: stop,
       run: (segno, signal) => this.uploadSegment(segno, leadership, probe, signal),
-      onDone: async (segno) => {
+      onDone: async (segno, { stored }) => {
+        await stored;
         if (this.timeline.isClosed) throw new AppError('wrong-state', 'the timeline closed');
         await this.timeline.advanceInmem({
           backupLsn: segmentEndLsn(segno, this.segmentSizeBytes),
@@ -259,15 +260,20 @@ export class TimelineOffload {
     });
   }
 
+  /**
+   * Puts one segment (holding a job slot) and hands over its size check, a HeadObject that runs
+   * beside the next PUTs: the segment completes, and backup_lsn passes it, only once it resolved.
+   */
   private async uploadSegment(
     segno: SegmentNumber,
     leadership: Leadership,
     probe: BucketProbe,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<{ stored: Promise<void> }> {
     const size = this.segmentSizeBytes;
+    const present = { stored: Promise.resolve() };
     // Peers (through the broker) may have uploaded further since the plan was made.
-    if (this.timeline.inmemLsns.backupLsn >= segmentEndLsn(segno, size)) return;
+    if (this.timeline.inmemLsns.backupLsn >= segmentEndLsn(segno, size)) return present;
     await leadership.confirm();
     const name = segmentFileName(segno, size);
     const { tenantId, timelineId } = this.timeline.state;
@@ -278,20 +284,31 @@ export class TimelineOffload {
     if (probe.wanted()) {
       if ((await this.context.uploader.sizeOf(key, signal)) === size) {
         this.context.observer.segmentFound();
-        return;
+        return present;
       }
       probe.missed();
     }
     this.state.startUpload(name);
-    let uploaded = false;
     const startedAtMs = performance.now();
     try {
-      await this.context.uploader.upload(key, location.path, size, signal);
-      uploaded = true;
-      this.context.observer.segmentUploaded(size, (performance.now() - startedAtMs) / 1000);
-      this.log.info({ segment: name, key }, 'WAL segment uploaded');
-    } finally {
-      this.state.endUpload(name, uploaded);
+      await this.context.uploader.put(key, location.path, size, signal);
+    } catch (error) {
+      this.state.endUpload(name, false);
+      throw error;
     }
+    const stored = this.context.uploader.checkStored(key, size, signal).then(
+      () => {
+        this.state.endUpload(name, true);
+        this.context.observer.segmentUploaded(size, (performance.now() - startedAtMs) / 1000);
+        this.log.info({ segment: name, key }, 'WAL segment uploaded');
+      },
+      (error: unknown) => {
+        this.state.endUpload(name, false);
+        throw error;
+      },
+    );
+    // Awaited by the segment's completion, in order; a failure before then is no unhandled rejection.
+    stored.catch(() => undefined);
+    return { stored };
   }
 }

@@ -113,3 +113,26 @@ test('a later job failing while an earlier one runs is no unhandled rejection', 
   assert.equal(unhandled, 0);
   assert.deepEqual(completed, [0]);
 });
+
+test("each onDone gets its run's result, and the next runs start without waiting for onDone", async () => {
+  const started: number[] = [];
+  const done: string[] = [];
+  await runInOrder({
+    items: [0, 1, 2],
+    jobs: 1,
+    signal: new AbortController().signal,
+    run: (item) => {
+      started.push(item);
+      return Promise.resolve(`result ${item}`);
+    },
+    onDone: async (item, result) => {
+      if (item === 0) {
+        await sleepMs(20);
+        // With one job, items 1 and 2 ran while item 0's completion was pending.
+        assert.deepEqual(started, [0, 1, 2]);
+      }
+      done.push(result);
+    },
+  });
+  assert.deepEqual(done, ['result 0', 'result 1', 'result 2']);
+});
