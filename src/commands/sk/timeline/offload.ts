@@ -38,10 +38,13 @@ export default class SkTimelineOffload extends BaseCommand<typeof SkTimelineOffl
       timeoutMs: timeoutMsFrom(this.flags.timeout),
     });
     this.outputPartial(result, problem, () => {
+      const done = result.backup_lsn === result.target_lsn;
       const leader =
-        result.leader_node_id === null
-          ? 'no leader elected'
-          : `leader: safekeeper ${result.leader_node_id}`;
+        result.leader_node_id !== null
+          ? `leader: safekeeper ${result.leader_node_id}`
+          : done
+            ? 'everything complete is offloaded'
+            : 'no leader elected yet';
       const lines = [
         `${result.tenant_id}/${result.timeline_id}: backup_lsn ${result.backup_lsn} of ${result.target_lsn} (${leader})`,
       ];
