@@ -29,7 +29,12 @@ test('the README API example runs and leaves nothing behind', { timeout: 120_000
     timeout: 110_000,
   });
   assert.equal(run.exitCode, 0, `${run.stdout}\n${run.stderr}`);
-  const [firstLine = '', secondLine = ''] = run.stdout.trim().split('\n');
+  const [firstLine = '', secondLine = '', thirdLine = ''] = run.stdout.trim().split('\n');
+  const offloaded = /^offloaded (\S+) \(on 1 and 2\), (\d+) in S3, trim: .*safekeeper 3: down/.exec(
+    thirdLine,
+  );
+  assert.ok(offloaded, thirdLine);
+  assert.ok(parseLsn(offloaded[1] ?? '0/0') > 0n && Number(offloaded[2]) >= 1, thirdLine);
   const [dir, firstEnd, secondCommit, flush] = firstLine.split(' ');
   const uploaded = /^uploaded (\S+), sk(\d+) shows it$/.exec(secondLine);
   assert.ok(uploaded, secondLine);
