@@ -391,15 +391,22 @@ export class LocalCluster implements AsyncDisposable {
    */
   async trim(
     timeline: string,
-    options: { readonly dryRun?: boolean } = {},
+    options: {
+      readonly dryRun?: boolean;
+      readonly wait?: boolean;
+      readonly timeoutMs?: number;
+    } = {},
   ): Promise<{ result: TrimResult; problem: AppError | undefined }> {
     const set = await this.safekeeperSet();
     const { resolveTimelineRef } = await import('./cluster-timelines.js');
-    const { trimTimeline, trimProblem } = await import('./wal-trim.js');
+    const { trimTimeline, trimProblem, confirmTrimmed } = await import('./wal-trim.js');
     const result = await trimTimeline(set, await resolveTimelineRef(set, timeline), {
       dryRun: options.dryRun ?? false,
     });
-    return { result, problem: trimProblem(result) };
+    const problem = trimProblem(result);
+    if (problem !== undefined || options.wait !== true || options.dryRun === true)
+      return { result, problem };
+    return { result, problem: await confirmTrimmed(set, result, options.timeoutMs ?? 60_000) };
   }
 
   /**

@@ -4,6 +4,7 @@
 // horizon, whatever is asked). When nothing may go anywhere, the error names what holds each
 // safekeeper back and the command that would unblock it.
 import { AppError } from '../common/errors.js';
+import { sleepMs } from '../common/deadline.js';
 import type { NodeId } from '../common/ids.js';
 import { parseSegmentFileName, segmentFileName } from '../postgres/segment-name.js';
 import type { TimelineStatus, WalRemovalDocument } from '../protocol/timeline-status.js';
@@ -170,3 +171,47 @@ export function trimProblem(result: TrimResult): AppError | undefined {
   ].map((command) => `Run \`${command}\`.`);
   return new AppError('wrong-state', `nothing to trim: ${blockers}`, { hints });
 }
+
+/**
+ * `trim --wait`: confirms on each safekeeper that removed something that its files below the
+ * removed range are gone (the first local segment is past it), re-reading its status until
+ * `timeoutMs`; the timed-out error names the safekeepers that still hold them.
+ */
+export async function confirmTrimmed(
+  set: SafekeeperSet,
+  result: TrimResult,
+  timeoutMs: number,
+): Promise<AppError | undefined> {
+  const pending = new Map(
+    result.safekeepers.flatMap((sk) =>
+      sk.removed === null ? [] : ([[sk.id, sk.removed.last]] as const),
+    ),
+  );
+  const deadlineAtMs = Date.now() + timeoutMs;
+  for (;;) {
+    const answers = await askSafekeepers(
+      set,
+      (client) => client.timelineStatus(result.tenant_id, result.timeline_id),
+      { ids: [...pending.keys()] },
+    );
+    for (const answer of answers) {
+      const first = answer.result?.local_segments.first;
+      const last = pending.get(answer.id);
+      if (
+        answer.result !== undefined &&
+        last !== undefined &&
+        (first === null || (first ?? '') > last)
+      )
+        pending.delete(answer.id);
+    }
+    if (pending.size === 0) return undefined;
+    if (Date.now() >= deadlineAtMs)
+      return new AppError(
+        'timed-out',
+        `the removed segments are still on safekeeper ${[...pending.keys()].join(', ')}`,
+      );
+    await sleepMs(CONFIRM_POLL_MS);
+  }
+}
+
+const CONFIRM_POLL_MS = 200;

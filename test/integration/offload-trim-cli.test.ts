@@ -89,7 +89,9 @@ test(
       /^safekeeper 1, 2, 3: would remove 000000010000000000000001\.\.000000010000000000000002 \(2 segments, 2\.0 MiB\)$/m,
     );
 
-    const trimmed = await runCliJson<TrimResult>(['sk', 'timeline', 'trim', REF], { repoDir });
+    const trimmed = await runCliJson<TrimResult>(['sk', 'timeline', 'trim', REF, '--wait'], {
+      repoDir,
+    });
     assert.equal(trimmed.exitCode, 0, JSON.stringify(trimmed.body));
     for (const sk of trimmed.body.result?.safekeepers ?? [])
       assert.deepEqual(sk.removed, sk.removable, `sk${sk.id} removed what it listed`);

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../../../cli/base-command.js';
+import { timeoutMsFrom } from '../../../cli/flags.js';
 import { formatSizeBytes } from '../../../common/units.js';
 import type { SegmentRange } from '../../../cluster/wal-trim.js';
 
@@ -18,7 +19,8 @@ export default class SkTimelineTrim extends BaseCommand<typeof SkTimelineTrim> {
     'its horizon, whatever is asked. When nothing may be removed anywhere it exits 5, naming ' +
     'what holds each safekeeper back and the command that would unblock it (pageserver ' +
     'checkpoint, sk timeline offload, sk start N). Exits 6 when a safekeeper did not answer ' +
-    '(the others are still trimmed). Removal is done when the command returns.';
+    '(the others are still trimmed). Removal is done when the command returns; --wait also ' +
+    'reads each safekeeper back to confirm the files are gone (exit 7 at --timeout).';
   static override examples = [
     '<%= config.bin %> sk timeline trim 0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6 --dry-run',
     '<%= config.bin %> sk timeline trim TENANT/TIMELINE --json',
@@ -31,11 +33,20 @@ export default class SkTimelineTrim extends BaseCommand<typeof SkTimelineTrim> {
   };
   static override flags = {
     'dry-run': Flags.boolean({ description: 'Only show what each safekeeper would remove.' }),
+    wait: Flags.boolean({
+      description: 'Then confirm on each safekeeper that the removed files are gone.',
+    }),
+    timeout: Flags.string({
+      description: 'Give up waiting (exit 7) after this long.',
+      default: '60s',
+    }),
   };
 
   public async run(): Promise<void> {
     const { result, problem } = await this.cluster().trim(this.args.timeline, {
       dryRun: this.flags['dry-run'],
+      wait: this.flags.wait,
+      timeoutMs: timeoutMsFrom(this.flags.timeout),
     });
     this.outputPartial(result, problem, () => {
       // Safekeepers with the same outcome share a line: "safekeeper 1, 2, 3: removed ...".
