@@ -15,6 +15,12 @@ export const stopModeFlag = Flags.option({
   default: 'fast',
 })();
 
+/** The TIMELINE argument of the timeline commands (resolved by resolveTimelineRef). */
+export const timelineArg = Args.string({
+  description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
+  required: true,
+});
+
 export const safekeeperIdArg = Args.string({
   description: 'Safekeeper id (see `neon_local sk list`).',
   required: true,

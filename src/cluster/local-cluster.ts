@@ -38,6 +38,7 @@ import {
 } from './repo.js';
 import { RepoLayout, resolveRepoDir } from './repo-layout.js';
 import type { SafekeeperAnswer, SafekeeperSet } from './safekeeper-fanout.js';
+import type { TimelineRef } from './cluster-timelines.js';
 import { checkRepoDirPrivacy, makePrivateDir, PRIVATE_FILE_MODE } from './private-files.js';
 import { stopOnExit } from './exit-cleanup.js';
 import {
@@ -297,6 +298,15 @@ export class LocalCluster implements AsyncDisposable {
     });
   }
 
+  /** The safekeepers and TIMELINE (`TENANT/TIMELINE` or a bare id) resolved against them. */
+  private async timelineTarget(
+    timeline: string,
+  ): Promise<{ set: SafekeeperSet; ref: TimelineRef }> {
+    const set = await this.safekeeperSet();
+    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    return { set, ref: await resolveTimelineRef(set, timeline) };
+  }
+
   /** Creates a timeline on every (or the given) safekeeper; ids are generated when omitted. */
   async createTimeline(options: CreateTimelineOptions = {}): Promise<CreatedTimeline> {
     const api = await import('./timeline-api.js');
@@ -323,10 +333,8 @@ export class LocalCluster implements AsyncDisposable {
     timeline: string,
     options: { readonly wait?: boolean; readonly timeoutMs?: number } = {},
   ): Promise<CheckpointResult> {
-    const set = await this.safekeeperSet();
-    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { set, ref } = await this.timelineTarget(timeline);
     const { checkpointTimeline } = await import('./pageserver-ops.js');
-    const ref = await resolveTimelineRef(set, timeline);
     return checkpointTimeline(set, ref, {
       wait: options.wait ?? false,
       timeoutMs: options.timeoutMs ?? DEFAULT_CHECKPOINT_TIMEOUT_MS,
@@ -358,9 +366,7 @@ export class LocalCluster implements AsyncDisposable {
   ): Promise<{ outcomes: WaitOutcome[]; problem: AppError | undefined }> {
     const wait = await import('./timeline-wait.js');
     const parsed = conditions.map((text) => wait.parseWaitCondition(text));
-    const set = await this.safekeeperSet();
-    const { resolveTimelineRef } = await import('./cluster-timelines.js');
-    const ref = await resolveTimelineRef(set, timeline);
+    const { set, ref } = await this.timelineTarget(timeline);
     const ids = (options.safekeepers ?? set.config.safekeepers.map((sk) => sk.id)).map(toNodeId);
     const timeoutMs = options.timeoutMs ?? 60_000;
     const outcomes = await wait.waitForConditions(set, ref, parsed, { ids, timeoutMs });
@@ -376,10 +382,9 @@ export class LocalCluster implements AsyncDisposable {
     timeline: string,
     options: { readonly wait?: boolean; readonly timeoutMs?: number } = {},
   ): Promise<{ result: OffloadResult; problem: AppError | undefined }> {
-    const set = await this.safekeeperSet();
-    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { set, ref } = await this.timelineTarget(timeline);
     const { offloadTimeline } = await import('./wal-offload.js');
-    return offloadTimeline(set, await resolveTimelineRef(set, timeline), {
+    return offloadTimeline(set, ref, {
       wait: options.wait ?? false,
       timeoutMs: options.timeoutMs ?? 60_000,
     });
@@ -397,10 +402,9 @@ export class LocalCluster implements AsyncDisposable {
       readonly timeoutMs?: number;
     } = {},
   ): Promise<{ result: TrimResult; problem: AppError | undefined }> {
-    const set = await this.safekeeperSet();
-    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { set, ref } = await this.timelineTarget(timeline);
     const { trimTimeline, trimProblem, confirmTrimmed } = await import('./wal-trim.js');
-    const result = await trimTimeline(set, await resolveTimelineRef(set, timeline), {
+    const result = await trimTimeline(set, ref, {
       dryRun: options.dryRun ?? false,
     });
     const problem = trimProblem(result);
@@ -416,10 +420,9 @@ export class LocalCluster implements AsyncDisposable {
   async inspect(
     timeline: string,
   ): Promise<{ document: InspectDocument; problem: AppError | undefined }> {
-    const set = await this.safekeeperSet();
-    const { resolveTimelineRef } = await import('./cluster-timelines.js');
+    const { set, ref } = await this.timelineTarget(timeline);
     const { inspectTimeline } = await import('./timeline-inspect.js');
-    return inspectTimeline(set, await resolveTimelineRef(set, timeline));
+    return inspectTimeline(set, ref);
   }
 
   /** The objects of the cluster's bucket under `prefix` (one level, or all with `recursive`). */

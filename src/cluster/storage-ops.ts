@@ -4,7 +4,7 @@
 // or refuses the credentials is an AppError saying which, with what to do.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, describeError } from '../common/errors.js';
-import { withS3Client } from '../remote-storage/s3-client.js';
+import { withS3Client, httpStatusOf } from '../remote-storage/s3-client.js';
 import { storageEndpoint, type ClusterConfig } from './config.js';
 import { storageCredentials } from './storage-credentials.js';
 
@@ -27,10 +27,6 @@ export interface StorageListing {
   /** Without --recursive: the "directories" one level below the prefix (ending in /). */
   readonly prefixes: readonly string[];
   readonly total_bytes: number;
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 /** What a failed S3 call means for the operator. */

@@ -50,7 +50,8 @@ export async function withS3Client<T>(
   }
 }
 
-function httpStatusOf(error: unknown): number | undefined {
+/** The HTTP status an S3 call failed with (undefined: no answer, e.g. refused). */
+export function httpStatusOf(error: unknown): number | undefined {
   return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { LocalCluster } from '../../src/index.js';
 import { makeTempDir } from './temp-dir.js';
+import { runCliJson } from './cli.js';
 
 /**
  * An offset that puts every default port (2379..9001) into 12379..32000: below Linux's
@@ -69,4 +70,28 @@ export async function pidsMentioning(needle: string, program?: string): Promise<
     if (cmdline.includes(needle) && matchesProgram && state !== 'Z') pids.push(Number(entry));
   }
   return pids;
+}
+
+/** `sk timeline create` through the CLI with given ids (1 MiB segments unless told), exit 0. */
+export async function createTimelineCli(
+  repoDir: string,
+  tenantId: string,
+  timelineId: string,
+  segmentSize = '1MiB',
+): Promise<void> {
+  const created = await runCliJson(
+    [
+      'sk',
+      'timeline',
+      'create',
+      '--tenant-id',
+      tenantId,
+      '--timeline-id',
+      timelineId,
+      '--wal-seg-size',
+      segmentSize,
+    ],
+    { repoDir },
+  );
+  assert.equal(created.exitCode, 0, JSON.stringify(created.body));
 }

@@ -14,7 +14,7 @@ import { parseNodeId } from '../../src/common/ids.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import type { LocalCluster } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { assertNoErrorLogs, makeTestCluster } from '../helpers/cluster.js';
+import { assertNoErrorLogs, makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
 
 const SEGMENT_BYTES = 1024 * 1024;
 const TENANT = 'b50cb50cb50cb50cb50cb50cb50cb50c';
@@ -23,21 +23,7 @@ const REF = `${TENANT}/${TIMELINE}`;
 const FIRST_SEGMENT = '000000010000000000000001';
 
 async function createAndPush(repoDir: string, size: string): Promise<void> {
-  const created = await runCliJson(
-    [
-      'sk',
-      'timeline',
-      'create',
-      '--tenant-id',
-      TENANT,
-      '--timeline-id',
-      TIMELINE,
-      '--wal-seg-size',
-      '1MiB',
-    ],
-    { repoDir },
-  );
-  assert.equal(created.exitCode, 0, JSON.stringify(created.body));
+  await createTimelineCli(repoDir, TENANT, TIMELINE);
   const pushed = await runCliJson(['wal', 'push', REF, '--size', size], { repoDir });
   assert.equal(pushed.exitCode, 0, JSON.stringify(pushed.body));
 }

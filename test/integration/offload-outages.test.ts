@@ -10,7 +10,7 @@ import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { parseSegmentFileName } from '../../src/postgres/segment-name.js';
 import type { LocalCluster } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
 
 const MIB = 1024 * 1024;
 const TENANT = '0a7a0a7a0a7a0a7a0a7a0a7a0a7a0a7a';
@@ -54,21 +54,7 @@ test(
     });
     const repoDir = cluster.repoDir;
     assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
-    const created = await runCliJson(
-      [
-        'sk',
-        'timeline',
-        'create',
-        '--tenant-id',
-        TENANT,
-        '--timeline-id',
-        TIMELINE,
-        '--wal-seg-size',
-        '1MiB',
-      ],
-      { repoDir },
-    );
-    assert.equal(created.exitCode, 0);
+    await createTimelineCli(repoDir, TENANT, TIMELINE);
     const firstEnd = await push(repoDir, '2MiB');
     const firstTarget = (firstEnd / BigInt(MIB)) * BigInt(MIB);
     assert.ok(

@@ -11,7 +11,7 @@ import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { segmentFileName } from '../../src/postgres/segment-name.js';
 import type { LocalCluster, StorageListing } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
 
 const MIB = 1024 * 1024;
 const TENANT = '0ff10ad00ff10ad00ff10ad00ff10ad0';
@@ -43,21 +43,7 @@ test(
     });
     const repoDir = cluster.repoDir;
     assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
-    const created = await runCliJson(
-      [
-        'sk',
-        'timeline',
-        'create',
-        '--tenant-id',
-        TENANT,
-        '--timeline-id',
-        TIMELINE,
-        '--wal-seg-size',
-        '1MiB',
-      ],
-      { repoDir },
-    );
-    assert.equal(created.exitCode, 0);
+    await createTimelineCli(repoDir, TENANT, TIMELINE);
     assert.equal(
       (await runCliJson(['wal', 'push', REF, '--size', '1MiB'], { repoDir })).exitCode,
       0,

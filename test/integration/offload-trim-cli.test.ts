@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import { parseNodeId } from '../../src/common/ids.js';
 import type { LocalCluster, OffloadResult, TrimResult } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
 
 const TENANT = '7a1e7a1e7a1e7a1e7a1e7a1e7a1e7a1e';
 const TIMELINE = '0ff10ad10ff10ad10ff10ad10ff10ad1';
@@ -35,21 +35,7 @@ test(
     });
     const repoDir = cluster.repoDir;
     assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
-    const created = await runCliJson(
-      [
-        'sk',
-        'timeline',
-        'create',
-        '--tenant-id',
-        TENANT,
-        '--timeline-id',
-        TIMELINE,
-        '--wal-seg-size',
-        '1MiB',
-      ],
-      { repoDir },
-    );
-    assert.equal(created.exitCode, 0);
+    await createTimelineCli(repoDir, TENANT, TIMELINE);
     assert.equal(
       (await runCliJson(['wal', 'push', REF, '--size', '3MiB'], { repoDir })).exitCode,
       0,

@@ -15,7 +15,7 @@ import type { PageserverTimelineDocument } from '../../src/protocol/pageserver-s
 import { createS3Client } from '../../src/remote-storage/s3-client.js';
 import type { LocalCluster } from '../../src/index.js';
 import { CLI, runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
 
 const SEGMENT_BYTES = 1024 * 1024;
 const TENANT = '7e5a7e5a7e5a7e5a7e5a7e5a7e5a7e5a';
@@ -61,21 +61,7 @@ async function remoteConsistentOf(cluster: LocalCluster, id: number): Promise<Ls
 }
 
 async function createTimeline(repoDir: string): Promise<void> {
-  const created = await runCliJson(
-    [
-      'sk',
-      'timeline',
-      'create',
-      '--tenant-id',
-      TENANT,
-      '--timeline-id',
-      TIMELINE,
-      '--wal-seg-size',
-      '1MiB',
-    ],
-    { repoDir },
-  );
-  assert.equal(created.exitCode, 0, JSON.stringify(created.body));
+  await createTimelineCli(repoDir, TENANT, TIMELINE);
 }
 
 async function push(repoDir: string, size: string): Promise<{ end_lsn: string }> {

@@ -12,7 +12,7 @@ import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import type { LocalCluster } from '../../src/index.js';
 import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
 
 const SEGMENT = 0x100000n;
 const TENANT = '5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e';
@@ -67,21 +67,7 @@ test(
     });
     const repoDir = cluster.repoDir;
     assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
-    const created = await runCliJson(
-      [
-        'sk',
-        'timeline',
-        'create',
-        '--tenant-id',
-        TENANT,
-        '--timeline-id',
-        TIMELINE,
-        '--wal-seg-size',
-        '1MiB',
-      ],
-      { repoDir },
-    );
-    assert.equal(created.exitCode, 0);
+    await createTimelineCli(repoDir, TENANT, TIMELINE);
     assert.equal(
       (await runCliJson(['wal', 'push', REF, '--size', '3MiB'], { repoDir })).exitCode,
       0,

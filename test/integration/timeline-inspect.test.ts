@@ -10,7 +10,7 @@ import { visibleLength } from '../../src/cli/ui/table.js';
 import { PLAIN } from '../../src/cli/ui/theme.js';
 import type { InspectDocument } from '../../src/index.js';
 import { CLI, runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
 
 const TENANT = '1e5b1e5b1e5b1e5b1e5b1e5b1e5b1e5b';
 const TIMELINE = '2f6c2f6c2f6c2f6c2f6c2f6c2f6c2f6c';
@@ -23,21 +23,7 @@ test(
     const cluster = await makeTestCluster(t, { safekeepers: 3, extraInit: { electionTtl: '2s' } });
     const repoDir = cluster.repoDir;
     assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
-    const created = await runCliJson(
-      [
-        'sk',
-        'timeline',
-        'create',
-        '--tenant-id',
-        TENANT,
-        '--timeline-id',
-        TIMELINE,
-        '--wal-seg-size',
-        '1MiB',
-      ],
-      { repoDir },
-    );
-    assert.equal(created.exitCode, 0);
+    await createTimelineCli(repoDir, TENANT, TIMELINE);
     assert.equal(
       (await runCliJson(['wal', 'push', REF, '--size', '5MiB'], { repoDir })).exitCode,
       0,

@@ -5,7 +5,7 @@
 // fits the terminal width; a down or paused safekeeper keeps its row, marked.
 import { formatSizeBytes } from '../../common/units.js';
 import { parseLsn, type Lsn } from '../../postgres/lsn.js';
-import { parseSegmentFileName } from '../../postgres/segment-name.js';
+import { parseSegmentFileName, segmentFileName } from '../../postgres/segment-name.js';
 import type { InspectDocument } from '../../cluster/timeline-inspect.js';
 import { removableRange } from '../../cluster/wal-trim.js';
 import type { TimelineStatus } from '../../protocol/timeline-status.js';
@@ -183,7 +183,7 @@ function renderRuler(document: InspectDocument, options: InspectViewOptions): st
     return at < used * cellWidth ? at : used * cellWidth - 1;
   };
   const lines = [
-    `${''.padEnd(labelWidth)} ${shortSegment(segmentNameOf(low))}${' '.repeat(Math.max(1, used * cellWidth - 2 * shortSegment(segmentNameOf(low)).length))}${shortSegment(segmentNameOf(high))}`,
+    `${''.padEnd(labelWidth)} ${shortSegment(segmentFileName(low, size))}${' '.repeat(Math.max(1, used * cellWidth - 2 * shortSegment(segmentFileName(low, size)).length))}${shortSegment(segmentFileName(high, size))}`,
   ];
   for (const row of rows) {
     let bar = '';
@@ -214,10 +214,6 @@ function renderRuler(document: InspectDocument, options: InspectViewOptions): st
     `${''.padEnd(labelWidth)} ${glyphs.full} segment ${glyphs.partial} partial ${glyphs.none} none  C commit B backup R remote H horizon *several`,
   );
   return lines;
-
-  function segmentNameOf(n: bigint): string {
-    return `00000001${(n / (0x1_0000_0000n / BigInt(size))).toString(16).toUpperCase().padStart(8, '0')}${(n % (0x1_0000_0000n / BigInt(size))).toString(16).toUpperCase().padStart(8, '0')}`;
-  }
 }
 
 export function renderInspect(

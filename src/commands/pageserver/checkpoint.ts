@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { timeoutMsFrom } from '../../cli/flags.js';
+import { timeoutMsFrom, timelineArg, timeoutFlag } from '../../cli/flags.js';
 import { formatSizeBytes } from '../../common/units.js';
 
 export default class PageserverCheckpoint extends BaseCommand<typeof PageserverCheckpoint> {
@@ -21,17 +21,14 @@ export default class PageserverCheckpoint extends BaseCommand<typeof PageserverC
     '<%= config.bin %> pageserver checkpoint de200bd42b49cc1814412c7e592dd6e9/0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6 --wait --json',
   ];
   static override args = {
-    timeline: Args.string({
-      description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
-      required: true,
-    }),
+    timeline: timelineArg,
   };
   static override flags = {
     wait: Flags.boolean({
       description:
         'Also wait until the safekeeper the pageserver streams from shows the new remote_consistent_lsn.',
     }),
-    timeout: Flags.string({ description: 'Give up (exit 7) after this long.', default: '60s' }),
+    timeout: timeoutFlag('60s', 'on the whole command; exit 7 when it passes'),
   };
 
   public async run(): Promise<void> {

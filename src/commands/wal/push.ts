@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../cli/base-command.js';
-import { timeoutMsFrom } from '../../cli/flags.js';
+import { timeoutMsFrom, timelineArg, timeoutFlag } from '../../cli/flags.js';
 import { createProgressLine } from '../../cli/ui/progress-line.js';
 import type { PushProgress } from '../../cluster/wal-push.js';
 import { formatLsn } from '../../postgres/lsn.js';
@@ -24,10 +24,7 @@ export default class WalPush extends BaseCommand<typeof WalPush> {
     '<%= config.bin %> wal push 0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6 --size 16MiB --rate 4MiB/s --json',
   ];
   static override args = {
-    timeline: Args.string({
-      description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
-      required: true,
-    }),
+    timeline: timelineArg,
   };
   static override flags = {
     size: Flags.string({
@@ -36,7 +33,7 @@ export default class WalPush extends BaseCommand<typeof WalPush> {
     }),
     'record-size': Flags.string({ description: 'Size of each WAL record.', default: '8KiB' }),
     rate: Flags.string({ description: 'At most this much WAL per second (e.g. 16MiB/s).' }),
-    timeout: Flags.string({ description: 'Give up (exit 7) after this long.', default: '60s' }),
+    timeout: timeoutFlag('60s', 'on the whole command; exit 7 when it passes'),
     'wal-seg-size': Flags.string({
       description: 'Segment size for a timeline no safekeeper has WAL settings for yet.',
       default: '16MiB',

@@ -4,7 +4,11 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, describeError } from '../../common/errors.js';
 import type { RemoteStorageSpec } from '../../remote-storage/remote-storage-spec.js';
-import { createS3Client, type S3Credentials } from '../../remote-storage/s3-client.js';
+import {
+  createS3Client,
+  type S3Credentials,
+  httpStatusOf,
+} from '../../remote-storage/s3-client.js';
 import { S3_ATTEMPTS_MAX, S3_REQUEST_TIMEOUT_MS } from '../limits.js';
 
 export const BUCKET_PREFIX = 'pageserver';
@@ -24,10 +28,6 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): S3Credentials | unde
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 export async function createS3ObjectStore(

@@ -3,17 +3,13 @@
 // offload (POST .../offload answers what this safekeeper did: leader or not, backup_lsn), and the
 // test-only route that injects a peer's timeline info (neon's record_safekeeper_info), served
 // only when the daemon runs with --testing.
-import { parseTenantId, parseTimelineId } from '../../common/hex-id.js';
 import { AppError } from '../../common/errors.js';
 import { parseTimelineInfo } from '../../protocol/safekeeper-timeline-info.js';
 import type { WalRemovalDocument } from '../../protocol/timeline-status.js';
 import { badRequest, readJsonObject, refuseBody, sendJson } from '../../daemon-shell/http-io.js';
 import { describeHorizon, localSegmentsOf } from '../timeline/timeline-status.js';
-import type { Route, RouteParams } from './server.js';
-
-function idsOf(params: RouteParams) {
-  return { tenantId: parseTenantId(params.tenant), timelineId: parseTimelineId(params.timeline) };
-}
+import type { Route } from './server.js';
+import { idsOf } from './timeline-routes.js';
 
 export const MAINTENANCE_ROUTES: readonly Route[] = [
   {

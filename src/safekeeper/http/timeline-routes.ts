@@ -23,7 +23,8 @@ const CREATE_KEYS = [
 ];
 const U64_MAX = 0xffff_ffff_ffff_ffffn;
 
-function idsOf(params: RouteParams) {
+/** The route's tenant and timeline ids, validated (400 otherwise). */
+export function idsOf(params: RouteParams) {
   return { tenantId: parseTenantId(params.tenant), timelineId: parseTimelineId(params.timeline) };
 }
 

@@ -4,12 +4,12 @@
 // as soon as the in-memory LSN reaches X/Y, or after N ms (at most 30 s) with reached false and
 // the value then. A client that hangs up ends its wait.
 import type { IncomingMessage } from 'node:http';
-import { parseTenantId, parseTimelineId } from '../../common/hex-id.js';
 import { formatLsn, parseLsn } from '../../postgres/lsn.js';
 import { badRequest, refuseBody, sendJson } from '../../daemon-shell/http-io.js';
 import type { LsnWaitDocument } from '../../protocol/timeline-status.js';
 import type { TimelineLsnName } from '../timeline/timeline-events.js';
 import type { Route } from './server.js';
+import { idsOf } from './timeline-routes.js';
 
 export const WAIT_TIMEOUT_MAX_MS = 30_000;
 
@@ -43,8 +43,7 @@ export const WAIT_ROUTES: readonly Route[] = [
     method: 'GET',
     path: '/v1/tenant/:tenant/timeline/:timeline/wait',
     handler: async (req, res, { timelines }, params) => {
-      const tenantId = parseTenantId(params.tenant);
-      const timelineId = parseTimelineId(params.timeline);
+      const { tenantId, timelineId } = idsOf(params);
       const { lsnName, name, target, timeoutMs } = waitRequest(req);
       await refuseBody(req);
       const timeline = timelines.require(tenantId, timelineId);

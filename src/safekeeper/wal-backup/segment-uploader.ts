@@ -7,7 +7,11 @@ import { createReadStream } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, describeError } from '../../common/errors.js';
 import type { RemoteStorageSpec } from '../../remote-storage/remote-storage-spec.js';
-import { createS3Client, type S3Credentials } from '../../remote-storage/s3-client.js';
+import {
+  createS3Client,
+  type S3Credentials,
+  httpStatusOf,
+} from '../../remote-storage/s3-client.js';
 
 /** One S3 request, a 16 MiB PUT included, on a slow link. */
 const S3_REQUEST_TIMEOUT_MS = 60_000;
@@ -22,10 +26,6 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): S3Credentials | unde
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
   return accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined;
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-  return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 }
 
 export class SegmentUploader {

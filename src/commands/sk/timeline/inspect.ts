@@ -1,4 +1,5 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
+import { timelineArg } from '../../../cli/flags.js';
 import { BaseCommand } from '../../../cli/base-command.js';
 import { localeIsUtf8, renderInspect } from '../../../cli/ui/inspect-view.js';
 import { terminalColumns } from '../../../cli/ui/table.js';
@@ -24,10 +25,7 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
     '<%= config.bin %> sk timeline inspect TENANT/TIMELINE --json',
   ];
   static override args = {
-    timeline: Args.string({
-      description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
-      required: true,
-    }),
+    timeline: timelineArg,
   };
   static override flags = {
     watch: Flags.boolean({ description: 'Redraw every second until Ctrl-C.' }),

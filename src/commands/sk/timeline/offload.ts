@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../cli/base-command.js';
-import { timeoutMsFrom } from '../../../cli/flags.js';
+import { timeoutMsFrom, timelineArg, timeoutFlag } from '../../../cli/flags.js';
 import { formatSizeBytes } from '../../../common/units.js';
 
 export default class SkTimelineOffload extends BaseCommand<typeof SkTimelineOffload> {
@@ -19,17 +19,14 @@ export default class SkTimelineOffload extends BaseCommand<typeof SkTimelineOffl
     '<%= config.bin %> sk timeline offload TENANT/TIMELINE --wait --timeout 2m --json',
   ];
   static override args = {
-    timeline: Args.string({
-      description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
-      required: true,
-    }),
+    timeline: timelineArg,
   };
   static override flags = {
     wait: Flags.boolean({
       description:
         'Wait until backup_lsn is at the last complete segment and the objects are there.',
     }),
-    timeout: Flags.string({ description: 'Give up (exit 7) after this long.', default: '60s' }),
+    timeout: timeoutFlag('60s', 'on the whole command; exit 7 when it passes'),
   };
 
   public async run(): Promise<void> {

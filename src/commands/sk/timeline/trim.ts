@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../cli/base-command.js';
-import { timeoutMsFrom } from '../../../cli/flags.js';
+import { timeoutMsFrom, timelineArg, timeoutFlag } from '../../../cli/flags.js';
 import { formatSizeBytes } from '../../../common/units.js';
 import type { SegmentRange } from '../../../cluster/wal-trim.js';
 
@@ -26,20 +26,14 @@ export default class SkTimelineTrim extends BaseCommand<typeof SkTimelineTrim> {
     '<%= config.bin %> sk timeline trim TENANT/TIMELINE --json',
   ];
   static override args = {
-    timeline: Args.string({
-      description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
-      required: true,
-    }),
+    timeline: timelineArg,
   };
   static override flags = {
     'dry-run': Flags.boolean({ description: 'Only show what each safekeeper would remove.' }),
     wait: Flags.boolean({
       description: 'Then confirm on each safekeeper that the removed files are gone.',
     }),
-    timeout: Flags.string({
-      description: 'Give up waiting (exit 7) after this long.',
-      default: '60s',
-    }),
+    timeout: timeoutFlag('60s', 'on the wait; exit 7 when it passes'),
   };
 
   public async run(): Promise<void> {

@@ -1,6 +1,6 @@
-import { Args, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../cli/base-command.js';
-import { parseNodeId, timeoutMsFrom } from '../../../cli/flags.js';
+import { parseNodeId, timeoutMsFrom, timelineArg, timeoutFlag } from '../../../cli/flags.js';
 import { formatDurationMs } from '../../../common/units.js';
 
 export default class SkTimelineWait extends BaseCommand<typeof SkTimelineWait> {
@@ -20,10 +20,7 @@ export default class SkTimelineWait extends BaseCommand<typeof SkTimelineWait> {
     "<%= config.bin %> sk timeline wait TENANT/TIMELINE --until 'backup_lsn>=commit' --until trimmed-before=commit --timeout 2m",
   ];
   static override args = {
-    timeline: Args.string({
-      description: 'TENANT/TIMELINE, or a timeline id the safekeepers hold under one tenant.',
-      required: true,
-    }),
+    timeline: timelineArg,
   };
   static override flags = {
     until: Flags.string({
@@ -32,7 +29,7 @@ export default class SkTimelineWait extends BaseCommand<typeof SkTimelineWait> {
       multiple: true,
     }),
     on: Flags.string({ description: 'Only these safekeepers, e.g. 1,3 (default: all).' }),
-    timeout: Flags.string({ description: 'Give up (exit 7) after this long.', default: '60s' }),
+    timeout: timeoutFlag('60s', 'on the whole command; exit 7 when it passes'),
   };
 
   public async run(): Promise<void> {
