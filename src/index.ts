@@ -25,7 +25,12 @@ export type { InitOptions } from './cluster/init.js';
 export type { StorageListing, StorageObject } from './cluster/storage-ops.js';
 export type { WaitOutcome, SafekeeperWaitState } from './cluster/timeline-wait.js';
 export type { OffloadResult } from './cluster/wal-offload.js';
-export type { InspectDocument, BucketSegments } from './cluster/timeline-inspect.js';
+export type {
+  InspectDocument,
+  InspectedSafekeeper,
+  InspectRound,
+  BucketSegments,
+} from './cluster/timeline-inspect.js';
 export type { TrimResult, SafekeeperTrim, SegmentRange } from './cluster/wal-trim.js';
 export type { WalPushRequest, WalPushResult, PushProgress } from './cluster/wal-push.js';
 export type { ClusterConfig, SafekeeperConfig, RemoteStorageKind } from './cluster/config.js';

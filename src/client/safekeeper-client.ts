@@ -3,12 +3,13 @@ import { AdminApi } from './admin-api.js';
 import type {
   LsnWaitDocument,
   OffloadDocument,
+  SafekeeperStatusDocument,
   WalRemovalDocument,
   TimelineListEntry,
   TimelineStatus,
 } from '../protocol/timeline-status.js';
 
-export type { LsnWaitDocument, TimelineListEntry, TimelineStatus };
+export type { LsnWaitDocument, SafekeeperStatusDocument, TimelineListEntry, TimelineStatus };
 
 const SAFEKEEPER_API_TIMEOUT_MS = 10_000;
 
@@ -81,6 +82,11 @@ export class SafekeeperClient {
       'POST',
       `/v1/tenant/${tenantId}/timeline/${timelineId}/checkpoint`,
     )) as WalRemovalDocument;
+  }
+
+  /** The node: its id, broker connection and offload (GET /v1/status). */
+  async status(): Promise<SafekeeperStatusDocument> {
+    return (await this.call('GET', '/v1/status')) as SafekeeperStatusDocument;
   }
 
   async timelineStatus(tenantId: string, timelineId: string): Promise<TimelineStatus> {

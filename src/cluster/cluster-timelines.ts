@@ -23,16 +23,22 @@ import {
   type SafekeeperSet,
 } from './safekeeper-fanout.js';
 
+/**
+ * A creation is a durable write (the control file, its directory, the first segment, each
+ * fsynced): a loaded disk can take longer than the reads' deadline, and a creation reported as
+ * not answered while it succeeded would mislead. A paused safekeeper is still known at once.
+ */
+const CREATE_DEADLINE_MS = 10_000;
+
 export function createTimelineOnSafekeepers(
   set: SafekeeperSet,
   request: CreateTimelineRequest,
   ids?: readonly NodeId[],
 ): Promise<SafekeeperAnswer<TimelineStatus>[]> {
-  return askSafekeepers(
-    set,
-    (client) => client.createTimeline(request),
-    ids === undefined ? {} : { ids },
-  );
+  return askSafekeepers(set, (client) => client.createTimeline(request), {
+    ...(ids === undefined ? {} : { ids }),
+    deadlineMs: CREATE_DEADLINE_MS,
+  });
 }
 
 export function listTimelinesOnSafekeepers(

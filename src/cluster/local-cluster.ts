@@ -10,7 +10,7 @@ import {
 } from './cluster-start.js';
 import type { StorageListing } from './storage-ops.js';
 import type { WaitOutcome } from './timeline-wait.js';
-import type { InspectDocument } from './timeline-inspect.js';
+import type { InspectRound } from './timeline-inspect.js';
 import type { OffloadResult } from './wal-offload.js';
 import type { TrimResult } from './wal-trim.js';
 import type { Component, ManagedComponent } from './components/component.js';
@@ -417,12 +417,29 @@ export class LocalCluster implements AsyncDisposable {
    * One document about TIMELINE from every safekeeper, the pageserver, etcd and the bucket;
    * `problem` names a safekeeper or the pageserver that did not answer (the rest is there).
    */
-  async inspect(
-    timeline: string,
-  ): Promise<{ document: InspectDocument; problem: AppError | undefined }> {
+  async inspect(timeline: string): Promise<InspectRound> {
     const { set, ref } = await this.timelineTarget(timeline);
     const { inspectTimeline } = await import('./timeline-inspect.js');
     return inspectTimeline(set, ref);
+  }
+
+  /**
+   * Inspects TIMELINE every `intervalMs` (default 1 s) until `signal` aborts, calling `onRound`
+   * with each round's document and problem (what `sk timeline inspect --watch` draws).
+   */
+  async watchInspect(
+    timeline: string,
+    options: { readonly signal: AbortSignal; readonly intervalMs?: number },
+    onRound: (round: InspectRound) => void,
+  ): Promise<void> {
+    const { set, ref } = await this.timelineTarget(timeline);
+    const { watchTimeline } = await import('./timeline-inspect.js');
+    await watchTimeline(
+      set,
+      ref,
+      { intervalMs: options.intervalMs ?? 1000, signal: options.signal },
+      onRound,
+    );
   }
 
   /** The objects of the cluster's bucket under `prefix` (one level, or all with `recursive`). */

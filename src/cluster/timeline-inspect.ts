@@ -2,10 +2,12 @@
 // API, the pageserver, etcd (the offload election's leader) and the bucket (the offloaded
 // segments, gaps, wrong sizes). Every source is asked in parallel with its own short deadline;
 // one that is down, paused or failing is recorded as such and never hides the others.
+import type { Etcd3 } from 'etcd3';
+import { sleepMs } from '../common/deadline.js';
 import { describeError } from '../common/errors.js';
 import { parseSegmentFileName, segmentFileName } from '../postgres/segment-name.js';
 import type { PageserverTimelineDocument } from '../protocol/pageserver-status.js';
-import type { TimelineStatus } from '../protocol/timeline-status.js';
+import type { SafekeeperStatusDocument, TimelineStatus } from '../protocol/timeline-status.js';
 import type { TimelineRef } from './cluster-timelines.js';
 import { etcdEndpoints } from './config.js';
 import { askPageserver, clusterAnswerError } from './pageserver-ops.js';
@@ -15,7 +17,7 @@ import {
   type SafekeeperAnswer,
   type SafekeeperSet,
 } from './safekeeper-fanout.js';
-import { listStorage } from './storage-ops.js';
+import { listStorage, type StorageListing } from './storage-ops.js';
 import type { AppError } from '../common/errors.js';
 
 /** etcd is asked with this deadline (the election's candidate keys). */
@@ -35,24 +37,26 @@ export interface BucketSegments {
   readonly names: readonly string[];
 }
 
+/** One safekeeper's timeline status, and its node status: the broker's and offload's connections. */
+export type InspectedSafekeeper = TimelineStatus & { readonly node: SafekeeperStatusDocument };
+
 export interface InspectDocument {
   readonly tenant_id: string;
   readonly timeline_id: string;
   readonly wal_seg_size: number;
-  readonly safekeepers: readonly SafekeeperAnswer<TimelineStatus>[];
+  readonly safekeepers: readonly SafekeeperAnswer<InspectedSafekeeper>[];
   /** null: the cluster runs no pageserver. */
   readonly pageserver: DaemonAnswer<PageserverTimelineDocument> | null;
   readonly s3: { readonly segments: BucketSegments | null; readonly error: string | null };
   readonly offload: { readonly leader_node_id: number | null; readonly error: string | null };
 }
 
-async function bucketSegments(
-  set: SafekeeperSet,
-  ref: TimelineRef,
+/** The segments among the objects listed under `prefix`, with their gaps and wrong sizes. */
+function bucketSegments(
+  prefix: string,
+  listing: StorageListing,
   segmentSizeBytes: number,
-): Promise<BucketSegments> {
-  const prefix = `${set.config.remoteStorage.prefix}/${ref.tenantId}/${ref.timelineId}/`;
-  const listing = await listStorage(set.config, prefix, true);
+): BucketSegments {
   const segments = listing.objects.flatMap((object) => {
     const name = object.key.slice(prefix.length);
     const parsed = parseSegmentFileName(name, segmentSizeBytes);
@@ -82,48 +86,98 @@ async function bucketSegments(
   };
 }
 
-/** The offload election's leader: the candidate key with the lowest create revision. */
-async function electionLeader(set: SafekeeperSet, ref: TimelineRef): Promise<number | null> {
+/** A client of the cluster's etcd for inspect's one question, kept across --watch rounds. */
+async function openEtcd(set: SafekeeperSet): Promise<Etcd3> {
   const { Etcd3 } = await import('etcd3');
-  const etcd = new Etcd3({
+  const cockatiel = await import('cockatiel');
+  return new Etcd3({
     hosts: [...etcdEndpoints(set.config)],
     dialTimeout: ETCD_DEADLINE_MS,
     defaultCallOptions: () => ({ deadline: Date.now() + ETCD_DEADLINE_MS }),
+    // One attempt per round, and no per-host circuit breaker: its 5 s open state would go on
+    // reporting a restarted etcd as unreachable.
+    faultHandling: { host: () => cockatiel.noop, global: cockatiel.noop },
   });
-  try {
-    const prefix = `${set.config.etcd.prefix}/${ref.tenantId}/${ref.timelineId}/safekeeper/wal_backup/`;
-    const response = await etcd.getAll().prefix(prefix).exec();
-    const candidates = [...response.kvs].sort((a, b) =>
-      BigInt(a.create_revision) < BigInt(b.create_revision) ? -1 : 1,
-    );
-    const value = candidates[0]?.value.toString();
-    const id = value === undefined ? undefined : /^id_(\d+)$/.exec(value)?.[1];
-    return id === undefined ? null : Number(id);
-  } finally {
-    etcd.close();
-  }
 }
 
+/** The offload election's leader: the candidate key with the lowest create revision. */
+async function electionLeader(
+  etcd: Etcd3,
+  set: SafekeeperSet,
+  ref: TimelineRef,
+): Promise<number | null> {
+  const prefix = `${set.config.etcd.prefix}/${ref.tenantId}/${ref.timelineId}/safekeeper/wal_backup/`;
+  const response = await etcd.getAll().prefix(prefix).exec();
+  const candidates = [...response.kvs].sort((a, b) =>
+    BigInt(a.create_revision) < BigInt(b.create_revision) ? -1 : 1,
+  );
+  const value = candidates[0]?.value.toString();
+  const id = value === undefined ? undefined : /^id_(\d+)$/.exec(value)?.[1];
+  return id === undefined ? null : Number(id);
+}
+
+/** A failed etcd call in words: gRPC's own messages run to a line and a half. */
+function etcdProblem(set: SafekeeperSet, error: unknown): string {
+  const endpoints = etcdEndpoints(set.config).join(', ');
+  const text = describeError(error);
+  if (/ECONNREFUSED/.test(text)) return `etcd at ${endpoints} refuses connections`;
+  if (/DEADLINE_EXCEEDED|deadline|timed? ?out/i.test(text))
+    return `etcd at ${endpoints} did not answer within ${ETCD_DEADLINE_MS} ms`;
+  return `etcd at ${endpoints}: ${text}`;
+}
+
+export interface InspectRound {
+  readonly document: InspectDocument;
+  /** A safekeeper or the pageserver that did not answer (the rest is in the document). */
+  readonly problem: AppError | undefined;
+}
+
+/** One inspection of TIMELINE; `etcd` is reused when given (--watch), else made and closed. */
 export async function inspectTimeline(
   set: SafekeeperSet,
   ref: TimelineRef,
-): Promise<{ document: InspectDocument; problem: AppError | undefined }> {
-  const [safekeepers, pageserver, leader] = await Promise.all([
-    askSafekeepers(set, (client) => client.timelineStatus(ref.tenantId, ref.timelineId)),
+  etcd?: Etcd3,
+): Promise<InspectRound> {
+  if (etcd === undefined) {
+    const own = await openEtcd(set);
+    try {
+      return await inspectTimeline(set, ref, own);
+    } finally {
+      own.close();
+    }
+  }
+  // The bucket is listed beside the other questions; its names are parsed once a safekeeper told
+  // the segment size.
+  const prefix = `${set.config.remoteStorage.prefix}/${ref.tenantId}/${ref.timelineId}/`;
+  const listing = listStorage(set.config, prefix, true).then(
+    (result) => ({ result, error: null }),
+    (error: unknown) => ({ result: null, error: describeError(error) }),
+  );
+  const [safekeepers, pageserver, leader, listed] = await Promise.all([
+    askSafekeepers(set, async (client): Promise<InspectedSafekeeper> => {
+      const [status, node] = await Promise.all([
+        client.timelineStatus(ref.tenantId, ref.timelineId),
+        client.status(),
+      ]);
+      return { ...status, node };
+    }),
     askPageserver(set, (client) => client.timeline(ref.tenantId, ref.timelineId)),
-    electionLeader(set, ref).then(
+    electionLeader(etcd, set, ref).then(
       (id) => ({ id, error: null }),
-      (error: unknown) => ({ id: null, error: `etcd: ${describeError(error)}` }),
+      (error: unknown) => ({ id: null, error: etcdProblem(set, error) }),
     ),
+    listing,
   ]);
   const segmentSizeBytes =
     safekeepers.find((answer) => answer.result !== undefined)?.result?.server.wal_seg_size ?? 0;
-  let s3: InspectDocument['s3'] = { segments: null, error: null };
-  if (segmentSizeBytes !== 0)
-    s3 = await bucketSegments(set, ref, segmentSizeBytes).then(
-      (segments) => ({ segments, error: null }),
-      (error: unknown) => ({ segments: null, error: describeError(error) }),
-    );
+  const s3: InspectDocument['s3'] =
+    listed.result === null
+      ? { segments: null, error: listed.error }
+      : {
+          segments:
+            segmentSizeBytes === 0 ? null : bucketSegments(prefix, listed.result, segmentSizeBytes),
+          error: null,
+        };
   const document: InspectDocument = {
     tenant_id: ref.tenantId,
     timeline_id: ref.timelineId,
@@ -142,4 +196,30 @@ export async function inspectTimeline(
       pageserver,
     ),
   };
+}
+
+/**
+ * --watch: inspects TIMELINE every `intervalMs` (from the start of one round to the next) until
+ * `signal` aborts, handing each round to `onRound`; one etcd client serves every round.
+ */
+export async function watchTimeline(
+  set: SafekeeperSet,
+  ref: TimelineRef,
+  options: { readonly intervalMs: number; readonly signal: AbortSignal },
+  onRound: (round: InspectRound) => void,
+): Promise<void> {
+  const etcd = await openEtcd(set);
+  // A function, so that the check after an await is not narrowed away.
+  const aborted = (): boolean => options.signal.aborted;
+  try {
+    while (!aborted()) {
+      const startedAtMs = Date.now();
+      const round = await inspectTimeline(set, ref, etcd);
+      if (aborted()) break;
+      onRound(round);
+      await sleepMs(Math.max(0, options.intervalMs - (Date.now() - startedAtMs)), options.signal);
+    }
+  } finally {
+    etcd.close();
+  }
 }

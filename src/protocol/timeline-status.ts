@@ -217,3 +217,20 @@ export interface WalBackupNodeDocument {
   readonly timelines_campaigning: number;
   readonly timelines_leading: number;
 }
+
+/** The `broker` object of GET /v1/status: the safekeeper's etcd connection. */
+export interface BrokerStatusDocument {
+  readonly connected: boolean;
+  readonly lease_id: string | null;
+  readonly last_error: string | null;
+  readonly published_timelines: number;
+  /** Peers' timeline_info keys currently seen. */
+  readonly peer_keys: number;
+}
+
+/** GET /v1/status: the node's id, its broker (null: no broker configured) and its offload. */
+export interface SafekeeperStatusDocument {
+  readonly id: number;
+  readonly broker: BrokerStatusDocument | null;
+  readonly wal_backup: WalBackupNodeDocument;
+}

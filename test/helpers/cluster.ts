@@ -95,3 +95,8 @@ export async function createTimelineCli(
   );
   assert.equal(created.exitCode, 0, JSON.stringify(created.body));
 }
+
+/** SIGKILLs the process whose pid a component's pid file holds (etcd, the S3 server, a daemon). */
+export async function killByPidFile(path: string): Promise<void> {
+  process.kill(Number((await readFile(path, 'utf8')).trim()), 'SIGKILL');
+}

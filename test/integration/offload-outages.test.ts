@@ -3,23 +3,18 @@
 // and removal follows. With etcd down no offload election can be held; etcd back, offload
 // resumes without restarting any safekeeper.
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { pollUntil, sleepMs } from '../../src/common/deadline.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { parseSegmentFileName } from '../../src/postgres/segment-name.js';
 import type { LocalCluster } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli, killByPidFile } from '../helpers/cluster.js';
 
 const MIB = 1024 * 1024;
 const TENANT = '0a7a0a7a0a7a0a7a0a7a0a7a0a7a0a7a';
 const TIMELINE = '5e5a5e5a5e5a5e5a5e5a5e5a5e5a5e5a';
 const REF = `${TENANT}/${TIMELINE}`;
-
-async function killByPidFile(path: string): Promise<void> {
-  process.kill(Number((await readFile(path, 'utf8')).trim()), 'SIGKILL');
-}
 
 async function backupOf(cluster: LocalCluster, id: number): Promise<Lsn> {
   return parseLsn((await cluster.timelineStatus(REF, id)).backup_lsn);

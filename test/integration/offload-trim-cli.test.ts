@@ -1,8 +1,9 @@
 // `sk timeline offload` and `sk timeline trim` as a user runs them after a push: trim first
 // refuses (exit 5) naming the pageserver and the command that unblocks it; after a pageserver
 // checkpoint and an offload (--wait: every object in the bucket at its size) a dry run lists what
-// each safekeeper would remove and removes nothing; trim removes it; a second trim has nothing
-// left. The background removal is slowed down so that only trim removes here.
+// each safekeeper would remove and removes nothing (a paused safekeeper keeps its line); trim
+// removes it; a second trim has nothing left. The background removal is slowed down so that only
+// trim removes here.
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -74,6 +75,14 @@ test(
       text.stdout,
       /^safekeeper 1, 2, 3: would remove 000000010000000000000001\.\.000000010000000000000002 \(2 segments, 2\.0 MiB\)$/m,
     );
+
+    // A paused safekeeper keeps its line (nothing trimmed there); the others are shown; exit 6.
+    assert.equal((await runCli(['sk', 'pause', '3'], { repoDir })).exitCode, 0);
+    const paused = await runCli(['sk', 'timeline', 'trim', REF, '--dry-run'], { repoDir });
+    assert.equal((await runCli(['sk', 'resume', '3'], { repoDir })).exitCode, 0);
+    assert.equal(paused.exitCode, 6, paused.stderr);
+    assert.match(paused.stdout, /^safekeeper 1, 2: would remove 000000010000000000000001\.\./m);
+    assert.match(paused.stdout, /^safekeeper 3: not trimmed: paused$/m);
 
     const trimmed = await runCliJson<TrimResult>(['sk', 'timeline', 'trim', REF, '--wait'], {
       repoDir,

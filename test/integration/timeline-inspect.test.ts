@@ -1,7 +1,8 @@
 // `sk timeline inspect` on a cluster after a push, a checkpoint and an offload: the document
 // carries every safekeeper, the pageserver, the bucket's segments and the election; the text fits
-// 80 and 200 columns (Unicode and ASCII); a paused safekeeper is marked while the others are
-// shown (exit 6); --watch redraws until Ctrl-C and exits 0.
+// 80 and 200 columns (Unicode and ASCII); --watch redraws until Ctrl-C and exits 0; a paused or
+// killed safekeeper is marked while the others are shown (exit 6); with etcd stopped the offload
+// leader is unknown, and why.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { execa } from 'execa';
@@ -10,7 +11,7 @@ import { visibleLength } from '../../src/cli/ui/table.js';
 import { PLAIN } from '../../src/cli/ui/theme.js';
 import type { InspectDocument } from '../../src/index.js';
 import { CLI, runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli, killByPidFile } from '../helpers/cluster.js';
 
 const TENANT = '1e5b1e5b1e5b1e5b1e5b1e5b1e5b1e5b';
 const TIMELINE = '2f6c2f6c2f6c2f6c2f6c2f6c2f6c2f6c';
@@ -73,14 +74,13 @@ test(
         if (!unicode) assert.doesNotMatch(text, /[█▌·…]/, 'ASCII only');
       }
 
-    // A paused safekeeper: its rows say so, the others are there, exit 6.
-    assert.equal((await runCli(['sk', 'pause', '2'], { repoDir })).exitCode, 0);
-    const paused = await runCli(['sk', 'timeline', 'inspect', REF], { repoDir });
-    assert.equal((await runCli(['sk', 'resume', '2'], { repoDir })).exitCode, 0);
-    assert.equal(paused.exitCode, 6);
-    assert.match(paused.stdout, /^2 +paused$/m);
-    assert.match(paused.stdout, /^1 +up +/m);
-    assert.match(paused.stderr, /safekeeper 2: paused/);
+    // The LSNs as saved in each control file under the in-memory ones; the broker connected.
+    const healthy = await runCli(['sk', 'timeline', 'inspect', REF], { repoDir });
+    assert.equal(healthy.exitCode, 0, healthy.stderr);
+    assert.match(healthy.stdout, /^ +saved +\d+\/[0-9A-F]+ +/m);
+    assert.match(healthy.stdout, /^SK +BROKER +OFFLOAD +UPLOADS$/m);
+    assert.match(healthy.stdout, /^1 +connected +(leader|eligible|campaigning) +/m);
+    assert.equal(document.safekeepers[0]?.result?.node.broker?.connected, true);
 
     // --watch: redraws every second, exits 0 on Ctrl-C.
     const watching = execa(process.execPath, [CLI, 'sk', 'timeline', 'inspect', REF, '--watch'], {
@@ -96,5 +96,72 @@ test(
       .split('\u001b[H\u001b[2J')
       .filter((part) => part.includes('timeline '));
     assert.ok(draws.length >= 2, `${draws.length} draws in 3.5 s`);
+
+    // A paused safekeeper: known from /proc at once (no deadline waited out), its rows say so,
+    // the others are there, exit 6; the picture still fits 80 columns.
+    assert.equal((await runCli(['sk', 'pause', '2'], { repoDir })).exitCode, 0);
+    const paused = await runCli(['sk', 'timeline', 'inspect', REF], { repoDir });
+    const pausedJson = await runCliJson<InspectDocument>(['sk', 'timeline', 'inspect', REF], {
+      repoDir,
+    });
+    assert.equal((await runCli(['sk', 'resume', '2'], { repoDir })).exitCode, 0);
+    assert.equal(paused.exitCode, 6);
+    assert.match(paused.stdout, /^2 +paused$/m);
+    assert.match(paused.stdout, /^1 +up +/m);
+    assert.match(paused.stderr, /safekeeper 2: paused/);
+    assert.equal(pausedJson.body.status, 6);
+    assert.deepEqual(
+      pausedJson.body.result?.safekeepers.map((a) => [a.id, a.state, a.paused]),
+      [
+        [1, 'ok', false],
+        [2, 'not-responding', true],
+        [3, 'ok', false],
+      ],
+    );
+    assertFits(pausedJson.body.result);
+
+    // A killed safekeeper: shown down, the others' rows and the rest of the picture are there.
+    assert.equal((await runCli(['sk', 'kill', '3'], { repoDir })).exitCode, 0);
+    const killed = await runCliJson<InspectDocument>(['sk', 'timeline', 'inspect', REF], {
+      repoDir,
+    });
+    assert.equal(killed.body.status, 6);
+    assert.deepEqual(
+      killed.body.result?.safekeepers.map((a) => [a.id, a.state]),
+      [
+        [1, 'ok'],
+        [2, 'ok'],
+        [3, 'down'],
+      ],
+    );
+    assert.equal(killed.body.result?.pageserver?.state, 'ok');
+    assert.ok((killed.body.result?.s3.segments?.count ?? 0) >= 5);
+    assertFits(killed.body.result);
+    const killedText = await runCli(['sk', 'timeline', 'inspect', REF], { repoDir });
+    assert.match(killedText.stdout, /^3 +down$/m);
+    assert.match(killedText.stdout, /^sk3 +down$/m);
+
+    // etcd stopped: the leader is unknown, said so with the reason; everything else is there.
+    await killByPidFile(cluster.layout.etcd.pidFile);
+    const noEtcd = await runCliJson<InspectDocument>(['sk', 'timeline', 'inspect', REF], {
+      repoDir,
+    });
+    assert.equal(noEtcd.body.result?.offload.leader_node_id, null);
+    assert.match(noEtcd.body.result?.offload.error ?? '', /^etcd at \S+ refuses connections$/);
+    assert.equal(noEtcd.body.result?.safekeepers[0]?.state, 'ok');
+    const noEtcdText = await runCli(['sk', 'timeline', 'inspect', REF], { repoDir });
+    assert.match(
+      noEtcdText.stdout,
+      /^offload +leader unknown \(etcd at \S+ refuses connections\)$/m,
+    );
   },
 );
+
+/** The text of `document` fits 80 and 200 columns, Unicode and ASCII. */
+function assertFits(document: InspectDocument | undefined): void {
+  assert.ok(document);
+  for (const widthColumns of [80, 200])
+    for (const unicode of [true, false])
+      for (const line of renderInspect(document, PLAIN, { widthColumns, unicode }).split('\n'))
+        assert.ok(visibleLength(line) <= widthColumns, `${widthColumns} columns: "${line}"`);
+}

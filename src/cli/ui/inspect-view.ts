@@ -6,11 +6,11 @@
 import { formatSizeBytes } from '../../common/units.js';
 import { parseLsn, type Lsn } from '../../postgres/lsn.js';
 import { parseSegmentFileName, segmentFileName } from '../../postgres/segment-name.js';
-import type { InspectDocument } from '../../cluster/timeline-inspect.js';
+import type { InspectDocument, InspectedSafekeeper } from '../../cluster/timeline-inspect.js';
 import { removableRange } from '../../cluster/wal-trim.js';
 import type { TimelineStatus } from '../../protocol/timeline-status.js';
 import { failureLabel, type SafekeeperAnswer } from '../../cluster/safekeeper-fanout.js';
-import { renderTable, shortId } from './table.js';
+import { renderTable, shortId, truncateVisible } from './table.js';
 import type { Theme } from './theme.js';
 
 export interface InspectViewOptions {
@@ -39,19 +39,33 @@ function stateOf(answer: SafekeeperAnswer<unknown>, theme: Theme): string {
   return theme.error(failureLabel(answer));
 }
 
+/** Per safekeeper its LSNs in memory, and under them what its control file holds. */
 function lsnTable(document: InspectDocument, theme: Theme, width: number): string {
-  const rows = document.safekeepers.map((answer) => {
+  const rows = document.safekeepers.flatMap((answer) => {
     const status = answer.result;
-    if (status === undefined) return [String(answer.id), stateOf(answer, theme)];
+    if (status === undefined) return [[String(answer.id), stateOf(answer, theme)]];
+    const persisted = status.persisted;
     return [
-      String(answer.id),
-      'up',
-      `${status.acceptor_state.term}/${status.acceptor_state.epoch}`,
-      status.flush_lsn,
-      status.commit_lsn,
-      status.backup_lsn,
-      status.peer_horizon_lsn,
-      status.remote_consistent_lsn,
+      [
+        String(answer.id),
+        'up',
+        `${status.acceptor_state.term}/${status.acceptor_state.epoch}`,
+        status.flush_lsn,
+        status.commit_lsn,
+        status.backup_lsn,
+        status.peer_horizon_lsn,
+        status.remote_consistent_lsn,
+      ],
+      [
+        '',
+        theme.dim('saved'),
+        '',
+        '',
+        theme.dim(persisted.commit_lsn),
+        theme.dim(persisted.backup_lsn),
+        theme.dim(persisted.peer_horizon_lsn),
+        theme.dim(persisted.remote_consistent_lsn),
+      ],
     ];
   });
   return renderTable(
@@ -82,14 +96,6 @@ function diskTable(document: InspectDocument, theme: Theme, width: number): stri
       local.first === null
         ? 'none'
         : `${shortSegment(local.first)}..${shortSegment(local.last ?? local.first)}`;
-    const backup = status.wal_backup;
-    const offload = !backup.configured
-      ? 'not configured'
-      : backup.leader
-        ? 'leader'
-        : backup.eligible
-          ? 'eligible'
-          : `not eligible: ${backup.ineligible_reason ?? '?'}`;
     const removable = removableRange(status);
     return [
       String(answer.id),
@@ -100,14 +106,59 @@ function diskTable(document: InspectDocument, theme: Theme, width: number): stri
         ? 'not configured'
         : heldBy(status),
       formatSizeBytes(status.horizon.pinned_bytes),
-      offload,
     ];
   });
   return renderTable(
-    ['SK', 'LOCAL SEGMENTS', 'TRIMMABLE', 'HORIZON', 'HELD BY', 'PINNED', 'OFFLOAD'],
+    ['SK', 'LOCAL SEGMENTS', 'TRIMMABLE', 'HORIZON', 'HELD BY', 'PINNED'],
     rows,
     width,
   );
+}
+
+/** The broker's etcd connection of one safekeeper. */
+function brokerState(status: InspectedSafekeeper, theme: Theme): string {
+  const broker = status.node.broker;
+  if (broker === null) return 'not configured';
+  if (broker.connected) return 'connected';
+  // The error itself is in --json and `neon_local logs`: a gRPC message is a line long.
+  return broker.last_error === null ? 'connecting' : theme.error('etcd unreachable');
+}
+
+/** Its part in the offload: the election, and the uploads to S3. */
+function offloadState(status: InspectedSafekeeper, theme: Theme): { role: string; s3: string } {
+  const backup = status.wal_backup;
+  if (!backup.configured) return { role: 'not configured', s3: '-' };
+  const role = backup.leader
+    ? 'leader'
+    : backup.campaigning
+      ? 'campaigning'
+      : backup.eligible
+        ? 'eligible'
+        : `not eligible: ${backup.ineligible_reason ?? 'not checked yet'}`;
+  const failure = backup.last_error;
+  if (failure !== null)
+    return {
+      role,
+      s3: theme.error(
+        `failing (${failure.failures} ${failure.failures === 1 ? 'try' : 'tries'}): ${failure.message}`,
+      ),
+    };
+  if (backup.uploading_segment !== null)
+    return { role, s3: `uploading ${shortSegment(backup.uploading_segment)}` };
+  if (backup.last_uploaded_segment !== null)
+    return { role, s3: `ok, last put ${shortSegment(backup.last_uploaded_segment)}` };
+  return { role, s3: backup.leader ? 'nothing put yet' : '-' };
+}
+
+/** Per safekeeper: the broker's connection, the offload role and the state of its uploads. */
+function connectionTable(document: InspectDocument, theme: Theme, width: number): string {
+  const rows = document.safekeepers.map((answer) => {
+    const status = answer.result;
+    if (status === undefined) return [String(answer.id), stateOf(answer, theme)];
+    const offload = offloadState(status, theme);
+    return [String(answer.id), brokerState(status, theme), offload.role, offload.s3];
+  });
+  return renderTable(['SK', 'BROKER', 'OFFLOAD', 'UPLOADS'], rows, width);
 }
 
 /** A segment name without its timeline part and leading zeros of the high half: 0/1F. */
@@ -126,7 +177,10 @@ interface RulerRow {
   readonly note?: string;
 }
 
-function localRow(answer: SafekeeperAnswer<TimelineStatus>, segmentSizeBytes: number): RulerRow {
+function localRow(
+  answer: SafekeeperAnswer<InspectedSafekeeper>,
+  segmentSizeBytes: number,
+): RulerRow {
   const status = answer.result;
   if (status === undefined)
     return { label: `sk${answer.id}`, present: new Set(), markers: [], note: failureLabel(answer) };
@@ -186,6 +240,11 @@ function renderRuler(document: InspectDocument, options: InspectViewOptions): st
     `${''.padEnd(labelWidth)} ${shortSegment(segmentFileName(low, size))}${' '.repeat(Math.max(1, used * cellWidth - 2 * shortSegment(segmentFileName(low, size)).length))}${shortSegment(segmentFileName(high, size))}`,
   ];
   for (const row of rows) {
+    // A safekeeper that did not answer: what is known of it, in place of its segments.
+    if (row.note !== undefined) {
+      lines.push(`${row.label.padEnd(labelWidth)} ${row.note}`);
+      continue;
+    }
     let bar = '';
     for (let cell = 0; cell < used; cell++) {
       const from = low + BigInt(cell * segmentsPerCell);
@@ -198,9 +257,7 @@ function renderRuler(document: InspectDocument, options: InspectViewOptions): st
       const glyph = full > 0 && !partial ? glyphs.full : partial ? glyphs.partial : glyphs.none;
       bar += glyph.repeat(cellWidth);
     }
-    lines.push(
-      `${row.label.padEnd(labelWidth)} ${bar}${row.note === undefined ? '' : `  ${row.note}`}`,
-    );
+    lines.push(`${row.label.padEnd(labelWidth)} ${bar}`);
     if (row.markers.length > 0) {
       const marks = Array.from({ length: used * cellWidth }, () => ' ');
       for (const { lsn, mark } of row.markers) {
@@ -235,6 +292,8 @@ export function renderInspect(
     lsnTable(document, theme, width),
     '',
     diskTable(document, theme, width),
+    '',
+    connectionTable(document, theme, width),
     '',
   ];
   const ps = document.pageserver;
@@ -273,7 +332,7 @@ export function renderInspect(
   lines.push(
     `offload     ${
       offload.error !== null
-        ? theme.error(offload.error)
+        ? theme.error(`leader unknown (${offload.error})`)
         : offload.leader_node_id === null
           ? 'no leader (nothing to upload, or no election won)'
           : `leader: safekeeper ${offload.leader_node_id} (from etcd)`
@@ -281,7 +340,11 @@ export function renderInspect(
   );
   const ruler = renderRuler(document, options);
   if (ruler.length > 0) lines.push('', ...ruler);
-  const text = lines.join('\n');
+  // Every line fits: the tables cut their last column, a long message line is cut here.
+  const text = lines
+    .flatMap((line) => line.split('\n'))
+    .map((line) => truncateVisible(line, width))
+    .join('\n');
   // Without UTF-8 the ellipsis of shortened ids and cut cells is ASCII too (same width).
   return options.unicode ? text : text.replaceAll('…', '~');
 }

@@ -17,6 +17,7 @@ import type { Etcd3, Lease, Watcher } from 'etcd3';
 import { sleepMs } from '../../common/deadline.js';
 import { describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
+import type { BrokerStatusDocument } from '../../protocol/timeline-status.js';
 import {
   encodeTimelineInfo,
   parseTimelineInfo,
@@ -48,14 +49,7 @@ export interface BrokerOptions {
 }
 
 /** What GET /v1/status shows of the broker. */
-export interface BrokerStatus {
-  readonly connected: boolean;
-  readonly lease_id: string | null;
-  readonly last_error: string | null;
-  readonly published_timelines: number;
-  /** Peers' timeline_info keys currently seen. */
-  readonly peer_keys: number;
-}
+export type BrokerStatus = BrokerStatusDocument;
 
 /** What this safekeeper publishes for `timeline` now. */
 export function timelineInfoOf(

@@ -10,6 +10,7 @@ import {
   type Route as ShellRoute,
   type RouteParams,
 } from '../../daemon-shell/http-router.js';
+import type { SafekeeperStatusDocument } from '../../protocol/timeline-status.js';
 import type { BrokerStatus } from '../broker/broker.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import type { WalBackup } from '../wal-backup/wal-backup.js';
@@ -50,7 +51,7 @@ const BASE_ROUTES: readonly Route[] = [
             timelines_campaigning: 0,
             timelines_leading: 0,
           },
-        }),
+        } satisfies SafekeeperStatusDocument),
       ),
   },
   {

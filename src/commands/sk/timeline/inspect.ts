@@ -3,7 +3,7 @@ import { timelineArg } from '../../../cli/flags.js';
 import { BaseCommand } from '../../../cli/base-command.js';
 import { localeIsUtf8, renderInspect } from '../../../cli/ui/inspect-view.js';
 import { terminalColumns } from '../../../cli/ui/table.js';
-import { sleepMs } from '../../../common/deadline.js';
+import type { InspectRound } from '../../../cluster/timeline-inspect.js';
 
 export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInspect> {
   static override summary =
@@ -11,8 +11,9 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
   static override description =
     "Gathers, from every safekeeper's admin API, the pageserver, etcd and the bucket: per " +
     'safekeeper its state, term and epoch, flush/commit/backup/peer horizon/remote consistent ' +
-    'LSNs (in memory; --json also has the persisted ones), local segments, removal horizon, the ' +
-    "consumer holding it back and the bytes it pins, and offload eligibility; the pageserver's " +
+    'LSNs (in memory, and under them as saved in its control file), local segments, removal ' +
+    'horizon, the consumer holding it back and the bytes it pins, its broker (etcd) connection, ' +
+    "its offload role and the state of its uploads; the pageserver's " +
     "received, durable and uploaded LSNs and its source; the bucket's segments, gaps and wrong " +
     'sizes; the offload leader from etcd; and an LSN ruler of the segments on each disk and in ' +
     'S3 with markers for commit, backup, remote consistent and the horizon. It fits the ' +
@@ -32,8 +33,7 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
   };
 
   public async run(): Promise<void> {
-    const draw = async (): Promise<number> => {
-      const { document, problem } = await this.cluster().inspect(this.args.timeline);
+    const draw = ({ document, problem }: InspectRound): void =>
       this.outputPartial(document, problem, () =>
         process.stdout.write(
           `${renderInspect(document, this.outTheme, {
@@ -42,19 +42,16 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
           })}\n`,
         ),
       );
-      return problem?.exitCode ?? 0;
-    };
     if (!this.flags.watch || this.isJson) {
-      await draw();
+      draw(await this.cluster().inspect(this.args.timeline));
       return;
     }
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
-    while (!stop.signal.aborted) {
+    await this.cluster().watchInspect(this.args.timeline, { signal: stop.signal }, (round) => {
       process.stdout.write('\u001b[H\u001b[2J');
-      await draw();
-      await sleepMs(1000, stop.signal);
-    }
+      draw(round);
+    });
     process.exitCode = 0;
   }
 }

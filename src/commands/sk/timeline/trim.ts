@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from '../../../cli/base-command.js';
 import { timeoutMsFrom, timelineArg, timeoutFlag } from '../../../cli/flags.js';
 import { formatSizeBytes } from '../../../common/units.js';
+import { failureLabel } from '../../../cluster/safekeeper-fanout.js';
 import type { SegmentRange } from '../../../cluster/wal-trim.js';
 
 function range(segments: SegmentRange): string {
@@ -55,6 +56,11 @@ export default class SkTimelineTrim extends BaseCommand<typeof SkTimelineTrim> {
                 ? 'nothing left to remove (the segment holding commit_lsn and the one before it stay)'
                 : `nothing to remove: held back by ${sk.blocked_by ?? 'nothing'}`;
         idsByText.set(text, [...(idsByText.get(text) ?? []), sk.id]);
+      }
+      // A safekeeper that did not answer keeps its line: nothing was trimmed there.
+      for (const answer of result.failures) {
+        const text = `not trimmed: ${failureLabel(answer)}`;
+        idsByText.set(text, [...(idsByText.get(text) ?? []), answer.id]);
       }
       const lines = [...idsByText].map(([text, ids]) => `safekeeper ${ids.join(', ')}: ${text}`);
       process.stdout.write(`${lines.join('\n')}\n`);
