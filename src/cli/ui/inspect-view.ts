@@ -202,6 +202,51 @@ function localRow(
   };
 }
 
+/** The ruler's row labels (sk1, s3) are padded to this, then a space. */
+const RULER_LABEL_WIDTH = 6;
+
+/** How the ruler lays segments lowSegno..highSegno out: cells of whole segments, columns each. */
+export interface RulerScale {
+  readonly lowSegno: bigint;
+  readonly segmentsPerCell: number;
+  /** Cells drawn (the last may hold fewer segments). */
+  readonly cells: number;
+  readonly cellWidth: number;
+}
+
+export function rulerScale(lowSegno: bigint, highSegno: bigint, widthColumns: number): RulerScale {
+  const available = Math.max(8, Math.min(widthColumns - RULER_LABEL_WIDTH - 1, 200));
+  const segments = Number(highSegno - lowSegno + 1n);
+  const segmentsPerCell = Math.max(1, Math.ceil(segments / available));
+  const cells = Math.ceil(segments / segmentsPerCell);
+  return {
+    lowSegno,
+    segmentsPerCell,
+    cells,
+    cellWidth: Math.max(1, Math.floor(available / cells)),
+  };
+}
+
+/**
+ * The column (from 0, after the label) of `lsn`: its cell's first column plus its place inside
+ * the cell, so that every byte of a segment stays in that segment's columns; undefined below the
+ * first segment, the last column past the last one.
+ */
+export function lsnColumn(
+  scale: RulerScale,
+  lsn: Lsn,
+  segmentSizeBytes: number,
+): number | undefined {
+  const startLsn = scale.lowSegno * BigInt(segmentSizeBytes);
+  if (lsn < startLsn) return undefined;
+  const cellBytes = BigInt(segmentSizeBytes) * BigInt(scale.segmentsPerCell);
+  const cell = (lsn - startLsn) / cellBytes;
+  const lastColumn = scale.cells * scale.cellWidth - 1;
+  if (cell >= BigInt(scale.cells)) return lastColumn;
+  const inside = (((lsn - startLsn) % cellBytes) * BigInt(scale.cellWidth)) / cellBytes;
+  return Number(cell) * scale.cellWidth + Number(inside);
+}
+
 function renderRuler(document: InspectDocument, options: InspectViewOptions): string[] {
   const size = document.wal_seg_size;
   if (size === 0) return [];
@@ -222,22 +267,15 @@ function renderRuler(document: InspectDocument, options: InspectViewOptions): st
   if (all.length === 0) return [];
   const low = all.reduce((a, b) => (b < a ? b : a));
   const high = all.reduce((a, b) => (b > a ? b : a));
-  const labelWidth = 6;
-  const cells = Math.max(8, Math.min(options.widthColumns - labelWidth - 1, 200));
-  const segments = Number(high - low + 1n);
-  const segmentsPerCell = Math.max(1, Math.ceil(segments / cells));
-  const used = Math.ceil(segments / segmentsPerCell);
-  const cellWidth = Math.max(1, Math.floor(cells / used));
+  const scale = rulerScale(low, high, options.widthColumns);
+  const { segmentsPerCell, cellWidth, cells: used } = scale;
   const glyphs = options.unicode ? GLYPHS.unicode : GLYPHS.ascii;
-  const startLsn = low * BigInt(size);
-  const bytesPerColumn = (BigInt(size) * BigInt(segmentsPerCell)) / BigInt(cellWidth) || 1n;
-  const column = (lsn: Lsn): number | undefined => {
-    if (lsn < startLsn) return undefined;
-    const at = Number((lsn - startLsn) / bytesPerColumn);
-    return at < used * cellWidth ? at : used * cellWidth - 1;
-  };
+  const labelWidth = RULER_LABEL_WIDTH;
+  // The first segment's name over the first column, the last one's ending over the last.
+  const lowName = shortSegment(segmentFileName(low, size));
+  const highName = shortSegment(segmentFileName(high, size));
   const lines = [
-    `${''.padEnd(labelWidth)} ${shortSegment(segmentFileName(low, size))}${' '.repeat(Math.max(1, used * cellWidth - 2 * shortSegment(segmentFileName(low, size)).length))}${shortSegment(segmentFileName(high, size))}`,
+    `${''.padEnd(labelWidth)} ${lowName}${' '.repeat(Math.max(1, used * cellWidth - lowName.length - highName.length))}${highName}`,
   ];
   for (const row of rows) {
     // A safekeeper that did not answer: what is known of it, in place of its segments.
@@ -261,7 +299,7 @@ function renderRuler(document: InspectDocument, options: InspectViewOptions): st
     if (row.markers.length > 0) {
       const marks = Array.from({ length: used * cellWidth }, () => ' ');
       for (const { lsn, mark } of row.markers) {
-        const at = column(lsn);
+        const at = lsnColumn(scale, lsn, size);
         if (at !== undefined) marks[at] = marks[at] === ' ' ? mark : '*';
       }
       lines.push(`${''.padEnd(labelWidth)} ${marks.join('').trimEnd()}`);
