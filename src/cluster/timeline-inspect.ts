@@ -2,9 +2,9 @@
 // API, the pageserver, etcd (the offload election's leader) and the bucket (the offloaded
 // segments, gaps, wrong sizes). Every source is asked in parallel with its own short deadline;
 // one that is down, paused or failing is recorded as such and never hides the others.
-import type { Etcd3 } from 'etcd3';
 import { sleepMs } from '../common/deadline.js';
 import { describeError } from '../common/errors.js';
+import { httpPostJson } from '../common/http-get.js';
 import { parseSegmentFileName, segmentFileName } from '../postgres/segment-name.js';
 import type { PageserverTimelineDocument } from '../protocol/pageserver-status.js';
 import type { SafekeeperStatusDocument, TimelineStatus } from '../protocol/timeline-status.js';
@@ -86,42 +86,72 @@ function bucketSegments(
   };
 }
 
-/** A client of the cluster's etcd for inspect's one question, kept across --watch rounds. */
-async function openEtcd(set: SafekeeperSet): Promise<Etcd3> {
-  const { Etcd3 } = await import('etcd3');
-  const cockatiel = await import('cockatiel');
-  return new Etcd3({
-    hosts: [...etcdEndpoints(set.config)],
-    dialTimeout: ETCD_DEADLINE_MS,
-    defaultCallOptions: () => ({ deadline: Date.now() + ETCD_DEADLINE_MS }),
-    // One attempt per round, and no per-host circuit breaker: its 5 s open state would go on
-    // reporting a restarted etcd as unreachable.
-    faultHandling: { host: () => cockatiel.noop, global: cockatiel.noop },
-  });
+/** The end of the key range holding every key that starts with `prefix`: its last byte + 1. */
+export function prefixRangeEnd(prefix: Buffer): Buffer {
+  const end = Buffer.from(prefix);
+  for (let at = end.length - 1; at >= 0; at--) {
+    if (end[at] !== 0xff) {
+      end[at] = (end[at] ?? 0) + 1;
+      return end.subarray(0, at + 1);
+    }
+  }
+  // All 0xff: every key from the prefix on (etcd's "\0" range end).
+  return Buffer.from([0]);
 }
 
-/** The offload election's leader: the candidate key with the lowest create revision. */
-async function electionLeader(
-  etcd: Etcd3,
-  set: SafekeeperSet,
-  ref: TimelineRef,
-): Promise<number | null> {
-  const prefix = `${set.config.etcd.prefix}/${ref.tenantId}/${ref.timelineId}/safekeeper/wal_backup/`;
-  const response = await etcd.getAll().prefix(prefix).exec();
-  const candidates = [...response.kvs].sort((a, b) =>
-    BigInt(a.create_revision) < BigInt(b.create_revision) ? -1 : 1,
+interface EtcdRangeAnswer {
+  readonly kvs?: readonly {
+    readonly key: string;
+    readonly value?: string;
+    readonly create_revision: string;
+  }[];
+}
+
+/**
+ * The offload election's leader: the candidate key with the lowest create revision. Asked of
+ * etcd's JSON gateway (POST /v3/kv/range, base64 keys) with node:http: the etcd3 client would
+ * load gRPC and protobuf, more CPU than the rest of inspect, for one range read. The endpoints
+ * are tried in order; the last failure is what is reported.
+ */
+async function electionLeader(set: SafekeeperSet, ref: TimelineRef): Promise<number | null> {
+  const prefix = Buffer.from(
+    `${set.config.etcd.prefix}/${ref.tenantId}/${ref.timelineId}/safekeeper/wal_backup/`,
   );
-  const value = candidates[0]?.value.toString();
-  const id = value === undefined ? undefined : /^id_(\d+)$/.exec(value)?.[1];
-  return id === undefined ? null : Number(id);
+  const question = {
+    key: prefix.toString('base64'),
+    range_end: prefixRangeEnd(prefix).toString('base64'),
+  };
+  let failure: unknown = new Error('no etcd endpoint configured');
+  for (const endpoint of etcdEndpoints(set.config)) {
+    try {
+      const answer = await httpPostJson(`${endpoint.replace(/\/$/, '')}/v3/kv/range`, question, {
+        timeoutMs: ETCD_DEADLINE_MS,
+        maxBytes: 1024 * 1024,
+      });
+      if (answer.status !== 200)
+        throw new Error(`etcd answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+      const candidates = [...((JSON.parse(answer.body) as EtcdRangeAnswer).kvs ?? [])].sort(
+        (a, b) => (BigInt(a.create_revision) < BigInt(b.create_revision) ? -1 : 1),
+      );
+      const value = candidates[0]?.value;
+      const id =
+        value === undefined
+          ? undefined
+          : /^id_(\d+)$/.exec(Buffer.from(value, 'base64').toString())?.[1];
+      return id === undefined ? null : Number(id);
+    } catch (error) {
+      failure = error;
+    }
+  }
+  throw failure;
 }
 
-/** A failed etcd call in words: gRPC's own messages run to a line and a half. */
+/** A failed etcd call in words, short enough for the offload line. */
 function etcdProblem(set: SafekeeperSet, error: unknown): string {
   const endpoints = etcdEndpoints(set.config).join(', ');
   const text = describeError(error);
   if (/ECONNREFUSED/.test(text)) return `etcd at ${endpoints} refuses connections`;
-  if (/DEADLINE_EXCEEDED|deadline|timed? ?out/i.test(text))
+  if (/no answer within|timed? ?out/i.test(text))
     return `etcd at ${endpoints} did not answer within ${ETCD_DEADLINE_MS} ms`;
   return `etcd at ${endpoints}: ${text}`;
 }
@@ -132,20 +162,8 @@ export interface InspectRound {
   readonly problem: AppError | undefined;
 }
 
-/** One inspection of TIMELINE; `etcd` is reused when given (--watch), else made and closed. */
-export async function inspectTimeline(
-  set: SafekeeperSet,
-  ref: TimelineRef,
-  etcd?: Etcd3,
-): Promise<InspectRound> {
-  if (etcd === undefined) {
-    const own = await openEtcd(set);
-    try {
-      return await inspectTimeline(set, ref, own);
-    } finally {
-      own.close();
-    }
-  }
+/** One inspection of TIMELINE. */
+export async function inspectTimeline(set: SafekeeperSet, ref: TimelineRef): Promise<InspectRound> {
   // The bucket is listed beside the other questions; its names are parsed once a safekeeper told
   // the segment size.
   const prefix = `${set.config.remoteStorage.prefix}/${ref.tenantId}/${ref.timelineId}/`;
@@ -162,7 +180,7 @@ export async function inspectTimeline(
       return { ...status, node };
     }),
     askPageserver(set, (client) => client.timeline(ref.tenantId, ref.timelineId)),
-    electionLeader(etcd, set, ref).then(
+    electionLeader(set, ref).then(
       (id) => ({ id, error: null }),
       (error: unknown) => ({ id: null, error: etcdProblem(set, error) }),
     ),
@@ -200,7 +218,7 @@ export async function inspectTimeline(
 
 /**
  * --watch: inspects TIMELINE every `intervalMs` (from the start of one round to the next) until
- * `signal` aborts, handing each round to `onRound`; one etcd client serves every round.
+ * `signal` aborts, handing each round to `onRound`.
  */
 export async function watchTimeline(
   set: SafekeeperSet,
@@ -208,18 +226,13 @@ export async function watchTimeline(
   options: { readonly intervalMs: number; readonly signal: AbortSignal },
   onRound: (round: InspectRound) => void,
 ): Promise<void> {
-  const etcd = await openEtcd(set);
   // A function, so that the check after an await is not narrowed away.
   const aborted = (): boolean => options.signal.aborted;
-  try {
-    while (!aborted()) {
-      const startedAtMs = Date.now();
-      const round = await inspectTimeline(set, ref, etcd);
-      if (aborted()) break;
-      onRound(round);
-      await sleepMs(Math.max(0, options.intervalMs - (Date.now() - startedAtMs)), options.signal);
-    }
-  } finally {
-    etcd.close();
+  while (!aborted()) {
+    const startedAtMs = Date.now();
+    const round = await inspectTimeline(set, ref);
+    if (aborted()) break;
+    onRound(round);
+    await sleepMs(Math.max(0, options.intervalMs - (Date.now() - startedAtMs)), options.signal);
   }
 }
