@@ -448,7 +448,7 @@ export class LocalCluster implements AsyncDisposable {
     options: { readonly recursive?: boolean } = {},
   ): Promise<StorageListing> {
     const { listStorage } = await import('./storage-ops.js');
-    return listStorage(await this.loadConfig(), prefix, options.recursive ?? false);
+    return listStorage(await this.loadConfig(), prefix, options.recursive ?? false, this.layout);
   }
 
   /**

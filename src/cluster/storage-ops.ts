@@ -6,6 +6,10 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, describeError } from '../common/errors.js';
 import { withS3Client, httpStatusOf } from '../remote-storage/s3-client.js';
 import { storageEndpoint, type ClusterConfig } from './config.js';
+import { storageComponent } from './components/storage.js';
+import { findOwnedPid } from './process/pid-file.js';
+import { readProcState } from './process/proc-info.js';
+import type { RepoLayout } from './repo-layout.js';
 import { storageCredentials } from './storage-credentials.js';
 
 /** Per request; the embedded server answers a page of 1,000 keys in well under a second. */
@@ -72,12 +76,48 @@ export function withClusterBucket<T>(
   );
 }
 
-/** Every object under `prefix` (no leading slash), one level or all of them. */
+/**
+ * Whether the storage we run (the embedded server, MinIO) can answer at all, from its pid file
+ * and /proc: a paused one would only be known after LIST_REQUEST_TIMEOUT_MS. undefined: it runs,
+ * or it is an external S3 (asked directly).
+ */
+export async function storageProcessProblem(
+  config: ClusterConfig,
+  layout: RepoLayout,
+): Promise<AppError | undefined> {
+  const component = storageComponent(config, layout);
+  if (!component.managed) return undefined;
+  const pid = await findOwnedPid(component.paths.pidFile, component.identity);
+  const state = pid === undefined ? 'gone' : await readProcState(pid);
+  if (state === 'paused')
+    return new AppError(
+      'unavailable',
+      `the ${component.description} at ${storageEndpoint(config)} is paused (SIGSTOP)`,
+      { hints: [`Resume it with \`kill -CONT ${pid ?? ''}\`.`] },
+    );
+  if (state !== 'running')
+    return new AppError(
+      'unavailable',
+      `the ${component.description} at ${storageEndpoint(config)} is not running`,
+      { hints: ['Start it with `neon_local start`.'] },
+    );
+  return undefined;
+}
+
+/**
+ * Every object under `prefix` (no leading slash), one level or all of them. With `layout`, a
+ * storage of ours that is paused or not running is said so at once, without a request.
+ */
 export async function listStorage(
   config: ClusterConfig,
   prefix: string,
   recursive: boolean,
+  layout?: RepoLayout,
 ): Promise<StorageListing> {
+  if (layout !== undefined) {
+    const problem = await storageProcessProblem(config, layout);
+    if (problem !== undefined) throw problem;
+  }
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   const cleanPrefix = prefix.replace(/^\/+/, '');
   const objects: StorageObject[] = [];

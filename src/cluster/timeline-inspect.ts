@@ -167,7 +167,7 @@ export async function inspectTimeline(set: SafekeeperSet, ref: TimelineRef): Pro
   // The bucket is listed beside the other questions; its names are parsed once a safekeeper told
   // the segment size.
   const prefix = `${set.config.remoteStorage.prefix}/${ref.tenantId}/${ref.timelineId}/`;
-  const listing = listStorage(set.config, prefix, true).then(
+  const listing = listStorage(set.config, prefix, true, set.layout).then(
     (result) => ({ result, error: null }),
     (error: unknown) => ({ result: null, error: describeError(error) }),
   );

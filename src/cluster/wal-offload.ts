@@ -77,7 +77,7 @@ async function checkObjects(
   segmentSizeBytes: number,
 ): Promise<{ count: number; bytes: number; missing: string[] }> {
   const prefix = `${set.config.remoteStorage.prefix}/${ref.tenantId}/${ref.timelineId}/`;
-  const listing = await listStorage(set.config, prefix, true);
+  const listing = await listStorage(set.config, prefix, true, set.layout);
   const sizes = new Map(listing.objects.map((o) => [o.key.slice(prefix.length), o.size]));
   const missing: string[] = [];
   let count = 0;

@@ -1,7 +1,8 @@
 // `neon_local storage ls` against the cluster's embedded S3 server: a listing longer than one
 // page (1,000 keys) comes back whole, one level shows the directories, sizes are the objects'
-// own, and a stopped storage is exit 6 with what to do.
+// own, and a paused or stopped storage is exit 6 at once, with what to do.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { test } from 'node:test';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { withClusterBucket } from '../../src/cluster/storage-ops.js';
@@ -12,7 +13,7 @@ import { makeTestCluster } from '../helpers/cluster.js';
 const OBJECTS = 1003;
 
 test(
-  'storage ls: every page, one level or all, and a stopped storage',
+  'storage ls: every page, one level or all, and a paused or stopped storage',
   { timeout: 120_000 },
   async (t) => {
     const cluster = await makeTestCluster(t, { safekeepers: 1, extraInit: { pageserver: false } });
@@ -58,10 +59,23 @@ test(
     assert.match(text.stdout, /^DIR\s+many\/$/m);
     assert.match(text.stdout, /^5 B\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+top\.txt$/m);
 
+    // Paused: known from /proc at once (a request would wait out its 5 s timeout first).
+    const pid = Number((await readFile(cluster.layout.storage.pidFile, 'utf8')).trim());
+    process.kill(pid, 'SIGSTOP');
+    const paused = await runCliJson(['storage', 'ls'], { repoDir }).finally(() =>
+      process.kill(pid, 'SIGCONT'),
+    );
+    assert.equal(paused.exitCode, 6);
+    assert.match(
+      paused.body.error?.message ?? '',
+      /^the embedded S3 server at http:\/\/127\.0\.0\.1:\d+ is paused \(SIGSTOP\)$/,
+    );
+    assert.deepEqual(paused.body.error?.hints, [`Resume it with \`kill -CONT ${pid}\`.`]);
+
     assert.equal((await runCli(['stop'], { repoDir })).exitCode, 0);
     const down = await runCli(['storage', 'ls'], { repoDir });
     assert.equal(down.exitCode, 6);
-    assert.match(down.stderr, /remote storage at http:\/\/127\.0\.0\.1:\d+ is not reachable/);
+    assert.match(down.stderr, /the embedded S3 server at http:\/\/127\.0\.0\.1:\d+ is not running/);
     assert.match(down.stderr, /neon_local start/);
   },
 );
