@@ -81,7 +81,9 @@ export async function inspectComponent(
   }
   const paused = procStateOf(owned.stat) === 'paused';
   const [probe, uptimeMs]: [ReadyProbe, number | undefined] = await Promise.all([
-    paused ? { ready: false, detail: 'SIGSTOP' } : component.probe(probeTimeoutMs),
+    paused
+      ? { ready: false, detail: 'stopped by SIGSTOP: answers nothing until continued' }
+      : component.probe(probeTimeoutMs),
     uptimeMsOf(owned.stat),
   ]);
   return {
