@@ -24,6 +24,29 @@ export function timeCommandMs(
   return elapsedMs;
 }
 
+/**
+ * Times `subject` and `baseline` alternately (after `warmups` untimed rounds of each), so that
+ * whatever else the machine does meanwhile falls on both alike.
+ */
+export function alternate(
+  subject: () => number,
+  baseline: () => number,
+  runs: number,
+  warmups: number,
+): { subjectMs: number[]; baselineMs: number[] } {
+  for (let index = 0; index < warmups; index++) {
+    subject();
+    baseline();
+  }
+  const subjectMs: number[] = [];
+  const baselineMs: number[] = [];
+  for (let index = 0; index < runs; index++) {
+    subjectMs.push(subject());
+    baselineMs.push(baseline());
+  }
+  return { subjectMs, baselineMs };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);

@@ -16,6 +16,7 @@ import { parseNodeId } from '../../src/common/ids.js';
 import { segmentFileName } from '../../src/postgres/segment-name.js';
 import { CLI } from '../helpers/cli.js';
 import {
+  alternate,
   median,
   report,
   round,
@@ -102,16 +103,7 @@ await withBenchCluster(false, async ({ cluster, dir, env }) => {
   if (document.result?.s3.segments?.count !== SEGMENTS)
     throw new Error(`inspect saw ${JSON.stringify(document.result?.s3)}, not ${SEGMENTS} segments`);
 
-  for (let index = 0; index < WARMUPS; index++) {
-    subject();
-    baseline();
-  }
-  const subjectMs: number[] = [];
-  const baselineMs: number[] = [];
-  for (let index = 0; index < RUNS; index++) {
-    subjectMs.push(subject());
-    baselineMs.push(baseline());
-  }
+  const { subjectMs, baselineMs } = alternate(subject, baseline, RUNS, WARMUPS);
 
   // One safekeeper paused: inspect exits 6 with everything else in the document.
   await cluster.signalSafekeeper(parseNodeId('2'), 'pause');

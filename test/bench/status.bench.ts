@@ -2,6 +2,7 @@
 // alternately in the same run and the same environment. Target: at most 2x.
 import { CLI } from '../helpers/cli.js';
 import {
+  alternate,
   median,
   report,
   round,
@@ -17,16 +18,7 @@ await withBenchCluster(false, async ({ cluster, env }) => {
   await cluster.start();
   const subject = (): number => timeCommandMs(process.execPath, [CLI, 'status', '--json'], env);
   const baseline = (): number => timeCommandMs(process.execPath, ['-e', '0'], env);
-  for (let index = 0; index < WARMUPS; index++) {
-    subject();
-    baseline();
-  }
-  const subjectMs: number[] = [];
-  const baselineMs: number[] = [];
-  for (let index = 0; index < RUNS; index++) {
-    subjectMs.push(subject());
-    baselineMs.push(baseline());
-  }
+  const { subjectMs, baselineMs } = alternate(subject, baseline, RUNS, WARMUPS);
   report({
     benchmark: 'status --json on a running 3-safekeeper cluster',
     runs: RUNS,

@@ -13,6 +13,7 @@ import { PLAIN } from '../../../src/cli/ui/theme.js';
 import type { InspectDocument, InspectedSafekeeper } from '../../../src/index.js';
 import { parseNodeId, type NodeId } from '../../../src/common/ids.js';
 import { parseLsn } from '../../../src/postgres/lsn.js';
+import { timelineStatusDocument } from '../../helpers/timeline-status-document.js';
 
 const node = (id: number): NodeId => parseNodeId(String(id));
 
@@ -88,59 +89,45 @@ test('lsnColumn: segment and cell edges land in their own columns', () => {
 
 function safekeeper(id: number, overrides: Partial<InspectedSafekeeper> = {}): InspectedSafekeeper {
   return {
-    tenant_id: TENANT,
-    timeline_id: TIMELINE,
-    acceptor_state: { term: 3, epoch: 3, term_history: [{ term: 3, lsn: '0/1000028' }] },
-    server: { pg_version: 150000, system_id: '7312345678901234567', wal_seg_size: SEG_16 },
-    proposer_uuid: '00000000000000000000000000000000',
-    flush_lsn: '0/5800048',
-    write_lsn: '0/5800048',
-    write_record_lsn: '0/5800048',
-    timeline_start_lsn: '0/1000028',
-    local_start_lsn: '0/1000028',
-    commit_lsn: '0/5800048',
-    backup_lsn: '0/4000000',
-    peer_horizon_lsn: '0/5800048',
-    remote_consistent_lsn: '0/3800000',
-    persisted: {
-      commit_lsn: '0/5000000',
+    ...timelineStatusDocument({
+      tenant_id: TENANT,
+      timeline_id: TIMELINE,
+      acceptor_state: { term: 3, epoch: 3, term_history: [{ term: 3, lsn: '0/1000028' }] },
+      flush_lsn: '0/5800048',
+      write_lsn: '0/5800048',
+      write_record_lsn: '0/5800048',
+      timeline_start_lsn: '0/1000028',
+      local_start_lsn: '0/1000028',
+      commit_lsn: '0/5800048',
       backup_lsn: '0/4000000',
-      peer_horizon_lsn: '0/5000000',
+      peer_horizon_lsn: '0/5800048',
       remote_consistent_lsn: '0/3800000',
-    },
-    local_segments: {
-      first: '000000010000000000000002',
-      last: '000000010000000000000005',
-      count: 4,
-      bytes: 4 * SEG_16,
-      partial: '000000010000000000000005',
-    },
-    horizon: {
-      lsn: '0/3800000',
-      limited_by: 'remote_consistent_lsn',
-      inputs: {
-        remote_consistent_lsn: '0/3800000',
-        peer_horizon_lsn: '0/5000000',
+      persisted: {
+        commit_lsn: '0/5000000',
         backup_lsn: '0/4000000',
+        peer_horizon_lsn: '0/5000000',
+        remote_consistent_lsn: '0/3800000',
       },
-      removable_before: '000000010000000000000003',
-      pinned_bytes: SEG_16,
-    },
-    wal_backup: {
-      configured: true,
-      phase: 'idle',
-      eligible: true,
-      ineligible_reason: null,
-      campaigning: false,
-      leader: false,
-      uploading_segment: null,
-      last_uploaded_segment: null,
-      last_upload_at: null,
-      last_error: null,
-    },
-    peers: [],
-    active: false,
-    replicas: [],
+      local_segments: {
+        first: '000000010000000000000002',
+        last: '000000010000000000000005',
+        count: 4,
+        bytes: 4 * SEG_16,
+        partial: '000000010000000000000005',
+      },
+      horizon: {
+        lsn: '0/3800000',
+        limited_by: 'remote_consistent_lsn',
+        inputs: {
+          remote_consistent_lsn: '0/3800000',
+          peer_horizon_lsn: '0/5000000',
+          backup_lsn: '0/4000000',
+        },
+        removable_before: '000000010000000000000003',
+        pinned_bytes: SEG_16,
+      },
+      wal_backup: { ...timelineStatusDocument().wal_backup, configured: true, eligible: true },
+    }),
     node: {
       id,
       broker: {

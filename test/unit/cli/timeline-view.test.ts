@@ -8,61 +8,34 @@ import { PLAIN } from '../../../src/cli/ui/theme.js';
 import type { SafekeeperAnswer } from '../../../src/cluster/safekeeper-fanout.js';
 import { parseNodeId, type NodeId } from '../../../src/common/ids.js';
 import type { TimelineListEntry, TimelineStatus } from '../../../src/protocol/timeline-status.js';
+import { SEGMENT_16_MIB, timelineStatusDocument } from '../../helpers/timeline-status-document.js';
 
 const TENANT = '9630a1b2c3d4e5f6a7b8c9d0e1f2812c';
 const OTHER_TENANT = 'de200bd42b49cc1814412c7e592dd6e9';
 const TIMELINE = '0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6';
 
 function status(tenant: string, flushLsn: string, segments: number): TimelineStatus {
-  const lsns = {
-    commit_lsn: flushLsn,
-    backup_lsn: '0/0',
-    peer_horizon_lsn: '0/0',
-    remote_consistent_lsn: '0/0',
-  };
-  return {
+  return timelineStatusDocument({
     tenant_id: tenant,
     timeline_id: TIMELINE,
-    acceptor_state: { term: 3, epoch: 3, term_history: [] },
-    server: { pg_version: 150000, system_id: '7', wal_seg_size: 16 * 1024 * 1024 },
-    proposer_uuid: '0'.repeat(32),
     flush_lsn: flushLsn,
     write_lsn: flushLsn,
     write_record_lsn: flushLsn,
-    timeline_start_lsn: '0/1000000',
-    local_start_lsn: '0/1000000',
-    ...lsns,
-    persisted: lsns,
+    commit_lsn: flushLsn,
+    persisted: {
+      commit_lsn: flushLsn,
+      backup_lsn: '0/0',
+      peer_horizon_lsn: '0/0',
+      remote_consistent_lsn: '0/0',
+    },
     local_segments: {
       first: null,
       last: null,
       count: segments,
-      bytes: segments * 16 * 1024 * 1024,
+      bytes: segments * SEGMENT_16_MIB,
       partial: null,
     },
-    horizon: {
-      lsn: '0/0',
-      limited_by: 'remote_consistent_lsn',
-      inputs: { remote_consistent_lsn: '0/0', peer_horizon_lsn: '0/0', backup_lsn: '0/0' },
-      removable_before: '000000010000000000000000',
-      pinned_bytes: 0,
-    },
-    wal_backup: {
-      configured: false,
-      phase: 'idle',
-      eligible: false,
-      ineligible_reason: null,
-      campaigning: false,
-      leader: false,
-      uploading_segment: null,
-      last_uploaded_segment: null,
-      last_upload_at: null,
-      last_error: null,
-    },
-    peers: [],
-    active: false,
-    replicas: [],
-  };
+  });
 }
 
 const sk = (id: number): NodeId => parseNodeId(String(id));
