@@ -100,3 +100,24 @@ export async function createTimelineCli(
 export async function killByPidFile(path: string): Promise<void> {
   process.kill(Number((await readFile(path, 'utf8')).trim()), 'SIGKILL');
 }
+
+/**
+ * What a peer's broker message would tell safekeeper `id` about TENANT/TIMELINE (the test-only
+ * POST /v1/record_safekeeper_info route; the cluster runs with `testing: true`), e.g.
+ * `{ remote_consistent_lsn: '0/300000' }`.
+ */
+export async function recordSafekeeperInfo(
+  cluster: LocalCluster,
+  id: number,
+  ref: { readonly tenant: string; readonly timeline: string },
+  body: Readonly<Record<string, string>>,
+): Promise<void> {
+  const config = await cluster.loadConfig();
+  const sk = config.safekeepers.find((entry) => entry.id === id);
+  assert.ok(sk, `safekeeper ${id} in the config`);
+  const response = await fetch(
+    `http://127.0.0.1:${sk.httpPort}/v1/record_safekeeper_info/${ref.tenant}/${ref.timeline}`,
+    { method: 'POST', body: JSON.stringify(body) },
+  );
+  assert.equal(response.status, 200, await response.text());
+}

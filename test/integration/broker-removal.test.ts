@@ -14,7 +14,12 @@ import { parseNodeId } from '../../src/common/ids.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import type { LocalCluster } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { assertNoErrorLogs, makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
+import {
+  assertNoErrorLogs,
+  makeTestCluster,
+  createTimelineCli,
+  recordSafekeeperInfo,
+} from '../helpers/cluster.js';
 
 const SEGMENT_BYTES = 1024 * 1024;
 const TENANT = 'b50cb50cb50cb50cb50cb50cb50cb50c';
@@ -38,6 +43,14 @@ async function lsnOf(
 
 function segmentPath(cluster: LocalCluster, id: number, name: string): string {
   return join(cluster.layout.safekeeper(parseNodeId(String(id))).dataDir, TENANT, TIMELINE, name);
+}
+
+/** Resolves true once safekeeper `id` removed FIRST_SEGMENT (undefined after 20 s). */
+function firstSegmentGone(cluster: LocalCluster, id: number): Promise<true | undefined> {
+  return pollUntil(
+    async () => ((await exists(segmentPath(cluster, id, FIRST_SEGMENT))) ? undefined : true),
+    { timeoutMs: 20_000, intervalMs: 100 },
+  );
 }
 
 async function exists(path: string): Promise<boolean> {
@@ -136,20 +149,15 @@ test(
     assert.equal(checkpoint.removed, null, 'an on-demand removal removes nothing either');
 
     // The pageserver "consumed" segments 1 and 2: told to safekeeper 1 only.
-    const config = await cluster.loadConfig();
-    const sk1 = config.safekeepers[0];
-    assert.ok(sk1);
-    const injected = await fetch(
-      `http://127.0.0.1:${sk1.httpPort}/v1/record_safekeeper_info/${TENANT}/${TIMELINE}`,
-      { method: 'POST', body: JSON.stringify({ remote_consistent_lsn: '0/300000' }) },
+    await recordSafekeeperInfo(
+      cluster,
+      1,
+      { tenant: TENANT, timeline: TIMELINE },
+      { remote_consistent_lsn: '0/300000' },
     );
-    assert.equal(injected.status, 200, await injected.text());
     const started = Date.now();
     for (const id of [1, 2]) {
-      const gone = await pollUntil(
-        async () => ((await exists(segmentPath(cluster, id, FIRST_SEGMENT))) ? undefined : true),
-        { timeoutMs: 20_000, intervalMs: 100 },
-      );
+      const gone = await firstSegmentGone(cluster, id);
       assert.ok(gone, `segment 1 removed on sk${id}`);
     }
     t.diagnostic(`segment 1 gone on both ${Date.now() - started} ms after the injection`);
@@ -168,11 +176,12 @@ test(
     // Everything consumed: removal goes as far as it ever may, and a new term still finds the
     // last record's start (8 KiB records cross segment boundaries: it starts in the segment
     // before the last).
-    const all = await fetch(
-      `http://127.0.0.1:${sk1.httpPort}/v1/record_safekeeper_info/${TENANT}/${TIMELINE}`,
-      { method: 'POST', body: JSON.stringify({ remote_consistent_lsn: 'FFFFFFFF/FEFFFFFF' }) },
+    await recordSafekeeperInfo(
+      cluster,
+      1,
+      { tenant: TENANT, timeline: TIMELINE },
+      { remote_consistent_lsn: 'FFFFFFFF/FEFFFFFF' },
     );
-    assert.equal(all.status, 200);
     for (const id of [1, 2]) {
       const kept = await pollUntil(
         async () => {
@@ -227,21 +236,19 @@ test(
     const pushed = await runCliJson(['wal', 'push', REF, '--size', '2MiB'], { repoDir });
     assert.equal(pushed.exitCode, 0, `a push needs no etcd: ${JSON.stringify(pushed.body)}`);
     const config = await cluster.loadConfig();
-    const sk1 = config.safekeepers[0];
-    assert.ok(sk1);
-    const injected = await fetch(
-      `http://127.0.0.1:${sk1.httpPort}/v1/record_safekeeper_info/${TENANT}/${TIMELINE}`,
-      { method: 'POST', body: JSON.stringify({ remote_consistent_lsn: '0/300000' }) },
+    await recordSafekeeperInfo(
+      cluster,
+      1,
+      { tenant: TENANT, timeline: TIMELINE },
+      { remote_consistent_lsn: '0/300000' },
     );
-    assert.equal(injected.status, 200);
-    const goneOnSk1 = await pollUntil(
-      async () => ((await exists(segmentPath(cluster, 1, FIRST_SEGMENT))) ? undefined : true),
-      { timeoutMs: 20_000, intervalMs: 100 },
-    );
+    const goneOnSk1 = await firstSegmentGone(cluster, 1);
     assert.ok(goneOnSk1, 'sk1 removes on what it knows while etcd is down');
     await sleepMs(1000);
     assert.ok(await exists(segmentPath(cluster, 2, FIRST_SEGMENT)), 'sk2 has not heard of it');
-    const down = (await (await fetch(`http://127.0.0.1:${sk1.httpPort}/v1/status`)).json()) as {
+    const down = (await (
+      await fetch(`http://127.0.0.1:${config.safekeepers[0]?.httpPort}/v1/status`)
+    ).json()) as {
       broker: { connected: boolean; last_error: string | null };
     };
     assert.equal(down.broker.connected, false, 'the status says etcd is unreachable');
@@ -250,10 +257,7 @@ test(
     // etcd back (the same data dir): info flows again, nobody restarted.
     assert.equal((await runCli(['start'], { repoDir })).exitCode, 0);
     for (const id of [2, 3]) {
-      const gone = await pollUntil(
-        async () => ((await exists(segmentPath(cluster, id, FIRST_SEGMENT))) ? undefined : true),
-        { timeoutMs: 20_000, intervalMs: 100 },
-      );
+      const gone = await firstSegmentGone(cluster, id);
       assert.ok(gone, `sk${id} learnt it once etcd was back`);
     }
     for (const sk of config.safekeepers) {

@@ -9,7 +9,12 @@ import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
 import { parseSegmentFileName } from '../../src/postgres/segment-name.js';
 import type { LocalCluster } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster, createTimelineCli, killByPidFile } from '../helpers/cluster.js';
+import {
+  makeTestCluster,
+  createTimelineCli,
+  killByPidFile,
+  recordSafekeeperInfo,
+} from '../helpers/cluster.js';
 
 const MIB = 1024 * 1024;
 const TENANT = '0a7a0a7a0a7a0a7a0a7a0a7a0a7a0a7a';
@@ -66,14 +71,12 @@ test(
     // S3 down: more WAL, and everything else consumed (pageserver and peers).
     await killByPidFile(cluster.layout.storage.pidFile);
     const secondEnd = await push(repoDir, '3MiB');
-    const config = await cluster.loadConfig();
-    const sk1 = config.safekeepers[0];
-    assert.ok(sk1);
-    const injected = await fetch(
-      `http://127.0.0.1:${sk1.httpPort}/v1/record_safekeeper_info/${TENANT}/${TIMELINE}`,
-      { method: 'POST', body: JSON.stringify({ remote_consistent_lsn: formatLsn(secondEnd) }) },
+    await recordSafekeeperInfo(
+      cluster,
+      1,
+      { tenant: TENANT, timeline: TIMELINE },
+      { remote_consistent_lsn: formatLsn(secondEnd) },
     );
-    assert.equal(injected.status, 200);
     await sleepMs(2000);
     for (const id of [1, 2, 3]) {
       const backup = await backupOf(cluster, id);

@@ -9,10 +9,9 @@ import { test } from 'node:test';
 import { pollUntil } from '../../src/common/deadline.js';
 import { parseNodeId } from '../../src/common/ids.js';
 import { formatLsn, parseLsn, type Lsn } from '../../src/postgres/lsn.js';
-import type { LocalCluster } from '../../src/index.js';
 import type { TimelineStatus } from '../../src/protocol/timeline-status.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli, recordSafekeeperInfo } from '../helpers/cluster.js';
 
 const SEGMENT = 0x100000n;
 const TENANT = '5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e';
@@ -35,21 +34,6 @@ function keptOf(status: TimelineStatus): Kept {
     peerHorizon: parseLsn(status.peer_horizon_lsn),
     remoteConsistent: parseLsn(status.remote_consistent_lsn),
   };
-}
-
-async function inject(
-  cluster: LocalCluster,
-  id: number,
-  body: Record<string, string>,
-): Promise<void> {
-  const config = await cluster.loadConfig();
-  const sk = config.safekeepers.find((entry) => entry.id === id);
-  assert.ok(sk);
-  const response = await fetch(
-    `http://127.0.0.1:${sk.httpPort}/v1/record_safekeeper_info/${TENANT}/${TIMELINE}`,
-    { method: 'POST', body: JSON.stringify(body) },
-  );
-  assert.equal(response.status, 200, await response.text());
 }
 
 test(
@@ -78,8 +62,18 @@ test(
       assert.equal(status.peer_horizon_lsn, status.commit_lsn, `sk${id}: peer_horizon_lsn`);
     }
     // Persisted (more than a segment ahead), then moved on in memory only (less than one more).
-    await inject(cluster, 2, { backup_lsn: '0/180000', remote_consistent_lsn: '0/140000' });
-    await inject(cluster, 2, { backup_lsn: '0/1C0000', remote_consistent_lsn: '0/190000' });
+    await recordSafekeeperInfo(
+      cluster,
+      2,
+      { tenant: TENANT, timeline: TIMELINE },
+      { backup_lsn: '0/180000', remote_consistent_lsn: '0/140000' },
+    );
+    await recordSafekeeperInfo(
+      cluster,
+      2,
+      { tenant: TENANT, timeline: TIMELINE },
+      { backup_lsn: '0/1C0000', remote_consistent_lsn: '0/190000' },
+    );
     const before = keptOf(await cluster.timelineStatus(REF, 2));
     assert.equal(before.backup, parseLsn('0/1C0000'));
     assert.ok(before.term > 0 && before.commit > 0n && before.peerHorizon > 0n);
@@ -93,7 +87,12 @@ test(
     );
 
     // SIGKILL: what was only in memory may be lost, by less than a segment.
-    await inject(cluster, 2, { backup_lsn: '0/1F0000', remote_consistent_lsn: '0/1A0000' });
+    await recordSafekeeperInfo(
+      cluster,
+      2,
+      { tenant: TENANT, timeline: TIMELINE },
+      { backup_lsn: '0/1F0000', remote_consistent_lsn: '0/1A0000' },
+    );
     const beforeKill = keptOf(await cluster.timelineStatus(REF, 2));
     const pidFile = join(cluster.layout.safekeeper(parseNodeId('2')).dataDir, 'safekeeper.pid');
     process.kill(Number((await readFile(pidFile, 'utf8')).trim()), 'SIGKILL');
@@ -117,7 +116,12 @@ test(
     // Removal resumed: a peer says the pageserver consumed segment 1; sk2 removes it.
     // More than a segment past what sk2 persisted, so that sk2 persists it (the horizon reads the
     // persisted values).
-    await inject(cluster, 1, { remote_consistent_lsn: '0/300000' });
+    await recordSafekeeperInfo(
+      cluster,
+      1,
+      { tenant: TENANT, timeline: TIMELINE },
+      { remote_consistent_lsn: '0/300000' },
+    );
     const segment1 = join(
       cluster.layout.safekeeper(parseNodeId('2')).dataDir,
       TENANT,

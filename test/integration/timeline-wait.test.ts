@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { WaitOutcome } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { makeTestCluster, createTimelineCli } from '../helpers/cluster.js';
+import { makeTestCluster, createTimelineCli, recordSafekeeperInfo } from '../helpers/cluster.js';
 
 const TENANT = '3a173a173a173a173a173a173a173a17';
 const TIMELINE = '3b173b173b173b173b173b173b173b17';
@@ -76,11 +76,12 @@ test(
       ['sk', 'timeline', 'wait', REF, '--until', 'trimmed-before=0/300000', '--timeout', '30s'],
       { repoDir },
     );
-    const injected = await fetch(
-      `http://127.0.0.1:${sk1.httpPort}/v1/record_safekeeper_info/${TENANT}/${TIMELINE}`,
-      { method: 'POST', body: JSON.stringify({ remote_consistent_lsn: '0/300000' }) },
+    await recordSafekeeperInfo(
+      cluster,
+      1,
+      { tenant: TENANT, timeline: TIMELINE },
+      { remote_consistent_lsn: '0/300000' },
     );
-    assert.equal(injected.status, 200);
     const trimmed = await trimWait;
     assert.equal(trimmed.exitCode, 0, JSON.stringify(trimmed.body));
     for (const state of trimmed.body.result?.[0]?.safekeepers ?? [])
