@@ -1,12 +1,9 @@
 // The opportunistic control-file persist loop (neon-reference §1.5), a supervised task: every
 // check period each timeline persists if its save interval has passed and an in-memory LSN
-// advanced. The next period starts when a round ends, so a slow round makes ticks skip and
-// rounds never pile up; errors are logged as warnings and the loop goes on; it ends when
-// `signal` aborts, after the round in flight.
-import { sleepMs } from '../../common/deadline.js';
-import { describeError } from '../../common/errors.js';
+// advanced; the loop's shape (rounds never pile up, a failure is a warning) is runTimelineRounds'.
 import type { Logger } from '../../common/log.js';
 import type { Timeline } from './timeline.js';
+import { runTimelineRounds } from './timeline-rounds.js';
 
 const PERIODIC_PERSIST_CHECK_MAX_MS = 5000;
 
@@ -15,26 +12,23 @@ export interface PersistableTimelines {
   loadedTimelines(): Iterable<Pick<Timeline, 'dir' | 'maybePersistPeriodically'>>;
 }
 
-export async function runPeriodicPersist(
+export function runPeriodicPersist(
   timelines: PersistableTimelines,
   saveIntervalMs: number,
   log: Logger,
   signal: AbortSignal,
 ): Promise<void> {
-  const checkEveryMs = Math.min(saveIntervalMs, PERIODIC_PERSIST_CHECK_MAX_MS);
-  // A function, not a property read: the signal may abort during any await below.
-  const aborted = (): boolean => signal.aborted;
-  for (;;) {
-    await sleepMs(checkEveryMs, signal);
-    if (aborted()) return;
-    for (const timeline of timelines.loadedTimelines()) {
-      if (aborted()) return;
-      try {
+  return runTimelineRounds(
+    {
+      timelines: () => timelines.loadedTimelines(),
+      periodMs: Math.min(saveIntervalMs, PERIODIC_PERSIST_CHECK_MAX_MS),
+      visit: async (timeline) => {
         if (await timeline.maybePersistPeriodically())
           log.debug({ dir: timeline.dir }, 'control file persisted periodically');
-      } catch (error) {
-        log.warn({ dir: timeline.dir, err: describeError(error) }, 'periodic persist failed');
-      }
-    }
-  }
+      },
+      failure: 'periodic persist failed',
+    },
+    log,
+    signal,
+  );
 }
