@@ -5,6 +5,7 @@
 import { sleepMs } from '../common/deadline.js';
 import { describeError } from '../common/errors.js';
 import { httpPostJson } from '../common/http-get.js';
+import { etcdFailureSummary } from './etcd-failure.js';
 import { parseSegmentFileName, segmentFileName } from '../postgres/segment-name.js';
 import type { PageserverTimelineDocument } from '../protocol/pageserver-status.js';
 import type { SafekeeperStatusDocument, TimelineStatus } from '../protocol/timeline-status.js';
@@ -148,12 +149,7 @@ async function electionLeader(set: SafekeeperSet, ref: TimelineRef): Promise<num
 
 /** A failed etcd call in words, short enough for the offload line. */
 function etcdProblem(set: SafekeeperSet, error: unknown): string {
-  const endpoints = etcdEndpoints(set.config).join(', ');
-  const text = describeError(error);
-  if (/ECONNREFUSED/.test(text)) return `etcd at ${endpoints} refuses connections`;
-  if (/no answer within|timed? ?out/i.test(text))
-    return `etcd at ${endpoints} did not answer within ${ETCD_DEADLINE_MS} ms`;
-  return `etcd at ${endpoints}: ${text}`;
+  return `etcd at ${etcdEndpoints(set.config).join(', ')} ${etcdFailureSummary(describeError(error))}`;
 }
 
 export interface InspectRound {

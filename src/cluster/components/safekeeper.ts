@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ClusterConfig, SafekeeperConfig } from '../config.js';
 import { etcdEndpoints, storageEndpoint } from '../config.js';
 import { PACKAGE_ROOT } from '../package-root.js';
+import { etcdFailureSummary } from '../etcd-failure.js';
 import { probeHttp } from '../process/http-probe.js';
 import { LOOPBACK_HOST } from '../process/ports.js';
 import { extraCaCertsEnv } from '../process/spawn-daemon.js';
@@ -69,7 +70,7 @@ function brokerDetail(broker: unknown): string {
   if (connected === true) return ', broker connected';
   // Not connected yet and nothing failed: it is still making its first call.
   if (typeof lastError !== 'string') return ', broker connecting';
-  return `, broker: etcd unreachable (${lastError})`;
+  return `, broker: etcd ${etcdFailureSummary(lastError)}`;
 }
 
 /** Whether it offloads now: the timelines whose offload election it leads. */
