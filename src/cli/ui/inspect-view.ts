@@ -39,8 +39,55 @@ function stateOf(answer: SafekeeperAnswer<unknown>, theme: Theme): string {
   return theme.error(failureLabel(answer));
 }
 
+/**
+ * Under this a difference is WAL in flight (a push streams to all at once), not a lagging
+ * safekeeper; one in an older term is lagging whatever the difference.
+ */
+const LAG_NOTICE_BYTES = 1024n * 1024n;
+
+/** A safekeeper whose WAL ends before the most advanced one's, and by how much. */
+interface Lagging {
+  readonly id: number;
+  readonly flushLsn: string;
+  readonly behindBytes: bigint;
+  readonly leader: { readonly id: number; readonly flushLsn: string };
+}
+
+function laggingSafekeepers(document: InspectDocument): Lagging[] {
+  const answered = document.safekeepers.flatMap((answer) =>
+    answer.result === undefined
+      ? []
+      : [
+          {
+            id: Number(answer.id),
+            term: answer.result.acceptor_state.term,
+            flushLsn: answer.result.flush_lsn,
+            flush: parseLsn(answer.result.flush_lsn),
+          },
+        ],
+  );
+  const ahead = answered.reduce<(typeof answered)[number] | undefined>(
+    (best, sk) => (best === undefined || sk.flush > best.flush ? sk : best),
+    undefined,
+  );
+  if (ahead === undefined) return [];
+  return answered
+    .filter(
+      (sk) =>
+        sk.flush < ahead.flush &&
+        (sk.term < ahead.term || ahead.flush - sk.flush >= LAG_NOTICE_BYTES),
+    )
+    .map((sk) => ({
+      id: sk.id,
+      flushLsn: sk.flushLsn,
+      behindBytes: ahead.flush - sk.flush,
+      leader: { id: ahead.id, flushLsn: ahead.flushLsn },
+    }));
+}
+
 /** Per safekeeper its LSNs in memory, and under them what its control file holds. */
 function lsnTable(document: InspectDocument, theme: Theme, width: number): string {
+  const behind = new Set(laggingSafekeepers(document).map((sk) => sk.id));
   const rows = document.safekeepers.flatMap((answer) => {
     const status = answer.result;
     if (status === undefined) return [[String(answer.id), stateOf(answer, theme)]];
@@ -48,7 +95,7 @@ function lsnTable(document: InspectDocument, theme: Theme, width: number): strin
     return [
       [
         String(answer.id),
-        'up',
+        behind.has(Number(answer.id)) ? theme.warn('behind') : 'up',
         `${status.acceptor_state.term}/${status.acceptor_state.epoch}`,
         status.flush_lsn,
         status.commit_lsn,
@@ -321,6 +368,13 @@ export function renderInspect(
   const id = narrow
     ? `${shortId(document.tenant_id)}/${shortId(document.timeline_id)}`
     : `${document.tenant_id}/${document.timeline_id}`;
+  // A lagging safekeeper in words: how far, behind whom, and what catches it up.
+  const lagLines = laggingSafekeepers(document).map((sk) =>
+    theme.warn(
+      `sk${sk.id} is ${formatSizeBytes(Number(sk.behindBytes))} behind sk${sk.leader.id} ` +
+        `(${sk.flushLsn} of ${sk.leader.flushLsn}); a wal push catches it up`,
+    ),
+  );
   const lines = [
     theme.bold(`timeline ${id}`) +
       (document.wal_seg_size === 0
@@ -328,6 +382,7 @@ export function renderInspect(
         : theme.dim(`  (segments of ${formatSizeBytes(document.wal_seg_size)})`)),
     '',
     lsnTable(document, theme, width),
+    ...lagLines,
     '',
     diskTable(document, theme, width),
     '',

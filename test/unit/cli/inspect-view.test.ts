@@ -264,3 +264,26 @@ for (const [name, widthColumns, unicode] of [
     if (process.env.UPDATE_SNAPSHOTS === '1') await writeFile(file, text);
     assert.equal(text, await readFile(file, 'utf8'), `${file} (UPDATE_SNAPSHOTS=1 rewrites it)`);
   });
+
+test('renderInspect: a safekeeper is "behind" in an older term, or by 1 MiB or more', () => {
+  const withSk3 = (flush: string, term: number): string => {
+    const sk3 = DOCUMENT.safekeepers[2];
+    assert.ok(sk3?.result);
+    const result = {
+      ...sk3.result,
+      flush_lsn: flush,
+      acceptor_state: { ...sk3.result.acceptor_state, term, epoch: term },
+    };
+    const document = { ...DOCUMENT, safekeepers: [DOCUMENT.safekeepers[0]!, { ...sk3, result }] };
+    return renderInspect(document, PLAIN, { widthColumns: 80, unicode: true });
+  };
+  // sk1 flushed 0/5800048.
+  assert.doesNotMatch(withSk3('0/5800000', 3), /behind/, 'WAL in flight');
+  assert.doesNotMatch(withSk3('0/5700049', 3), /behind/, 'just under 1 MiB');
+  assert.match(withSk3('0/5700048', 3), /^3 +behind /m);
+  assert.match(
+    withSk3('0/5700048', 3),
+    /^sk3 is 1\.0 MiB behind sk1 \(0\/4800048 of 0\/5800048\)/m,
+  );
+  assert.match(withSk3('0/5800000', 2), /^3 +behind +2\/2 /m, 'an older term');
+});
