@@ -283,7 +283,7 @@ test('renderInspect: a safekeeper is "behind" in an older term, or by 1 MiB or m
   assert.match(withSk3('0/5700048', 3), /^3 +behind /m);
   assert.match(
     withSk3('0/5700048', 3),
-    /^sk3 is 1\.0 MiB behind sk1 \(0\/4800048 of 0\/5800048\)/m,
+    /^sk3 is 1\.0 MiB behind sk1 \(0\/5700048 of 0\/5800048\)/m,
   );
   assert.match(withSk3('0/5800000', 2), /^3 +behind +2\/2 /m, 'an older term');
 });
