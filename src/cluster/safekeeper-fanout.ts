@@ -55,6 +55,15 @@ async function checkProcess(
   return state === 'running' ? 'running' : 'down';
 }
 
+/** Whether safekeeper `id` runs, is paused, or is down, from its pid file and /proc. */
+export function safekeeperProcessState(
+  set: SafekeeperSet,
+  id: NodeId,
+): Promise<'running' | 'paused' | 'down'> {
+  const paths = set.layout.safekeeper(id);
+  return checkProcess(paths, { program: 'safekeeper.js', dataDir: paths.dataDir });
+}
+
 function stateOfError(code: ErrorCode): AnswerState {
   if (code === 'unavailable') return 'down';
   if (code === 'timed-out') return 'not-responding';

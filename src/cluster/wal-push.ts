@@ -3,7 +3,8 @@
 // already has WAL continues it in a new term. The timeline's system id and segment size come
 // from the safekeepers that know them; a timeline nobody has seen gets a new system id.
 import { AppError } from '../common/errors.js';
-import { formatLsn } from '../postgres/lsn.js';
+import type { NodeId } from '../common/ids.js';
+import { formatLsn, type Lsn } from '../postgres/lsn.js';
 import { formatDurationMs, formatSizeBytes } from '../common/units.js';
 import { pushGeneratedWal, type PushProgress } from '../walproposer/push-generated-wal.js';
 import { noSafekeeperRuns, timelineNotFound, type TimelineRef } from './cluster-timelines.js';
@@ -11,6 +12,7 @@ import { LOOPBACK_HOST } from './process/ports.js';
 import {
   askSafekeepers,
   describeFailures,
+  safekeeperProcessState,
   type SafekeeperAnswer,
   type SafekeeperSet,
 } from './safekeeper-fanout.js';
@@ -50,6 +52,15 @@ export interface WalPushResult {
   readonly streaming_ms: number;
   /** The streaming rate: bytes over streaming_ms. */
   readonly mib_per_second: number;
+  /**
+   * Per safekeeper: the end of the WAL it acknowledged in this term (null: none), and, when that
+   * is short of end_lsn, why (paused, down, or behind: the rest of the quorum went on without it).
+   */
+  readonly safekeepers: readonly {
+    readonly id: number;
+    readonly flush_lsn: string | null;
+    readonly missing: string | null;
+  }[];
 }
 
 export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Promise<WalPushResult> {
@@ -78,6 +89,19 @@ export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Prom
     request.onProgress,
   );
   const { election, endLsn } = pushed;
+  const safekeepers = await Promise.all(
+    config.safekeepers.map(async (sk, index) => {
+      const flushLsn = pushed.acknowledgedFlushLsns[index];
+      return {
+        id: sk.id,
+        flush_lsn: flushLsn === undefined ? null : formatLsn(flushLsn),
+        missing:
+          flushLsn !== undefined && flushLsn >= endLsn
+            ? null
+            : await whyNotAcknowledged(set, sk.id, flushLsn),
+      };
+    }),
+  );
   const durationMs = Date.now() - startedAtMs;
   const bytes = Number(endLsn - election.epochStartLsn);
   return {
@@ -94,7 +118,22 @@ export async function pushWal(set: SafekeeperSet, request: WalPushRequest): Prom
     streaming_ms: Math.round(pushed.streamingMs),
     mib_per_second:
       Math.round((bytes / 1048576 / Math.max(pushed.streamingMs, 1)) * 1000 * 10) / 10,
+    safekeepers,
   };
+}
+
+/** Why a safekeeper did not acknowledge the whole push, from its process state. */
+async function whyNotAcknowledged(
+  set: SafekeeperSet,
+  id: NodeId,
+  flushLsn: Lsn | undefined,
+): Promise<string> {
+  const state = await safekeeperProcessState(set, id);
+  if (state === 'paused') return 'paused (SIGSTOP): it answered nothing';
+  if (state === 'down') return 'not running';
+  return flushLsn === undefined
+    ? 'not in this term: the quorum went on without it'
+    : `behind: acknowledged up to ${formatLsn(flushLsn)} when the quorum committed`;
 }
 
 /** At --rate the push needs size/rate seconds: a --timeout shorter than that is exit 7 at once. */

@@ -29,6 +29,8 @@ export interface PushedWal {
   readonly electionMs: number;
   /** From the election until a quorum committed the last byte. */
   readonly streamingMs: number;
+  /** Per safekeeper (in the order given): the WAL end it acknowledged; undefined: none. */
+  readonly acknowledgedFlushLsns: readonly (Lsn | undefined)[];
 }
 
 export interface PushProgress {
@@ -108,6 +110,7 @@ export async function pushGeneratedWal(
       remoteConsistentLsn: proposer.remoteConsistentLsn,
       electionMs: electedAtMs - begunAtMs,
       streamingMs: committedAtMs - electedAtMs,
+      acknowledgedFlushLsns: proposer.acknowledgedFlushLsns(),
     };
   } finally {
     clearInterval(progressTimer);

@@ -97,6 +97,19 @@ export class WalProposer {
     return this.maxPsApplyLsn;
   }
 
+  /**
+   * Per acceptor (in the order given), the end of the WAL it acknowledged flushing in this term;
+   * undefined for one never admitted to the term (down, not answering, or elected without it).
+   */
+  acknowledgedFlushLsns(): (Lsn | undefined)[] {
+    const streamer = this.elected?.streamer;
+    return this.links.map((_, index) =>
+      streamer?.streamOf(index).isAdmitted === true
+        ? streamer.acknowledgedFlushLsn(index)
+        : undefined,
+    );
+  }
+
   /** Connects to every acceptor and resolves once elected, or rejects at the deadline. */
   async elect(deadlineMs: number): Promise<Election> {
     this.supervisor.connectAll();

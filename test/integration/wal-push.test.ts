@@ -22,6 +22,7 @@ import {
   pushOk,
   segmentsOf,
   timelineDir,
+  TIMELINE_REF,
   timelineStatus,
   waitForFlushBeyond,
   walBytes,
@@ -134,8 +135,9 @@ test(
       assert.equal((await timelineStatus(cluster, id)).flush_lsn, second.end_lsn);
     await assertIdenticalWal(cluster, ALL, lsn(first.start_lsn), lsn(second.end_lsn));
 
-    // A safekeeper that comes back during a push is caught up by that push.
-    const third = pushInBackground(repoDir, ['--size', '32MiB', '--rate', '8MiB/s']);
+    // A safekeeper that comes back during a push is caught up by that push (6 s long: a
+    // restart on a loaded machine took over 2 s and left too little of a 4 s push).
+    const third = pushInBackground(repoDir, ['--size', '48MiB', '--rate', '8MiB/s']);
     await waitForFlushBeyond(cluster, 2, lsn(second.end_lsn));
     await sk(cluster, 'kill', 2);
     await sleepMs(700);
@@ -246,6 +248,15 @@ test(
       lonely > diverged,
       `safekeeper 1 (${formatLsn(lonely)}) must be ahead of ${third.start_lsn}`,
     );
+    assert.deepEqual(
+      third.safekeepers.map((entry) => [entry.id, entry.missing]),
+      [
+        [1, 'not running'],
+        [2, null],
+        [3, null],
+      ],
+      'the result names the safekeeper the quorum went on without',
+    );
     await sk(cluster, 'start', 1);
     assert.equal((await timelineStatus(cluster, 1)).flush_lsn, formatLsn(lonely));
     const compareEnd = lonely < lsn(third.end_lsn) ? lonely : lsn(third.end_lsn);
@@ -261,6 +272,20 @@ test(
       assert.equal(status.acceptor_state.epoch, fourth.term);
     }
     await assertIdenticalWal(cluster, ALL, lsn(first.start_lsn), lsn(fourth.end_lsn));
+    assert.deepEqual(
+      fourth.safekeepers.map((entry) => [entry.id, entry.flush_lsn, entry.missing]),
+      ALL.map((id) => [id, fourth.end_lsn, null]),
+    );
+
+    // A paused safekeeper: the push goes on with the others and says which one lacks the WAL.
+    await sk(cluster, 'pause', 3);
+    const fifth = await runCli(['wal', 'push', TIMELINE_REF, '--size', '1MiB'], { repoDir });
+    await sk(cluster, 'resume', 3);
+    assert.equal(fifth.exitCode, 0, fifth.stderr);
+    assert.match(
+      fifth.stdout,
+      /^safekeeper 3 does not have all of it: paused \(SIGSTOP\): it answered nothing$/m,
+    );
     const log = await readFile(cluster.layout.safekeeper(1 as NodeId).logFile, 'utf8');
     assert.match(log, /truncating WAL for a new term/);
     const scratch = await makeTempDir(t);

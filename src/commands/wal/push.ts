@@ -68,7 +68,14 @@ export default class WalPush extends BaseCommand<typeof WalPush> {
           `pushed ${formatSizeBytes(result.bytes)} of WAL to ${result.tenant_id}/${result.timeline_id} in term ${result.term}: ` +
             `${result.start_lsn}..${result.end_lsn}, committed up to ${result.commit_lsn}\n` +
             `streamed at ${result.mib_per_second} MiB/s in ${formatDurationMs(result.streaming_ms)}` +
-            ` after ${formatDurationMs(result.quorum_wait_ms)} waiting for a quorum\n`,
+            ` after ${formatDurationMs(result.quorum_wait_ms)} waiting for a quorum\n` +
+            result.safekeepers
+              .flatMap((sk) =>
+                sk.missing === null
+                  ? []
+                  : [`safekeeper ${sk.id} does not have all of it: ${sk.missing}\n`],
+              )
+              .join(''),
         ),
       );
     } finally {
