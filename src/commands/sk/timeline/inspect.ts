@@ -29,29 +29,38 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
     timeline: timelineArg,
   };
   static override flags = {
-    watch: Flags.boolean({ description: 'Redraw every second until Ctrl-C.' }),
+    watch: Flags.boolean({
+      description:
+        'Redraw every second until Ctrl-C (in place on a terminal; piped, one frame after another).',
+    }),
   };
 
   public async run(): Promise<void> {
+    // On a terminal --watch redraws in place: home, each line cleared to its end, then the rest
+    // of the screen (no blank flash between frames); piped, frames follow each other.
+    const inPlace = this.flags.watch && process.stdout.isTTY;
     const draw = ({ document, problem }: InspectRound): void =>
-      this.outputPartial(document, problem, () =>
+      this.outputPartial(document, problem, () => {
+        const text = renderInspect(document, this.outTheme, {
+          widthColumns: Math.min(terminalColumns(), 160),
+          unicode: localeIsUtf8(),
+        });
+        // In place, a frame taller than the terminal would scroll: its end is cut (as watch(1)).
+        const rows = process.stdout.rows > 1 ? process.stdout.rows - 1 : Number.POSITIVE_INFINITY;
         process.stdout.write(
-          `${renderInspect(document, this.outTheme, {
-            widthColumns: Math.min(terminalColumns(), 160),
-            unicode: localeIsUtf8(),
-          })}\n`,
-        ),
-      );
+          inPlace
+            ? `\u001b[H${text.split('\n').slice(0, rows).join('\u001b[K\n')}\u001b[K\n\u001b[J`
+            : `${text}\n${this.flags.watch ? '\n' : ''}`,
+        );
+      });
     if (!this.flags.watch || this.isJson) {
       draw(await this.cluster().inspect(this.args.timeline));
       return;
     }
     const stop = new AbortController();
     process.once('SIGINT', () => stop.abort());
-    await this.cluster().watchInspect(this.args.timeline, { signal: stop.signal }, (round) => {
-      process.stdout.write('\u001b[H\u001b[2J');
-      draw(round);
-    });
+    if (inPlace) process.stdout.write('\u001b[2J');
+    await this.cluster().watchInspect(this.args.timeline, { signal: stop.signal }, draw);
     process.exitCode = 0;
   }
 }
