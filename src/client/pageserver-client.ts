@@ -5,6 +5,7 @@ import type {
   PageserverStatusDocument,
   PageserverTimelineDocument,
 } from '../protocol/pageserver-status.js';
+import type { LsnWaitDocument } from '../protocol/timeline-status.js';
 import { AdminApi } from './admin-api.js';
 
 export type { PageserverCheckpointDocument, PageserverStatusDocument, PageserverTimelineDocument };
@@ -31,6 +32,29 @@ export class PageserverClient {
       'GET',
       `/v1/tenant/${tenantId}/timeline/${timelineId}`,
     )) as PageserverTimelineDocument;
+  }
+
+  /**
+   * Waits on the pageserver until `lsnName` (received_lsn, durable_lsn, uploaded_lsn) of the
+   * timeline reaches `atLeast`, at most `timeoutMs` (30 s), and answers with the value then.
+   * The client's own timeout must be longer than the wait.
+   */
+  async waitForLsn(
+    tenantId: string,
+    timelineId: string,
+    lsnName: string,
+    atLeast: string,
+    timeoutMs: number,
+  ): Promise<LsnWaitDocument> {
+    const query = new URLSearchParams({
+      lsn: lsnName,
+      at_least: atLeast,
+      timeout_ms: String(Math.round(timeoutMs)),
+    });
+    return (await this.api.call(
+      'GET',
+      `/v1/tenant/${tenantId}/timeline/${timelineId}/wait?${query.toString()}`,
+    )) as LsnWaitDocument;
   }
 
   /** Tells the pageserver about a timeline now (it would find it on its next discovery round). */

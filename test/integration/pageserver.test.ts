@@ -3,7 +3,8 @@
 // safekeepers' up to the commit end); a checkpoint uploads objects with the right sizes and
 // the safekeeper it streams from shows remote_consistent_lsn = uploaded_lsn; restarts never move
 // uploaded_lsn back; it survives SIGKILL of its source mid-push and reaches the end of the next
-// push from another safekeeper; bad requests get JSON errors and never hurt it.
+// push from another safekeeper; its wait route answers when a position is reached or at the
+// timeout; bad requests get JSON errors and never hurt it.
 import assert from 'node:assert/strict';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -128,10 +129,36 @@ test(
     const local = await pageserverWal(dataDir, startLsn, endLsn);
     assert.ok(local.equals(reference), 'the local WAL equals the safekeeper segments up to commit');
 
+    // The wait route: a reached position answers at once, one not reached at its timeout, and
+    // a wait for uploaded_lsn begun before the checkpoint answers when the checkpoint is done.
+    const waitUrl = (lsnName: string, atLeast: string, timeoutMs: number): string =>
+      `${pageserver.url}/v1/tenant/${TENANT}/timeline/${TIMELINE}/wait?lsn=${lsnName}&at_least=${atLeast}&timeout_ms=${timeoutMs}`;
+    const waitJson = async (url: string): Promise<unknown> => (await fetch(url)).json();
+    assert.deepEqual(await waitJson(waitUrl('durable_lsn', pushed.end_lsn, 0)), {
+      lsn: 'durable_lsn',
+      value: pushed.end_lsn,
+      reached: true,
+    });
+    assert.deepEqual(await waitJson(waitUrl('received_lsn', formatLsn(endLsn + 1n), 50)), {
+      lsn: 'received_lsn',
+      value: pushed.end_lsn,
+      reached: false,
+    });
+    const bad = await fetch(waitUrl('flush_lsn', pushed.end_lsn, 0));
+    assert.equal(bad.status, 400);
+    const refusal = (await bad.json()) as { error: { code: string; message: string } };
+    assert.equal(refusal.error.code, 'bad-request');
+    assert.match(refusal.error.message, /invalid lsn "flush_lsn"/);
+    const uploadWait = waitJson(waitUrl('uploaded_lsn', pushed.end_lsn, 30_000));
     const answer = await checkpoint(pageserver);
     assert.equal(answer.status, 200, await answer.clone().text());
     const done = (await answer.json()) as PageserverCheckpointDocument;
     assert.equal(done.uploaded_lsn, pushed.end_lsn);
+    assert.deepEqual(await uploadWait, {
+      lsn: 'uploaded_lsn',
+      value: pushed.end_lsn,
+      reached: true,
+    });
     const objects = await bucketObjects(cluster);
     const prefix = `pageserver/${TENANT}/${TIMELINE}/`;
     const expected = new Map<string, number>();

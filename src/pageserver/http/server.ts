@@ -1,5 +1,5 @@
 // The pageserver's HTTP admin API (docs/pageserver.md) on the daemon shell's router: status,
-// timelines (list, one, tell about a new one, checkpoint) and /metrics. Ids are validated
+// timelines (list, one, wait for a position, tell about a new one, checkpoint) and /metrics. Ids are validated
 // before anything is looked up: 32 lower-case hex characters or a 400; unknown timelines 404.
 import type { Server } from 'node:http';
 import { AppError } from '../../common/errors.js';
@@ -12,6 +12,7 @@ import type { PageserverStatusDocument } from '../../protocol/pageserver-status.
 import type { PageserverTimeline } from '../timeline/pageserver-timeline.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import type { PageserverMetrics } from './metrics.js';
+import { waitRoute } from './wait-route.js';
 
 export interface HttpContext {
   readonly timelines: TimelineRegistry;
@@ -74,6 +75,7 @@ const ROUTES: readonly Route<HttpContext>[] = [
       sendJson(res, 200, timeline.document());
     },
   },
+  waitRoute(timelineOf),
   {
     method: 'POST',
     path: '/v1/timeline',

@@ -36,8 +36,9 @@ const IDLE_CHECKS_PER_TIMEOUT = 4;
 /** Where the stream's WAL goes and where its feedback comes from. */
 export interface StreamSink {
   /**
-   * Takes WAL at `lsn`: a view of the received frame that nothing writes to again, so the sink
-   * may keep it without copying. A throw ends the stream with that error.
+   * Takes WAL at `lsn`: a view of the connection's read buffer, valid only during the call (the
+   * next read reuses it), so the sink copies what it keeps. A throw ends the stream with that
+   * error.
    */
   receive(lsn: Lsn, bytes: Buffer): void;
   positions(): FeedbackPositions;
@@ -94,6 +95,7 @@ export class WalStream {
       },
       connectTimeoutMs: CONNECT_TIMEOUT_MS,
       maxMessageBytes: REPLICATION_MESSAGE_MAX_BYTES,
+      reusesReadBuffers: true,
     });
     const command = `START_REPLICATION PHYSICAL ${formatLsn(options.startLsn)}`;
     // A safekeeper that accepted the connection but never answers (SIGSTOP) must not hold the

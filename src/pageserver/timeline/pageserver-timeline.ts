@@ -24,6 +24,7 @@ import type { SourceCandidate } from '../receiver/source-selection.js';
 import type { StreamSink, WalStream } from '../receiver/wal-stream.js';
 import { WRITE_QUEUE_MAX_BYTES } from '../limits.js';
 import { LocalWal } from '../wal/local-wal.js';
+import { LsnWaiters, type TimelinePositionName } from './lsn-waiters.js';
 import type { TimelineObserver } from './timeline-observer.js';
 import { WakeSignal } from './wake-signal.js';
 import {
@@ -63,6 +64,7 @@ export class PageserverTimeline implements StreamSink {
   readonly penalties = new SourcePenalties();
   readonly #checkpointLock = new AsyncMutex();
   readonly #wakeSignal = new WakeSignal();
+  readonly #lsnWaiters = new LsnWaiters((name) => this.#position(name));
 
   private constructor(
     ids: { tenantId: TenantId; timelineId: TimelineId },
@@ -214,6 +216,7 @@ export class PageserverTimeline implements StreamSink {
     this.deps.observer.observeReceivedBytes(bytes.length);
     if (wal.queuedBytes > WRITE_QUEUE_MAX_BYTES) this.#stream?.pauseReading();
     this.#stream?.sendFeedback();
+    this.#lsnWaiters.check();
   }
 
   /** After each local write batch: durable may have moved, the queue may have room again. */
@@ -226,6 +229,23 @@ export class PageserverTimeline implements StreamSink {
     }
     if (wal.queuedBytes <= WRITE_QUEUE_MAX_BYTES / 2) this.#stream?.resumeReading();
     this.#stream?.sendFeedback();
+    this.#lsnWaiters.check();
+  }
+
+  /** Resolves true once the position reaches `targetLsn`, false if `signal` aborts first. */
+  waitForPosition(
+    name: TimelinePositionName,
+    targetLsn: Lsn,
+    signal: AbortSignal,
+  ): Promise<boolean> {
+    return this.#lsnWaiters.wait(name, targetLsn, signal);
+  }
+
+  #position(name: TimelinePositionName): Lsn {
+    if (name === 'uploaded_lsn') return this.#state.uploadedLsn;
+    const wal = this.#wal;
+    if (wal === undefined) return 0n;
+    return name === 'received_lsn' ? wal.receivedLsn : wal.durableLsn;
   }
 
   positions(): FeedbackPositions {
@@ -283,6 +303,7 @@ export class PageserverTimeline implements StreamSink {
     this.#lastCheckpointAt = new Date();
     this.deps.observer.observeCheckpoint('ok', totals.bytes, (performance.now() - begunAt) / 1000);
     this.#stream?.sendFeedbackNow();
+    this.#lsnWaiters.check();
     if (totals.objects > 0)
       this.log.info(
         { uploadedLsn: formatLsn(this.#state.uploadedLsn), ...totals },

@@ -1,6 +1,7 @@
 // One timeline's WAL on the pageserver's disk (layout: segment-files.ts). Received bytes are
-// checked with the shared WAL decoder as they arrive, queued, and written in order by one writer
-// loop (segment-writer.ts: one writev per segment a batch touches). A sync loop beside it makes
+// checked with the shared WAL decoder as they arrive, copied into write slabs (write-slabs.ts:
+// the caller's buffer is free again at once) and written in order by one writer loop
+// (segment-writer.ts: one writev per segment a batch touches). A sync loop beside it makes
 // them durable: one fdatasync at a time, covering every batch written before it began (group
 // commit, never holding up the writer; skipped with --no-sync), and only then raises durableLsn.
 // receivedLsn and durableLsn are always record ends; a stream resumes at receivedLsn (rewind()),
@@ -22,6 +23,7 @@ import { scanLocalWal } from './local-wal-scan.js';
 import { existingSegmentFile, segmentPaths } from './segment-files.js';
 import { splitIntoSegmentRuns } from './segment-runs.js';
 import { SegmentWriter } from './segment-writer.js';
+import { WriteSlab } from './write-slabs.js';
 
 export interface LocalWalOptions {
   readonly dir: string;
@@ -31,20 +33,14 @@ export interface LocalWalOptions {
   readonly noSync: boolean;
 }
 
-interface QueuedWrite {
-  readonly lsn: Lsn;
-  readonly bytes: Uint8Array;
-  /** receivedLsn once these bytes were decoded: durable after they are synced. */
-  readonly recordEndLsn: Lsn;
-}
-
 export class LocalWal {
   readonly #options: LocalWalOptions;
   #decoder: WalDecoder;
   #writeLsn: Lsn;
   #receivedLsn: Lsn;
   #durableLsn: Lsn;
-  readonly #queue: QueuedWrite[] = [];
+  /** The slabs with bytes not yet written (or being written), in the order they were filled. */
+  readonly #slabs: WriteSlab[] = [];
   #queuedBytes = 0;
   /** End of the last record whose bytes are all written (not necessarily synced). */
   #writtenLsn: Lsn;
@@ -126,7 +122,8 @@ export class LocalWal {
 
   /**
    * Takes the next bytes of the stream: checks their position, decodes the records they end
-   * (a WalDecodeError is an integrity error: nothing of it is written) and queues the write.
+   * (a WalDecodeError is an integrity error: nothing of it is written) and copies them into the
+   * write slabs. Nothing keeps `bytes` after the call.
    */
   append(lsn: Lsn, bytes: Uint8Array): void {
     if (this.#failure !== undefined) throw this.#failure;
@@ -138,11 +135,26 @@ export class LocalWal {
     if (bytes.length === 0) return;
     this.#decoder.feed(bytes);
     while (this.#decoder.next() !== undefined);
+    assert(!this.#decoder.hasUnconsumedBytes, 'the decoder keeps nothing of appended bytes');
     this.#writeLsn += BigInt(bytes.length);
     this.#receivedLsn = this.#decoder.decodedLsn;
-    this.#queue.push({ lsn, bytes, recordEndLsn: this.#receivedLsn });
+    this.#copyIntoSlabs(lsn, bytes);
     this.#queuedBytes += bytes.length;
     this.#writer ??= this.#drain().finally(() => (this.#writer = undefined));
+  }
+
+  /** Appends to the last slab when the bytes continue it, else starts a new one. */
+  #copyIntoSlabs(lsn: Lsn, bytes: Uint8Array): void {
+    let copiedBytes = 0;
+    while (copiedBytes < bytes.length) {
+      const at = lsn + BigInt(copiedBytes);
+      let slab = this.#slabs[this.#slabs.length - 1];
+      if (slab === undefined || slab.roomBytes === 0 || slab.endLsn !== at) {
+        slab = new WriteSlab(at, this.#options.segmentSizeBytes);
+        this.#slabs.push(slab);
+      }
+      copiedBytes += slab.fill(bytes.subarray(copiedBytes));
+    }
   }
 
   /** Resolves once everything queued so far is written (and synced); rejects on a disk error. */
@@ -157,22 +169,45 @@ export class LocalWal {
     return this.#failure;
   }
 
+  /**
+   * Writes what the slabs hold until nothing is left: each round writes every byte copied in
+   * before it began (appends go on meanwhile, past those bytes) and then counts receivedLsn of
+   * that moment as written; slabs written to their fill go back to the pool.
+   */
   async #drain(): Promise<void> {
     try {
-      while (this.#queue.length > 0 && this.#failure === undefined) {
-        const batch = this.#queue.splice(0);
-        for (const run of splitIntoSegmentRuns(batch, this.#options.segmentSizeBytes))
+      while (this.#slabs.length > 0 && this.#failure === undefined) {
+        const recordEndLsn = this.#receivedLsn;
+        const batch = this.#slabs.map((slab) => ({ slab, toBytes: slab.filledBytes }));
+        const pieces = batch.map(({ slab, toBytes }) => ({
+          lsn: slab.windowLsn + BigInt(slab.writtenBytes),
+          bytes: slab.bytes.subarray(slab.writtenBytes, toBytes),
+        }));
+        for (const run of splitIntoSegmentRuns(pieces, this.#options.segmentSizeBytes))
           await this.#segments.write(run);
-        const last = batch[batch.length - 1];
-        if (last !== undefined && last.recordEndLsn > this.#writtenLsn)
-          this.#writtenLsn = last.recordEndLsn;
-        this.#queuedBytes -= batch.reduce((sum, item) => sum + item.bytes.length, 0);
+        for (const { slab, toBytes } of batch) {
+          this.#queuedBytes -= toBytes - slab.writtenBytes;
+          slab.writtenBytes = toBytes;
+        }
+        this.#releaseWrittenSlabs();
+        if (recordEndLsn > this.#writtenLsn) this.#writtenLsn = recordEndLsn;
         this.#syncer ??= this.#syncWritten().finally(() => (this.#syncer = undefined));
         for (const listener of this.#listeners) listener();
       }
     } catch (error) {
       this.#fail(error);
     }
+  }
+
+  /** Slabs are written in order: the written ones are a prefix of the list. */
+  #releaseWrittenSlabs(): void {
+    let count = 0;
+    for (const slab of this.#slabs) {
+      if (slab.writtenBytes !== slab.filledBytes) break;
+      slab.release();
+      count++;
+    }
+    this.#slabs.splice(0, count);
   }
 
   /**
@@ -208,7 +243,8 @@ export class LocalWal {
         cause: error,
       },
     );
-    this.#queue.length = 0;
+    // Dropped, not pooled: a failed write may have left them anywhere.
+    this.#slabs.length = 0;
     this.#queuedBytes = 0;
     for (const listener of this.#listeners) listener();
   }

@@ -98,6 +98,11 @@ export class WalDecoder {
     return this.#decodedLsn;
   }
 
+  /** Whether bytes fed are still referenced (none are once next() returned undefined). */
+  get hasUnconsumedBytes(): boolean {
+    return this.#chunks.length > 0;
+  }
+
   /** Appends the next bytes of the stream; the decoder keeps a reference until it consumes them. */
   feed(bytes: Uint8Array): void {
     if (bytes.length === 0) return;

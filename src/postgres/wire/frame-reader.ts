@@ -18,7 +18,8 @@ export const STARTUP_CODES = {
 /**
  * A complete frame. `body` is a view of a pushed chunk when the frame lay within one chunk and a
  * fresh copy when it spanned several; either way the reader never writes to it again, so callers
- * must not modify a chunk after pushing it.
+ * must not modify a chunk after pushing it. A transient reader (FrameReaderOptions) assembles
+ * spanning frames in a buffer it reuses: such a body is valid until the reader's next call.
  */
 export type WireFrame =
   | { readonly kind: 'startup'; readonly code: number; readonly body: Buffer }
@@ -32,6 +33,14 @@ export interface FrameReaderLimits {
 }
 
 export type FramePhase = 'startup' | 'messages';
+
+export interface FrameReaderOptions {
+  /**
+   * Frames are used before the next call only (the reader's caller reuses its buffers): a
+   * frame that spans chunks is assembled in one buffer the reader reuses, not a fresh copy.
+   */
+  readonly isTransient?: boolean;
+}
 
 /** Consumed slots at the front of the chunk list tolerated before the list is compacted (it
  * is compacted only when they are at least half of it, so compaction stays linear overall). */
@@ -57,8 +66,11 @@ export class FrameReader {
   #header: FrameHeader | undefined;
   readonly #headerBytes = Buffer.alloc(MESSAGE_HEADER_BYTES);
   #failure: AppError | undefined;
+  readonly #isTransient: boolean;
+  /** Where a transient reader assembles frames that span chunks (grown to the largest). */
+  #assembly: Buffer | undefined;
 
-  constructor(limits: FrameReaderLimits, phase: FramePhase) {
+  constructor(limits: FrameReaderLimits, phase: FramePhase, options: FrameReaderOptions = {}) {
     assert(
       Number.isSafeInteger(limits.maxStartupBytes) &&
         limits.maxStartupBytes >= STARTUP_HEADER_BYTES &&
@@ -68,6 +80,7 @@ export class FrameReader {
     );
     this.#limits = limits;
     this.#phase = phase;
+    this.#isTransient = options.isTransient ?? false;
   }
 
   /** Switches how the following bytes are framed, e.g. after the StartupMessage was read. */
@@ -100,6 +113,22 @@ export class FrameReader {
 
   get bufferedBytes(): number {
     return this.#bufferedBytes;
+  }
+
+  /**
+   * Hands back the bytes not consumed yet and forgets them (and the header parsed from them):
+   * a caller that reads into a buffer it reuses moves them before it reads again and pushes
+   * them back with what follows. Within one pushed chunk this is a view; across several, a copy.
+   */
+  takeRemainder(): Uint8Array {
+    this.#header = undefined;
+    if (this.#bufferedBytes === 0) {
+      this.#chunks.length = 0;
+      this.#firstChunk = 0;
+      this.#firstOffset = 0;
+      return EMPTY_CHUNK;
+    }
+    return this.#take(this.#bufferedBytes);
   }
 
   /** The header at the front once its length field is buffered; throws on a bad length. */
@@ -164,7 +193,7 @@ export class FrameReader {
       this.#consume(count);
       return view;
     }
-    const copy = Buffer.allocUnsafe(count);
+    const copy = this.#copyTarget(count);
     let copied = 0;
     while (copied < count) {
       const chunk = this.#chunkAt(this.#firstChunk);
@@ -174,6 +203,14 @@ export class FrameReader {
       this.#consume(part.length);
     }
     return copy;
+  }
+
+  /** A fresh buffer, or for a transient reader a view of the reused assembly buffer. */
+  #copyTarget(count: number): Buffer {
+    if (!this.#isTransient) return Buffer.allocUnsafe(count);
+    if (this.#assembly === undefined || this.#assembly.length < count)
+      this.#assembly = Buffer.allocUnsafe(count);
+    return this.#assembly.subarray(0, count);
   }
 
   /** Advances past `count` bytes of the first chunk (at most its unconsumed rest). */

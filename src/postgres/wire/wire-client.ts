@@ -1,7 +1,9 @@
 // A minimal PostgreSQL v3 client over node:net for the safekeeper's WAL service: trust
 // authentication only, the simple query protocol and CopyBoth streaming, one request at a time.
 // Every wait ends at the server's answer, at close()/destroy() or the end of the connection, and
-// connect() also at connectTimeoutMs. No TLS, passwords or extended query protocol here.
+// connect() also at connectTimeoutMs. With reusesReadBuffers it reads into the buffer shared by
+// such connections (a CopyData payload lives until its listener returns). No TLS, passwords or
+// extended query protocol here.
 import { once } from 'node:events';
 import { connect as connectSocket, type Socket } from 'node:net';
 import { assert } from '../../common/assert.js';
@@ -11,6 +13,7 @@ import { decodeErrorResponse } from './error-response.js';
 import { encodeCopyDataHeader } from './copy-messages.js';
 import { FrameReader, type WireFrame } from './frame-reader.js';
 import { encodeQuery, encodeStartupMessage, encodeTerminate } from './frontend-messages.js';
+import { CarryBuffer, sharedReadBuffer } from './shared-read-buffer.js';
 import {
   copyBothSession,
   copyBothStart,
@@ -34,6 +37,11 @@ export interface WireClientOptions {
   connectTimeoutMs: number;
   /** Largest message length accepted from the server; DEFAULT_MAX_MESSAGE_BYTES if omitted. */
   maxMessageBytes?: number;
+  /**
+   * Read into the buffer shared by such connections (shared-read-buffer.ts) instead of a new
+   * one per read: a CopyData payload is then valid only until its listener returns.
+   */
+  reusesReadBuffers?: boolean;
 }
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_576;
@@ -70,18 +78,25 @@ export class WireClient {
   #backendKey: BackendKeyData | undefined;
   readonly #copyListeners: CopyDataListener[] = [];
   readonly #closeListeners: CloseListener[] = [];
+  /** Set for a connection that reads into the shared buffer: where unframed bytes wait. */
+  readonly #carry: CarryBuffer | undefined;
 
-  private constructor(socket: Socket, endpoint: string, maxMessageBytes: number) {
+  private constructor(
+    socket: Socket,
+    endpoint: string,
+    maxMessageBytes: number,
+    reusesReadBuffers: boolean,
+  ) {
     this.#socket = socket;
     this.#endpoint = endpoint;
     const limits = { maxStartupBytes: maxMessageBytes, maxMessageBytes };
-    this.#reader = new FrameReader(limits, 'messages');
+    this.#reader = new FrameReader(limits, 'messages', { isTransient: reusesReadBuffers });
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => {
-      if (this.#state !== 'open') return;
-      this.#reader.push(chunk);
-      this.#processFrames();
-    });
+    if (reusesReadBuffers) this.#carry = new CarryBuffer();
+    else
+      socket.on('data', (chunk: Buffer) => {
+        this.#onBytesRead(chunk);
+      });
     socket.on('error', (error) => {
       this.#failure ??= this.#socketError(error);
     });
@@ -92,10 +107,23 @@ export class WireClient {
     return new Promise((resolve, reject) => {
       checkOptions(options);
       const startupMessage = encodeStartupMessage(options.parameters);
-      const socket = connectSocket({ host: options.host, port: options.port });
+      const reusesReadBuffers = options.reusesReadBuffers ?? false;
+      // Reads are only delivered once the client below exists (connect is asynchronous).
+      const onread = {
+        buffer: sharedReadBuffer,
+        callback: (bytesRead: number, buffer: Uint8Array): boolean => {
+          client.#onBytesRead(buffer.subarray(0, bytesRead));
+          return true;
+        },
+      };
+      const socket = connectSocket({
+        host: options.host,
+        port: options.port,
+        ...(reusesReadBuffers ? { onread } : {}),
+      });
       const endpoint = `${options.host}:${options.port}`;
       const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-      const client = new WireClient(socket, endpoint, maxMessageBytes);
+      const client = new WireClient(socket, endpoint, maxMessageBytes, reusesReadBuffers);
       const timer = setTimeout(() => {
         const missing = client.#isConnected ? 'ReadyForQuery' : 'TCP connection';
         const reason = `no ${missing} within ${options.connectTimeoutMs} ms`;
@@ -292,7 +320,21 @@ export class WireClient {
     };
   }
 
+  /** A chunk read from the socket (for a shared-buffer connection, valid during this call). */
+  #onBytesRead(chunk: Uint8Array): void {
+    if (this.#state !== 'open') return;
+    this.#reader.push(chunk);
+    this.#processFrames();
+  }
+
+  /** Dispatches every complete frame; a shared-buffer connection then carries the rest. */
   #processFrames(): void {
+    this.#dispatchFrames();
+    if (this.#carry !== undefined && this.#state === 'open')
+      this.#reader.push(this.#carry.keep(this.#reader.takeRemainder()));
+  }
+
+  #dispatchFrames(): void {
     while (this.#state === 'open' && !this.#isHoldingFrames) {
       let frame: WireFrame | undefined;
       try {

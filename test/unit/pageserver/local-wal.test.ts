@@ -61,6 +61,40 @@ test('appended WAL is stored at its offsets, durable at record ends, and recover
   await reopened.close();
 });
 
+test('append() copies: the caller reuses its buffer at once, rewound bytes are rewritten', async (t) => {
+  const dir = await makeTempDir(t);
+  const testWal = makeTestWal(
+    START,
+    Array.from({ length: 40 }, (_, index) => 9_000 + index * 997),
+  );
+  const wal = await LocalWal.open({ dir, segmentSizeBytes: MIB, startLsn: START, noSync: false });
+  // As the stream hands them over: views of one read buffer that the next read overwrites.
+  const readBuffer = Buffer.alloc(96 * 1024);
+  const appendThrough = (from: bigint, to: bigint): void => {
+    for (let at = from; at < to;) {
+      const segmentRest = BigInt(MIB) - (at % BigInt(MIB));
+      const length = Number(
+        [BigInt(readBuffer.length), to - at, segmentRest].reduce((a, b) => (a < b ? a : b)),
+      );
+      readBuffer.set(walSlice(testWal, at, at + BigInt(length)));
+      wal.append(at, readBuffer.subarray(0, length));
+      readBuffer.fill(0xee);
+      at += BigInt(length);
+    }
+  };
+  const firstEnd = testWal.records[20]!.endLsn;
+  appendThrough(START, firstEnd + 3_000n);
+  // A new source resumes at the last record end: its bytes go over the unfinished ones.
+  assert.equal(wal.rewind(), firstEnd);
+  appendThrough(firstEnd, testWal.endLsn);
+  await wal.flushed();
+  assert.equal(formatLsn(wal.durableLsn), formatLsn(testWal.endLsn));
+  await wal.close();
+  const names = (await readdir(dir)).sort();
+  const stored = Buffer.concat(await Promise.all(names.map((name) => readFile(join(dir, name)))));
+  assert.ok(stored.equals(testWal.bytes), 'the files hold the WAL, not the reused buffer');
+});
+
 test('an unfinished record is dropped on reopen and the stream resumes at the record end', async (t) => {
   const dir = await makeTempDir(t);
   const testWal = makeTestWal(START, [10_000, 20_000, 30_000]);

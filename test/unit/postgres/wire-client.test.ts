@@ -397,6 +397,42 @@ test(
 );
 
 test(
+  'with reusesReadBuffers, CopyData of every size arrives intact through the shared read buffer',
+  { timeout: TEST_TIMEOUT_MS },
+  async (t) => {
+    // Sizes around the 1 MiB shared buffer and below one read, so that frames lie within one
+    // read, span two reads and wait in the carry; each frame's bytes name it.
+    const sizes = [5, 200_000, 1_000_000, 17, 700_000, 1_048_000, 64 * 1024, 3];
+    const payloadOf = (index: number): Buffer => Buffer.alloc(sizes[index]!, index + 1);
+    const server = await startServer(t, async (connection) => {
+      await connection.acceptStartup();
+      assert.equal(await connection.nextQuery(), 'START_REPLICATION');
+      connection.send(encodeCopyBothResponse());
+      for (let round = 0; round < 3; round++)
+        connection.send(...sizes.map((_, index) => encodeCopyData(payloadOf(index))));
+      const frame = await connection.nextFrame();
+      assert.ok(frame.kind === 'message' && frame.type === 'X', 'the client terminates');
+    });
+    const client = await connectTo(t, server.port, { reusesReadBuffers: true });
+    await client.startCopyBoth('START_REPLICATION');
+    let mismatches = 0;
+    let count = 0;
+    const done = new Promise<void>((resolve) => {
+      client.onCopyData((payload) => {
+        // Valid during the call only: checked here, as a consumer copies what it keeps.
+        if (!payload.equals(payloadOf(count % sizes.length))) mismatches++;
+        count++;
+        if (count === 3 * sizes.length) resolve();
+      });
+    });
+    await done;
+    assert.equal(mismatches, 0);
+    client.close();
+    await server.finished();
+  },
+);
+
+test(
   'a query that does not start COPY BOTH rejects startCopyBoth after ReadyForQuery',
   { timeout: TEST_TIMEOUT_MS },
   async (t) => {

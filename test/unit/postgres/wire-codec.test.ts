@@ -376,6 +376,40 @@ test('the frame reader takes many frames from one chunk as views, and copies spa
   assert.equal(frame.body.toString(), 'spanning', 'a frame over two chunks is a copy');
 });
 
+test('a transient frame reader reuses one buffer for spanning frames and hands back the rest', () => {
+  const frames = [
+    encodeCopyData(Buffer.alloc(300, 1)),
+    encodeCopyData(Buffer.alloc(200, 2)),
+    encodeCopyData(Buffer.alloc(100, 3)),
+  ];
+  const stream = Buffer.concat(frames);
+  const reader = new FrameReader(LIMITS, 'messages', { isTransient: true });
+  // As the wire client uses it: each read is pushed, framed, and what is left is moved into a
+  // carry buffer before the read buffer is used again.
+  const readBuffer = Buffer.alloc(128);
+  const seen: string[] = [];
+  const assemblies = new Set<ArrayBufferLike>();
+  let carry = Buffer.alloc(0);
+  for (let at = 0; at < stream.length; at += readBuffer.length) {
+    const read = stream.subarray(at, at + readBuffer.length);
+    readBuffer.set(read);
+    reader.push(readBuffer.subarray(0, read.length));
+    for (let frame = reader.next(); frame !== undefined; frame = reader.next()) {
+      seen.push(`${frame.body.length}x${frame.body[0]}`);
+      if (frame.body.buffer !== readBuffer.buffer) assemblies.add(frame.body.buffer);
+    }
+    const rest = reader.takeRemainder();
+    assert.equal(reader.bufferedBytes, 0, 'takeRemainder forgets what it hands back');
+    carry = Buffer.from(rest);
+    readBuffer.fill(0xee);
+    reader.push(carry);
+  }
+  assert.deepEqual(seen, ['300x1', '200x2', '100x3']);
+  assert.equal(assemblies.size, 1, 'spanning frames are assembled in one reused buffer');
+  assert.equal(reader.takeRemainder().length, 0);
+  assert.equal(reader.next(), undefined);
+});
+
 test('the frame reader rejects a bad length before the body arrives, and stays failed', () => {
   const table: [string, 'startup' | 'messages', Buffer, RegExp][] = [
     [
