@@ -4,6 +4,7 @@
 // daemon started from (400 usage, 404 not-found, 409 wrong-state, ...).
 import { AppError } from '../common/errors.js';
 import { errorCodeOfHttp } from '../common/http-errors.js';
+import type { LsnWaitDocument } from '../protocol/timeline-status.js';
 
 export class AdminApi {
   constructor(
@@ -49,5 +50,28 @@ export class AdminApi {
     const error = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
     const code = errorCodeOfHttp(response.status, error?.code);
     throw new AppError(code, `${this.what}: ${error?.message ?? `HTTP ${response.status}`}`);
+  }
+
+  /**
+   * GET .../wait, the long poll both daemons serve: until `lsnName` of the timeline reaches
+   * `atLeast`, at most `timeoutMs` (30 s); answers with the value then. This client's own
+   * timeout must be longer than the wait.
+   */
+  async waitForLsn(
+    tenantId: string,
+    timelineId: string,
+    lsnName: string,
+    atLeast: string,
+    timeoutMs: number,
+  ): Promise<LsnWaitDocument> {
+    const query = new URLSearchParams({
+      lsn: lsnName,
+      at_least: atLeast,
+      timeout_ms: String(Math.round(timeoutMs)),
+    });
+    return (await this.call(
+      'GET',
+      `/v1/tenant/${tenantId}/timeline/${timelineId}/wait?${query.toString()}`,
+    )) as LsnWaitDocument;
   }
 }

@@ -39,22 +39,14 @@ export class PageserverClient {
    * timeline reaches `atLeast`, at most `timeoutMs` (30 s), and answers with the value then.
    * The client's own timeout must be longer than the wait.
    */
-  async waitForLsn(
+  waitForLsn(
     tenantId: string,
     timelineId: string,
     lsnName: string,
     atLeast: string,
     timeoutMs: number,
   ): Promise<LsnWaitDocument> {
-    const query = new URLSearchParams({
-      lsn: lsnName,
-      at_least: atLeast,
-      timeout_ms: String(Math.round(timeoutMs)),
-    });
-    return (await this.api.call(
-      'GET',
-      `/v1/tenant/${tenantId}/timeline/${timelineId}/wait?${query.toString()}`,
-    )) as LsnWaitDocument;
+    return this.api.waitForLsn(tenantId, timelineId, lsnName, atLeast, timeoutMs);
   }
 
   /** Tells the pageserver about a timeline now (it would find it on its next discovery round). */

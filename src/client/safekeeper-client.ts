@@ -50,22 +50,14 @@ export class SafekeeperClient {
    * Waits on the safekeeper (its change events) until `lsnName` of the timeline reaches
    * `atLeast`, at most `timeoutMs` (30 s), and answers with the value then.
    */
-  async waitForLsn(
+  waitForLsn(
     tenantId: string,
     timelineId: string,
     lsnName: string,
     atLeast: string,
     timeoutMs: number,
   ): Promise<LsnWaitDocument> {
-    const query = new URLSearchParams({
-      lsn: lsnName,
-      at_least: atLeast,
-      timeout_ms: String(Math.round(timeoutMs)),
-    });
-    return (await this.call(
-      'GET',
-      `/v1/tenant/${tenantId}/timeline/${timelineId}/wait?${query.toString()}`,
-    )) as LsnWaitDocument;
+    return this.api.waitForLsn(tenantId, timelineId, lsnName, atLeast, timeoutMs);
   }
 
   /** POST .../offload: upload every complete segment now (the leader does; others say who). */

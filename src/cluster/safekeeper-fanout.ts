@@ -7,9 +7,8 @@ import { AppError, describeError, isAppError, type ErrorCode } from '../common/e
 import type { NodeId } from '../common/ids.js';
 import { SafekeeperClient } from '../client/safekeeper-client.js';
 import { findSafekeeper, type ClusterConfig } from './config.js';
-import { findOwnedPid } from './process/pid-file.js';
+import { ownedProcessState } from './process/pid-file.js';
 import { LOOPBACK_HOST } from './process/ports.js';
-import { readProcState } from './process/proc-info.js';
 import type { ProcessIdentity } from './process/pid-file.js';
 import type { ComponentPaths, RepoLayout } from './repo-layout.js';
 
@@ -48,11 +47,7 @@ async function checkProcess(
   paths: ComponentPaths,
   identity: ProcessIdentity,
 ): Promise<'running' | 'paused' | 'down'> {
-  const pid = await findOwnedPid(paths.pidFile, identity);
-  if (pid === undefined) return 'down';
-  const state = await readProcState(pid);
-  if (state === 'paused') return 'paused';
-  return state === 'running' ? 'running' : 'down';
+  return (await ownedProcessState(paths.pidFile, identity)).state;
 }
 
 /** Whether safekeeper `id` runs, is paused, or is down, from its pid file and /proc. */

@@ -7,8 +7,7 @@ import { AppError, describeError } from '../common/errors.js';
 import { withS3Client, httpStatusOf } from '../remote-storage/s3-client.js';
 import { storageEndpoint, type ClusterConfig } from './config.js';
 import { storageComponent } from './components/storage.js';
-import { findOwnedPid } from './process/pid-file.js';
-import { readProcState } from './process/proc-info.js';
+import { ownedProcessState } from './process/pid-file.js';
 import type { RepoLayout } from './repo-layout.js';
 import { storageCredentials } from './storage-credentials.js';
 
@@ -87,8 +86,7 @@ export async function storageProcessProblem(
 ): Promise<AppError | undefined> {
   const component = storageComponent(config, layout);
   if (!component.managed) return undefined;
-  const pid = await findOwnedPid(component.paths.pidFile, component.identity);
-  const state = pid === undefined ? 'gone' : await readProcState(pid);
+  const { state, pid } = await ownedProcessState(component.paths.pidFile, component.identity);
   if (state === 'paused')
     return new AppError(
       'unavailable',

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { WalIoMode } from '../../src/safekeeper/wal/direct-io.js';
 import { createZeroFilledFile } from '../../src/safekeeper/wal/segment-files.js';
+import { median, splitIntoChunks } from './bench-helpers.js';
 
 /** Baseline files are zero-filled through the page cache and fsynced. */
 export const PLAIN_FILES: WalIoMode = { direct: false, sync: true };
@@ -112,4 +113,41 @@ export async function measurePlainWriterSeconds(
     await Promise.all(handles.map((handle) => handle.close()));
     await Promise.all(paths.map((path) => rm(path, { force: true })));
   }
+}
+
+/** What a benchmark's figures depend on in its own run: the disk's fdatasync and write rates. */
+export interface DiskFacts {
+  /** Median of 50 single 8 KiB writes, each followed by an fdatasync. */
+  readonly fdatasync8KiBMedianMs: number;
+  /** 64 MiB in 128 KiB appends with an fdatasync each, into a preallocated and a growing file. */
+  readonly plainWriter128KiBFdatasyncMiBps: {
+    readonly preallocated: number;
+    readonly appended: number;
+  };
+}
+
+const DISK_FACTS_WRITER_BYTES = 64 * 1024 * 1024;
+
+/** Measures DiskFacts in `dir` (its scratch files are removed). */
+export async function measureDiskFacts(dir: string): Promise<DiskFacts> {
+  const latenciesMs = await measureFdatasyncLatenciesMs(dir, {
+    writeBytes: 8192,
+    warmupCount: 5,
+    measuredCount: 50,
+    fileCount: 1,
+    quorum: 1,
+  });
+  const chunks = splitIntoChunks(Buffer.alloc(DISK_FACTS_WRITER_BYTES, 0x5a), 128 * 1024);
+  const rateMiBps = async (files: PlainFiles): Promise<number> => {
+    const seconds = await measurePlainWriterSeconds(dir, chunks, 1, files);
+    await rm(join(dir, 'plain-0.bin'), { force: true });
+    return Math.round((DISK_FACTS_WRITER_BYTES / 1024 / 1024 / seconds) * 10) / 10;
+  };
+  return {
+    fdatasync8KiBMedianMs: Math.round(median(latenciesMs) * 100) / 100,
+    plainWriter128KiBFdatasyncMiBps: {
+      preallocated: await rateMiBps('preallocated'),
+      appended: await rateMiBps('appended'),
+    },
+  };
 }

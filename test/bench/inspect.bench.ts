@@ -24,6 +24,7 @@ import {
   timeCommandMs,
   withBenchCluster,
 } from './bench-helpers.js';
+import { measureDiskFacts } from './fsync-baselines.js';
 
 const MIB = 1024 * 1024;
 const SEGMENTS = Number(process.env.INSPECT_BENCH_SEGMENTS ?? 2000);
@@ -128,6 +129,7 @@ await withBenchCluster(false, async ({ cluster, dir, env }) => {
     targetRatio: 1.5,
     notes: {
       ...startupNotes(env),
+      disk: await measureDiskFacts(dir),
       subjectMinMaxMs: [round(Math.min(...subjectMs)), round(Math.max(...subjectMs))],
       baselineMinMaxMs: [round(Math.min(...baselineMs)), round(Math.max(...baselineMs))],
       withSafekeeper2PausedMedianMs: round(median(pausedMs)),

@@ -19,8 +19,8 @@ import type { LocalCluster } from '../../src/index.js';
 import { PageserverClient } from '../../src/client/pageserver-client.js';
 import { pageserverHttpUrl } from '../../src/cluster/components/pageserver.js';
 import { PG_BIN_DIR } from '../helpers/postgres.js';
-import { median, round, splitIntoChunks, withBenchCluster } from './bench-helpers.js';
-import { measureFdatasyncLatenciesMs, measurePlainWriterSeconds } from './fsync-baselines.js';
+import { median, round, withBenchCluster } from './bench-helpers.js';
+import { measureDiskFacts } from './fsync-baselines.js';
 
 const PUSH_BYTES = 256 * 1024 * 1024;
 /** Long enough for a few hundred lag samples (a p99 that is not just the maximum). */
@@ -35,7 +35,6 @@ const WAITS_MAX = 10;
 const MIB = 1024 * 1024;
 /** The segment size `init` gives a timeline (16 MiB, as PostgreSQL's default). */
 const SEGMENT_BYTES = 16 * MIB;
-const PLAIN_WRITER_BYTES = 64 * MIB;
 
 /** The config as `init` wrote it, with the pageserver off, or on with a long checkpoint interval. */
 async function setPageserver(cluster: LocalCluster, enabled: boolean): Promise<void> {
@@ -288,22 +287,9 @@ await withBenchCluster(true, async ({ cluster, dir }) => {
     await sampler;
   }
 
-  const fdatasyncMs = await measureFdatasyncLatenciesMs(dir, {
-    writeBytes: 8192,
-    warmupCount: 5,
-    measuredCount: 50,
-    fileCount: 1,
-    quorum: 1,
-  });
-  // The disk's write rate in 128 KiB appends with an fdatasync each, into a preallocated file
-  // (as the safekeeper writes) and into one that grows (as the pageserver's segments do).
-  const plainChunks = splitIntoChunks(Buffer.alloc(PLAIN_WRITER_BYTES, 0x5a), 128 * 1024);
-  const plainMiBps: Record<string, number> = {};
-  for (const files of ['preallocated', 'appended'] as const) {
-    const seconds = await measurePlainWriterSeconds(dir, plainChunks, 1, files);
-    await rm(join(dir, 'plain-0.bin'), { force: true });
-    plainMiBps[files] = round(PLAIN_WRITER_BYTES / MIB / seconds);
-  }
+  // The disk's fdatasync latency and write rates in this run (preallocated, as the safekeeper
+  // writes, and growing, as the pageserver's segments do).
+  const disk = await measureDiskFacts(dir);
   const streamedMiB = Number(commitLsn - startLsn) / MIB;
   const pageserverMiBps = median(rounds.map((entry) => entry.pageserverMiBps));
   const receivewalMiBps = median(rounds.map((entry) => entry.pgReceivewalMiBps));
@@ -330,8 +316,7 @@ await withBenchCluster(true, async ({ cluster, dir }) => {
       machine: {
         cores: availableParallelism(),
         loadAverage1m: round(loadavg()[0] ?? 0),
-        fdatasync8KiBMedianMs: round(median(fdatasyncMs) * 100) / 100,
-        plainWriter128KiBFdatasyncMiBps: plainMiBps,
+        ...disk,
         node: process.version,
       },
     })}\n`,

@@ -17,6 +17,7 @@ import {
   timeCommandMs,
   withBenchCluster,
 } from './bench-helpers.js';
+import { measureDiskFacts } from './fsync-baselines.js';
 
 const RUNS = 7;
 
@@ -57,6 +58,6 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
     baseline: 'etcd alone (same flags) to /health',
     baselineMedianMs: round(median(etcdMs)),
     targetRatio: 2,
-    notes: startupNotes(env),
+    notes: { ...startupNotes(env), disk: await measureDiskFacts(dir) },
   });
 });

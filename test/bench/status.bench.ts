@@ -10,11 +10,12 @@ import {
   timeCommandMs,
   withBenchCluster,
 } from './bench-helpers.js';
+import { measureDiskFacts } from './fsync-baselines.js';
 
 const RUNS = 20;
 const WARMUPS = 3;
 
-await withBenchCluster(false, async ({ cluster, env }) => {
+await withBenchCluster(false, async ({ cluster, dir, env }) => {
   await cluster.start();
   const subject = (): number => timeCommandMs(process.execPath, [CLI, 'status', '--json'], env);
   const baseline = (): number => timeCommandMs(process.execPath, ['-e', '0'], env);
@@ -26,6 +27,6 @@ await withBenchCluster(false, async ({ cluster, env }) => {
     baseline: 'node -e 0',
     baselineMedianMs: round(median(baselineMs)),
     targetRatio: 2,
-    notes: startupNotes(env),
+    notes: { ...startupNotes(env), disk: await measureDiskFacts(dir) },
   });
 });

@@ -86,8 +86,13 @@ function laggingSafekeepers(document: InspectDocument): Lagging[] {
 }
 
 /** Per safekeeper its LSNs in memory, and under them what its control file holds. */
-function lsnTable(document: InspectDocument, theme: Theme, width: number): string {
-  const behind = new Set(laggingSafekeepers(document).map((sk) => sk.id));
+function lsnTable(
+  document: InspectDocument,
+  lagging: readonly Lagging[],
+  theme: Theme,
+  width: number,
+): string {
+  const behind = new Set(lagging.map((sk) => sk.id));
   const rows = document.safekeepers.flatMap((answer) => {
     const status = answer.result;
     if (status === undefined) return [[String(answer.id), stateOf(answer, theme)]];
@@ -369,7 +374,8 @@ export function renderInspect(
     ? `${shortId(document.tenant_id)}/${shortId(document.timeline_id)}`
     : `${document.tenant_id}/${document.timeline_id}`;
   // A lagging safekeeper in words: how far, behind whom, and what catches it up.
-  const lagLines = laggingSafekeepers(document).map((sk) =>
+  const lagging = laggingSafekeepers(document);
+  const lagLines = lagging.map((sk) =>
     theme.warn(
       `sk${sk.id} is ${formatSizeBytes(Number(sk.behindBytes))} behind sk${sk.leader.id} ` +
         `(${sk.flushLsn} of ${sk.leader.flushLsn}); a wal push catches it up`,
@@ -381,7 +387,7 @@ export function renderInspect(
         ? ''
         : theme.dim(`  (segments of ${formatSizeBytes(document.wal_seg_size)})`)),
     '',
-    lsnTable(document, theme, width),
+    lsnTable(document, lagging, theme, width),
     ...lagLines,
     '',
     diskTable(document, theme, width),

@@ -70,3 +70,19 @@ async function ownedStat(pid: number, identity: ProcessIdentity): Promise<ProcSt
   if (stat === undefined || state === 'gone' || state === 'zombie') return undefined;
   return argv !== undefined && cmdlineMatches(argv, identity) ? stat : undefined;
 }
+
+/** Our process behind a pid file now: running, stopped by SIGSTOP, or down (none, or a zombie). */
+export interface OwnedProcessState {
+  readonly state: 'running' | 'paused' | 'down';
+  readonly pid: number | undefined;
+}
+
+export async function ownedProcessState(
+  pidFile: string,
+  identity: ProcessIdentity,
+): Promise<OwnedProcessState> {
+  const pid = await findOwnedPid(pidFile, identity);
+  if (pid === undefined) return { state: 'down', pid };
+  const state = procStateOf(await readProcStat(pid));
+  return { state: state === 'paused' || state === 'running' ? state : 'down', pid };
+}
