@@ -156,7 +156,11 @@ function createWalBackup(
       parallelJobs: config.walBackupParallelJobs,
       prefixInBucket: spec.prefixInBucket,
       etcd,
-      uploader: new SegmentUploader(spec, credentialsFromEnv(process.env)),
+      uploader: new SegmentUploader(
+        spec,
+        credentialsFromEnv(process.env),
+        config.walBackupParallelJobs,
+      ),
       observer: metrics.walBackup,
     },
   });

@@ -1,25 +1,35 @@
 // WAL offload throughput and lag (issue 14). One safekeeper daemon (16 MiB segments, --no-sync),
-// real etcd and the embedded S3 server. (1) Throughput: WAL is pushed while S3 is down, so N
-// complete segments wait; S3 comes back, POST .../offload ends the backoff, and the clock runs
-// until backup_lsn covers them all (a long poll; the resign after it is not timed). The
-// baseline, alternated with it in the same run: the AWS SDK putting the same files to the same
-// server under other keys, as many at once as the safekeeper's --wal-backup-parallel-jobs.
+// real etcd and the embedded S3 server. (1) Throughput: the safekeeper's bucket is deleted (the
+// outage) and WAL is pushed, so N complete segments wait, the task backing off; the segment
+// files are read once, untimed, so that both sides find them in the page cache (the safekeeper
+// writes them with O_DIRECT; the cold read rate is printed). The clock starts, the bucket is
+// created again, POST .../offload ends the backoff, and the clock stops when backup_lsn covers
+// them all (a long poll; the resign after it is not timed). The server process stays the same
+// throughout, warmed by an untimed first round, as a long-running S3 would be. The baseline,
+// alternated with it: the AWS SDK putting the same files to the same server and bucket, from a
+// plain pool of as many workers as the safekeeper's --wal-backup-parallel-jobs.
 // (2) Lag: a push at full speed with S3 up, sampling commit_lsn - backup_lsn every 20 ms.
-// Prints one JSON line with the machine facts beside.
+// Prints one JSON line with the machine facts beside (cores, load, the disk's fdatasync and
+// write rates, the cold read rate of a segment file).
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { parseTenantId, parseTimelineId, type TimelineId } from '../../src/common/hex-id.js';
 import { formatLsn, parseLsn } from '../../src/postgres/lsn.js';
 import { segmentFileName } from '../../src/postgres/segment-name.js';
 import type { LsnWaitDocument, TimelineStatus } from '../../src/protocol/timeline-status.js';
-import { runInOrder } from '../../src/safekeeper/wal-backup/in-order-jobs.js';
 import { pushGeneratedWal } from '../../src/walproposer/push-generated-wal.js';
 import {
+  listObjects,
   startTestEtcd,
-  TEST_BUCKET,
   TestS3Server,
   useEmbeddedS3Credentials,
   type Cleanups,
@@ -28,11 +38,16 @@ import { startTestSafekeeper, type RunningSafekeeper } from '../helpers/safekeep
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { TEST_SYSTEM_ID } from '../helpers/wal.js';
 import { median, percentile, reportThroughput, round } from './bench-helpers.js';
+import { measureDiskFacts } from './fsync-baselines.js';
 
 const MIB = 1024 * 1024;
 const SEGMENT_BYTES = 16 * MIB;
 const SEGMENTS = Number(process.env.WAL_BACKUP_BENCH_SEGMENTS ?? 8);
-const RUNS = Number(process.env.WAL_BACKUP_BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.WAL_BACKUP_BENCH_RUNS ?? 5);
+/** The safekeeper's bucket, deleted for each run's outage (the test bucket stays). */
+const OFFLOAD_BUCKET = 'bench-offload';
+/** WAL_BACKUP_BENCH_TRACE=1: each run's clock and the S3 server's request log, on stderr. */
+const TRACE = process.env.WAL_BACKUP_BENCH_TRACE === '1';
 const PARALLEL_JOBS = 4;
 const LAG_PUSH_BYTES = 256 * MIB;
 const LAG_SAMPLE_MS = 20;
@@ -80,57 +95,75 @@ async function waitForBackupLsn(
   return false;
 }
 
-/** One subject run: N segments pushed while S3 is down, then timed from S3's return. */
+/** The outage: every object of the safekeeper's bucket deleted, then the bucket. */
+async function deleteOffloadBucket(s3: S3Client): Promise<void> {
+  const keys = [...(await listObjects(s3, '', OFFLOAD_BUCKET)).keys()];
+  await Promise.all(
+    keys.map((key) => s3.send(new DeleteObjectCommand({ Bucket: OFFLOAD_BUCKET, Key: key }))),
+  );
+  await s3.send(new DeleteBucketCommand({ Bucket: OFFLOAD_BUCKET }));
+}
+
+/** One subject run: N segments pushed during the outage, then timed from the bucket's return. */
 async function offloadRunMs(
   sk: RunningSafekeeper,
-  s3: TestS3Server,
+  s3: S3Client,
   timeline: TimelineId,
-): Promise<{ ms: number; files: string[] }> {
-  await s3.stop();
+): Promise<{ ms: number; files: string[]; coldReadMiBPerSecond: number }> {
+  await deleteOffloadBucket(s3);
   // Just past N segments: the (N+1)th holds commit_lsn and stays local.
   const pushed = await pushTo(sk, timeline, SEGMENTS * SEGMENT_BYTES + MIB);
   const target = (pushed.commitLsn / BigInt(SEGMENT_BYTES)) * BigInt(SEGMENT_BYTES);
   const firstSegno = parseLsn((await statusOf(sk, timeline)).backup_lsn) / BigInt(SEGMENT_BYTES);
-  await s3.resume();
+  const files: string[] = [];
+  for (let segno = firstSegno; segno < target / BigInt(SEGMENT_BYTES); segno++)
+    files.push(join(sk.dataDir, TENANT, timeline, segmentFileName(segno, SEGMENT_BYTES)));
+  const coldReadMiBPerSecond = await readRateMiBPerSecond(files[0]!);
+  for (const file of files) await readFile(file);
   // The clock covers uploading and confirming the segments, the work the SDK baseline does: it
   // stops when backup_lsn covers them (a long poll on the timeline's change events), not when
   // the route answers, which is after the resign's lease revoke and an etcd read for the leader.
+  // It starts before the bucket returns: a backoff ending early gains the offload nothing.
   const reached = waitForBackupLsn(sk, timeline, target);
   const begunAt = performance.now();
-  // The route ends the backoff pause S3's absence left the task in.
+  await s3.send(new CreateBucketCommand({ Bucket: OFFLOAD_BUCKET }));
+  // The route ends the backoff pause the outage left the task in.
   const offloaded = fetch(`${sk.url}/v1/tenant/${TENANT}/timeline/${timeline}/offload`, {
     method: 'POST',
   }).then((response) => response.text());
   if (!(await reached)) throw new Error('the offload did not catch up');
   const ms = performance.now() - begunAt;
+  if (TRACE)
+    process.stderr.write(
+      `offload clock ${new Date(Date.now() - ms).toISOString()} .. ${new Date().toISOString()}\n`,
+    );
   // Untimed: the task resigns before the baseline runs.
   await offloaded;
-  const files: string[] = [];
-  for (let segno = firstSegno; segno < target / BigInt(SEGMENT_BYTES); segno++)
-    files.push(join(sk.dataDir, TENANT, timeline, segmentFileName(segno, SEGMENT_BYTES)));
-  return { ms, files };
+  return { ms, files, coldReadMiBPerSecond };
 }
 
-/** The baseline: the SDK puts the same files, PARALLEL_JOBS at once, under another prefix. */
+/** The baseline: the SDK puts the same files under another prefix, from a pool of PARALLEL_JOBS workers. */
 async function sdkPutMs(s3: S3Client, files: readonly string[], run: number): Promise<number> {
-  const begunAt = performance.now();
-  await runInOrder({
-    items: files,
-    jobs: PARALLEL_JOBS,
-    signal: new AbortController().signal,
-    run: async (path) => {
+  const queue = [...files];
+  const worker = async (): Promise<void> => {
+    for (let path = queue.shift(); path !== undefined; path = queue.shift())
       await s3.send(
         new PutObjectCommand({
-          Bucket: TEST_BUCKET,
+          Bucket: OFFLOAD_BUCKET,
           Key: `baseline/${run}/${path.slice(-24)}`,
           Body: createReadStream(path),
           ContentLength: SEGMENT_BYTES,
         }),
       );
-    },
-    onDone: () => Promise.resolve(),
-  });
-  return performance.now() - begunAt;
+  };
+  const begunAt = performance.now();
+  await Promise.all(Array.from({ length: PARALLEL_JOBS }, worker));
+  const ms = performance.now() - begunAt;
+  if (TRACE)
+    process.stderr.write(
+      `sdk clock ${new Date(Date.now() - ms).toISOString()} .. ${new Date().toISOString()}\n`,
+    );
+  return ms;
 }
 
 /** commit_lsn - backup_lsn during a full-speed push, in MiB. */
@@ -172,39 +205,47 @@ async function main(): Promise<void> {
   const context: Cleanups = { after: (fn: () => unknown) => void cleanups.push(fn) };
   try {
     const [etcd, s3] = await Promise.all([startTestEtcd(context), TestS3Server.start(context)]);
-    const sk = await startTestSafekeeper(context, await makeTempDir(context), [
+    const client = await s3.client(context);
+    await client.send(new CreateBucketCommand({ Bucket: OFFLOAD_BUCKET }));
+    const dataDir = await makeTempDir(context);
+    const sk = await startTestSafekeeper(context, dataDir, [
       '--no-sync',
       '--broker-endpoints',
       etcd.endpoint,
       '--remote-storage',
-      s3.remoteStorageFlag('bench'),
+      s3.remoteStorageFlag('bench', OFFLOAD_BUCKET),
       '--wal-backup-parallel-jobs',
       String(PARALLEL_JOBS),
     ]);
-    const client = await s3.client(context);
     const subjectMs: number[] = [];
     const baselineMs: number[] = [];
-    let readRate = 0;
-    for (let run = 0; run < RUNS; run++) {
-      const { ms, files } = await offloadRunMs(sk, s3, timelineNumbered(run + 1));
-      subjectMs.push(ms);
-      baselineMs.push(await sdkPutMs(client, files, run));
-      readRate = await readRateMiBPerSecond(files[0]!);
+    const coldReadRates: number[] = [];
+    // Run 0 is the untimed warm-up of both sides.
+    for (let run = 0; run <= RUNS; run++) {
+      const offload = await offloadRunMs(sk, client, timelineNumbered(run + 1));
+      const sdkMs = await sdkPutMs(client, offload.files, run);
+      if (run === 0) continue;
+      subjectMs.push(offload.ms);
+      baselineMs.push(sdkMs);
+      coldReadRates.push(offload.coldReadMiBPerSecond);
     }
-    const lag = await measureLag(sk, timelineNumbered(RUNS + 1));
+    if (TRACE) process.stderr.write(s3.requestLog);
+    const lag = await measureLag(sk, timelineNumbered(RUNS + 2));
     const mib = (SEGMENTS * SEGMENT_BYTES) / MIB;
     reportThroughput({
       benchmark: `wal backup: ${SEGMENTS} complete 16 MiB segments to the embedded S3`,
       runs: RUNS,
       subjectMiBPerSecond: round(mib / (median(subjectMs) / 1000)),
       baselineMiBPerSecond: round(mib / (median(baselineMs) / 1000)),
-      baseline: `AWS SDK PutObject of the same files, ${PARALLEL_JOBS} at once, same server`,
+      baseline: `AWS SDK PutObject of the same files, a pool of ${PARALLEL_JOBS}, same server`,
       targetRatio: 0.9,
       notes: {
         subjectMs: subjectMs.map(round),
         baselineMs: baselineMs.map(round),
+        runRatios: subjectMs.map((ms, index) => Math.round((baselineMs[index]! / ms) * 100) / 100),
         lagDuringFullSpeedPush: lag,
-        segmentFileReadMiBPerSecond: readRate,
+        segmentFileColdReadMiBPerSecond: coldReadRates,
+        disk: await measureDiskFacts(dataDir),
         cores: availableParallelism(),
         loadAverage1m: round(loadavg()[0] ?? 0),
         node: process.version,

@@ -161,8 +161,8 @@ export class TestS3Server {
   }
 
   /** The remote-storage flag value for a safekeeper. */
-  remoteStorageFlag(prefixInBucket: string): string {
-    return `{bucket_name = "${TEST_BUCKET}", bucket_region = "us-east-1", endpoint = "${this.endpoint}", prefix_in_bucket = "${prefixInBucket}"}`;
+  remoteStorageFlag(prefixInBucket: string, bucket = TEST_BUCKET): string {
+    return `{bucket_name = "${bucket}", bucket_region = "us-east-1", endpoint = "${this.endpoint}", prefix_in_bucket = "${prefixInBucket}"}`;
   }
 
   async client(t: Cleanups): Promise<S3Client> {
@@ -177,12 +177,16 @@ export class TestS3Server {
 }
 
 /** Objects under `prefix`: key -> size. */
-export async function listObjects(s3: S3Client, prefix: string): Promise<Map<string, number>> {
+export async function listObjects(
+  s3: S3Client,
+  prefix: string,
+  bucket = TEST_BUCKET,
+): Promise<Map<string, number>> {
   const objects = new Map<string, number>();
   let token: string | undefined;
   do {
     const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: TEST_BUCKET, Prefix: prefix, ContinuationToken: token }),
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const object of page.Contents ?? []) objects.set(object.Key ?? '', object.Size ?? 0);
     token = page.IsTruncated === true ? page.NextContinuationToken : undefined;

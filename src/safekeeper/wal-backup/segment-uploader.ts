@@ -1,11 +1,12 @@
 // Puts WAL segment files into the bucket and checks them there: HeadObject before (a segment a
 // previous leader already uploaded is not sent again) and after (the stored size must be the
-// segment size; the caller runs it beside the next PUT, not in its slot). The S3 client is made on first use (the SDK costs ~150 ms to load), through
-// remote-storage/s3-client.ts; credentials come from the environment and are never logged.
-// One attempt per call: the offload task owns retries and backoff.
-import { createReadStream } from 'node:fs';
+// segment size; the caller runs it beside the next PUT, not in its slot). Bodies are read into
+// pooled buffers (segment-body.ts). The S3 client is made on first use (the SDK costs ~150 ms to
+// load), through remote-storage/s3-client.ts; credentials come from the environment and are
+// never logged. One attempt per call: the offload task owns retries and backoff.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, describeError } from '../../common/errors.js';
+import { BodyBufferPool, segmentBody } from './segment-body.js';
 import type { RemoteStorageSpec } from '../../remote-storage/remote-storage-spec.js';
 import {
   createS3Client,
@@ -15,11 +16,6 @@ import {
 
 /** One S3 request, a 16 MiB PUT included, on a slow link. */
 const S3_REQUEST_TIMEOUT_MS = 60_000;
-/**
- * Read size of a segment's body stream: the default 64 KiB makes 256 reads and socket writes per
- * 16 MiB segment; 1 MiB makes 16, with at most 2 MiB buffered per upload in flight.
- */
-const BODY_READ_CHUNK_BYTES = 1024 * 1024;
 
 /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, else undefined (the SDK's default chain). */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): S3Credentials | undefined {
@@ -30,11 +26,16 @@ export function credentialsFromEnv(env: NodeJS.ProcessEnv): S3Credentials | unde
 
 export class SegmentUploader {
   private client: Promise<S3Client> | undefined;
+  private readonly bodyBuffers: BodyBufferPool;
 
+  /** `parallelUploads`: how many bodies' buffers the pool keeps. */
   constructor(
     private readonly spec: RemoteStorageSpec,
     private readonly credentials: S3Credentials | undefined,
-  ) {}
+    parallelUploads: number,
+  ) {
+    this.bodyBuffers = new BodyBufferPool(parallelUploads);
+  }
 
   private s3(): Promise<S3Client> {
     this.client ??= createS3Client({
@@ -79,11 +80,8 @@ export class SegmentUploader {
   async put(key: string, path: string, sizeBytes: number, signal: AbortSignal): Promise<void> {
     const client = await this.s3();
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
-    const body = createReadStream(path, {
-      start: 0,
-      end: sizeBytes - 1,
-      highWaterMark: BODY_READ_CHUNK_BYTES,
-    });
+    const buffer = this.bodyBuffers.take(sizeBytes);
+    const body = segmentBody(path, buffer);
     try {
       await client.send(
         new PutObjectCommand({
@@ -94,6 +92,9 @@ export class SegmentUploader {
         }),
         { abortSignal: signal },
       );
+      // Only now, and only if the body was read to its end: no read or write of this request
+      // still touches the buffer (a server answering before the whole body leaves it dropped).
+      if (body.readableEnded) this.bodyBuffers.give(buffer);
     } catch (error) {
       throw this.fail('upload', key, error);
     } finally {
@@ -115,6 +116,7 @@ export class SegmentUploader {
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.bodyBuffers.release();
     if (client !== undefined) (await client.catch(() => undefined))?.destroy();
   }
 }

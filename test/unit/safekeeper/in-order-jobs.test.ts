@@ -136,3 +136,33 @@ test("each onDone gets its run's result, and the next runs start without waiting
   });
   assert.deepEqual(done, ['result 0', 'result 1', 'result 2']);
 });
+
+test('a slow item holds back new starts only once the window past it is full', async () => {
+  let running = 0;
+  let maxRunning = 0;
+  const startedWhileFirstRan: number[] = [];
+  let firstRunning = true;
+  const completed: number[] = [];
+  await runInOrder({
+    items: [0, 1, 2, 3, 4, 5, 6, 7],
+    jobs: 2,
+    window: 4,
+    signal: new AbortController().signal,
+    run: async (item) => {
+      if (firstRunning && item !== 0) startedWhileFirstRan.push(item);
+      running++;
+      maxRunning = Math.max(maxRunning, running);
+      await sleepMs(item === 0 ? 80 : 2);
+      running--;
+      if (item === 0) firstRunning = false;
+    },
+    onDone: (item) => {
+      completed.push(item);
+      return Promise.resolve();
+    },
+  });
+  // Beside the slow item 0, the other slot went through items 1-3; item 4 waited for item 0.
+  assert.deepEqual(startedWhileFirstRan, [1, 2, 3]);
+  assert.equal(maxRunning, 2);
+  assert.deepEqual(completed, [0, 1, 2, 3, 4, 5, 6, 7]);
+});
