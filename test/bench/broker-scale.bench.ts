@@ -10,6 +10,7 @@ import { pollUntil, sleepMs } from '../../src/common/deadline.js';
 import { LocalCluster } from '../../src/index.js';
 import { randomPortOffset } from '../helpers/cluster.js';
 import { environmentNotes, round, withScratchDir } from './bench-helpers.js';
+import { measureDiskFacts } from './fsync-baselines.js';
 
 const TIMELINES = 1000;
 const IDLE_WINDOW_MS = 10_000;
@@ -114,6 +115,8 @@ await withScratchDir('neon-local-bench-', async (dir) => {
           ...environmentNotes(process.env),
           cores: cpus().length,
           loadAverage: loadavg().map(round),
+          // The safekeepers run with fsync: creating the timelines writes 3,000 control files.
+          disk: await measureDiskFacts(dir),
         },
       })}\n`,
     );

@@ -2,8 +2,8 @@
 // real etcd and the embedded S3 server. (1) Throughput: the safekeeper's bucket is deleted (the
 // outage) and WAL is pushed, so N complete segments wait, the task backing off; the segment
 // files are read once, untimed, so that both sides find them in the page cache (the safekeeper
-// writes them with O_DIRECT; the cold read rate is printed). The clock starts, the bucket is
-// created again, POST .../offload ends the backoff, and the clock stops when backup_lsn covers
+// writes them with O_DIRECT; the cold read rate is printed). The bucket is created again, the
+// clock starts, POST .../offload ends the backoff, and the clock stops when backup_lsn covers
 // them all (a long poll; the resign after it is not timed). The server process stays the same
 // throughout, warmed by an untimed first round, as a long-running S3 would be. The baseline,
 // alternated with it: the AWS SDK putting the same files to the same server and bucket, from a
@@ -43,7 +43,7 @@ import { measureDiskFacts } from './fsync-baselines.js';
 const MIB = 1024 * 1024;
 const SEGMENT_BYTES = 16 * MIB;
 const SEGMENTS = Number(process.env.WAL_BACKUP_BENCH_SEGMENTS ?? 8);
-const RUNS = Number(process.env.WAL_BACKUP_BENCH_RUNS ?? 5);
+const RUNS = Number(process.env.WAL_BACKUP_BENCH_RUNS ?? 9);
 /** The safekeeper's bucket, deleted for each run's outage (the test bucket stays). */
 const OFFLOAD_BUCKET = 'bench-offload';
 /** WAL_BACKUP_BENCH_TRACE=1: each run's clock and the S3 server's request log, on stderr. */
@@ -123,10 +123,11 @@ async function offloadRunMs(
   // The clock covers uploading and confirming the segments, the work the SDK baseline does: it
   // stops when backup_lsn covers them (a long poll on the timeline's change events), not when
   // the route answers, which is after the resign's lease revoke and an etcd read for the leader.
-  // It starts before the bucket returns: a backoff ending early gains the offload nothing.
+  // It starts when the bucket is back: before, neither side can do anything (a backoff ending
+  // during the CreateBucket's last milliseconds could gain the offload those).
   const reached = waitForBackupLsn(sk, timeline, target);
-  const begunAt = performance.now();
   await s3.send(new CreateBucketCommand({ Bucket: OFFLOAD_BUCKET }));
+  const begunAt = performance.now();
   // The route ends the backoff pause the outage left the task in.
   const offloaded = fetch(`${sk.url}/v1/tenant/${TENANT}/timeline/${timeline}/offload`, {
     method: 'POST',
