@@ -221,6 +221,8 @@ export interface WalBackupNodeDocument {
 /** The `broker` object of GET /v1/status: the safekeeper's etcd connection. */
 export interface BrokerStatusDocument {
   readonly connected: boolean;
+  /** true while the safekeeper has no timeline: it contacts etcd only once it has one. */
+  readonly idle: boolean;
   readonly lease_id: string | null;
   readonly last_error: string | null;
   readonly published_timelines: number;

@@ -11,7 +11,13 @@ import { isPortFree } from '../../src/cluster/process/ports.js';
 import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.js';
 import type { ClusterStatus } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
-import { assertNoErrorLogs, makeTestCluster, pidsMentioning } from '../helpers/cluster.js';
+import {
+  assertNoErrorLogs,
+  createTimelineCli,
+  makeTestCluster,
+  pidsMentioning,
+} from '../helpers/cluster.js';
+import { pollUntil } from '../../src/common/deadline.js';
 
 const OBJECT_SIZE_BYTES = 16 * 1024 * 1024;
 
@@ -27,6 +33,9 @@ const ALL_READY = {
   sk3: 'ready',
   pageserver: 'ready',
 };
+
+const TENANT = '1c0ffee01c0ffee01c0ffee01c0ffee0';
+const TIMELINE = '2c0ffee02c0ffee02c0ffee02c0ffee0';
 
 test(
   'start, use, stop and start again a 3-safekeeper cluster with embedded storage',
@@ -101,18 +110,39 @@ test(
       s3.destroy();
     }
 
-    // Each safekeeper answers /v1/status with its own id and a broker connected to our etcd.
-    for (const sk of config.safekeepers) {
-      const response = await fetch(`http://127.0.0.1:${sk.httpPort}/v1/status`);
-      const status = (await response.json()) as {
+    // Each safekeeper answers /v1/status with its own id. Without a timeline its broker is idle:
+    // it has not contacted etcd (nor loaded its client), and the status table says so.
+    const brokerOf = async (httpPort: number) => {
+      const response = await fetch(`http://127.0.0.1:${httpPort}/v1/status`);
+      return (await response.json()) as {
         id: number;
-        broker: { connected: boolean };
+        broker: { connected: boolean; idle: boolean; lease_id: string | null };
         wal_backup: { configured: boolean };
       };
-      assert.equal(status.id, sk.id);
-      assert.equal(typeof status.broker.connected, 'boolean');
+    };
+    for (const sk of config.safekeepers) {
+      const skStatus = await brokerOf(sk.httpPort);
+      assert.equal(skStatus.id, sk.id);
+      assert.deepEqual(
+        { connected: skStatus.broker.connected, idle: skStatus.broker.idle },
+        { connected: false, idle: true },
+      );
       // init gives the safekeepers the cluster's storage: they offload.
-      assert.equal(status.wal_backup.configured, true);
+      assert.equal(skStatus.wal_backup.configured, true);
+      const row = status.components.find((component) => component.name === `sk${sk.id}`);
+      assert.match(row?.detail ?? '', /broker idle \(no timelines\)/);
+    }
+    // The first timeline wakes the broker: it connects and publishes under its lease.
+    await createTimelineCli(repoDir, TENANT, TIMELINE);
+    for (const sk of config.safekeepers) {
+      const connected = await pollUntil(
+        async () => {
+          const { broker } = await brokerOf(sk.httpPort);
+          return broker.connected && !broker.idle && broker.lease_id !== null ? true : undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 50 },
+      );
+      assert.ok(connected, `sk${sk.id}'s broker connected once it had a timeline`);
     }
     await assertNoErrorLogs(cluster);
 

@@ -63,11 +63,17 @@ export function safekeeperArgs(
 /** How the safekeeper's /v1/status describes its broker, for the status detail. */
 function brokerDetail(broker: unknown): string {
   if (typeof broker !== 'object' || broker === null) return '';
-  const { connected, last_error: lastError } = broker as {
+  const {
+    connected,
+    idle,
+    last_error: lastError,
+  } = broker as {
     connected?: unknown;
+    idle?: unknown;
     last_error?: unknown;
   };
   if (connected === true) return ', broker connected';
+  if (idle === true) return ', broker idle (no timelines)';
   // Not connected yet and nothing failed: it is still making its first call.
   if (typeof lastError !== 'string') return ', broker connecting';
   return `, broker: etcd ${etcdFailureSummary(lastError)}`;

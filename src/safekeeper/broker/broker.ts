@@ -88,6 +88,8 @@ export class Broker {
   private readonly peerKeys = new Set<string>();
   private wake: (() => void) | undefined;
   private connected = false;
+  /** No timeline yet: etcd (and etcd3, ~125 ms of CPU to load) is left alone until one exists. */
+  private idle = true;
   private lastError: string | null = null;
   private watchRevision: bigint | undefined;
 
@@ -96,6 +98,7 @@ export class Broker {
   status(): BrokerStatus {
     return {
       connected: this.connected,
+      idle: this.idle,
       lease_id: this.lease === undefined ? null : this.leaseId,
       last_error: this.lastError,
       published_timelines: this.published.size,
@@ -111,6 +114,8 @@ export class Broker {
     signal.addEventListener('abort', onAbort, { once: true });
     let watcher: Watcher | undefined;
     try {
+      if (!(await this.untilFirstTimeline(signal))) return;
+      this.idle = false;
       const etcd = await this.options.etcd();
       await Promise.all([
         this.publishLoop(etcd, signal),
@@ -122,6 +127,29 @@ export class Broker {
       await watcher?.cancel().catch(() => undefined);
       await this.lease?.revoke().catch(() => undefined);
     }
+  }
+
+  /**
+   * true once the registry holds a timeline (at once when one was loaded), false if `signal`
+   * aborts first. A safekeeper without timelines has nothing to publish and no use for its
+   * peers' keys, so it does not contact etcd: the first timeline's creation starts the broker,
+   * which then reads every existing key before it watches, as at any start.
+   */
+  private untilFirstTimeline(signal: AbortSignal): Promise<boolean> {
+    if (this.options.timelines.loadedTimelines().length > 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const finish = (found: boolean): void => {
+        unwatch();
+        signal.removeEventListener('abort', onAbort);
+        resolve(found);
+      };
+      const onAbort = (): void => finish(false);
+      const unwatch = this.options.timelines.watch((event) => {
+        if (event.kind === 'added') finish(true);
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (signal.aborted) finish(false);
+    });
   }
 
   private onRegistryEvent(event: RegistryEvent): void {
@@ -265,6 +293,7 @@ export class Broker {
           const existing = await etcd.getAll().prefix(prefix).exec();
           for (const kv of existing.kvs) await this.onPut(kv.key.toString(), kv.value.toString());
           this.watchRevision = BigInt(existing.header.revision);
+          this.setConnected(true);
         }
         const watcher = await etcd
           .watch()

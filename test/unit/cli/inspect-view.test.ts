@@ -132,6 +132,7 @@ function safekeeper(id: number, overrides: Partial<InspectedSafekeeper> = {}): I
       id,
       broker: {
         connected: true,
+        idle: false,
         lease_id: '694d8a1f2b3c4d5e',
         last_error: null,
         published_timelines: 1,
@@ -153,6 +154,7 @@ const TIMELINE = '0ad1b3e1a5b2c4d6e8f0a1b2c3d4e5f6';
 
 const NO_BROKER = {
   connected: false,
+  idle: false,
   lease_id: null,
   last_error: null,
   published_timelines: 0,
