@@ -99,15 +99,19 @@ export async function inspectComponent(
 
 /** Fails with exit 5 naming every port of these components that something else holds. */
 export async function checkPortsFree(components: readonly ManagedComponent[]): Promise<void> {
-  const conflicts: string[] = [];
-  for (const component of components) {
-    for (const [role, port] of Object.entries(component.ports)) {
-      if (await isPortFree(port)) continue;
+  // All ports at once, a bind each (the config reader refuses a port given twice); the conflicts
+  // are named in the components' order.
+  const checks = components.flatMap((component) =>
+    Object.entries(component.ports).map(async ([role, port]) => {
+      if (await isPortFree(port)) return undefined;
       const holder = await findPortHolder(port);
       const by = holder === undefined ? 'another process' : `pid ${holder.pid} (${holder.command})`;
-      conflicts.push(`port ${port} (${component.name} ${role}) is in use by ${by}`);
-    }
-  }
+      return `port ${port} (${component.name} ${role}) is in use by ${by}`;
+    }),
+  );
+  const conflicts = (await Promise.all(checks)).filter(
+    (conflict): conflict is string => conflict !== undefined,
+  );
   if (conflicts.length > 0) {
     throw new AppError('port-in-use', `could not start: ${conflicts.join('; ')}`, {
       hints: [
