@@ -1,6 +1,7 @@
 // `neon_local start` (etcd, embedded S3, 3 safekeepers, the pageserver) to all-ready, against
 // etcd alone started with the same flags to a healthy /health, alternately in the same run. Both restart on an
-// existing data dir after a first warm-up start. Target: at most 2x.
+// existing data dir after a first warm-up start. Target: at most 2x. The cluster has no timelines
+// (a new one, as after `init`); the median with one timeline is printed beside.
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -20,6 +21,7 @@ import {
 import { measureDiskFacts } from './fsync-baselines.js';
 
 const RUNS = 7;
+const TIMELINE_RUNS = 5;
 
 async function timeEtcdAloneMs(cluster: LocalCluster, dataDir: string): Promise<number> {
   const config = await cluster.loadConfig();
@@ -51,6 +53,16 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
     startMs.push(timeCommandMs(process.execPath, [CLI, 'start', '--json'], env));
     await cluster.stop();
   }
+  // Not the target's figure, but what a restart of a used cluster costs: a safekeeper with a
+  // timeline loads etcd3 for its broker at once, one without leaves etcd alone.
+  timeCommandMs(process.execPath, [CLI, 'start', '--json'], env);
+  await cluster.createTimeline({});
+  await cluster.stop();
+  const withTimelineMs: number[] = [];
+  for (let index = 0; index < TIMELINE_RUNS; index++) {
+    withTimelineMs.push(timeCommandMs(process.execPath, [CLI, 'start', '--json'], env));
+    await cluster.stop();
+  }
   report({
     benchmark: 'start (etcd + embedded S3 + 3 safekeepers + pageserver) to all-ready',
     runs: RUNS,
@@ -58,6 +70,10 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
     baseline: 'etcd alone (same flags) to /health',
     baselineMedianMs: round(median(etcdMs)),
     targetRatio: 2,
-    notes: { ...startupNotes(env), disk: await measureDiskFacts(dir) },
+    notes: {
+      ...startupNotes(env),
+      disk: await measureDiskFacts(dir),
+      withOneTimelineMedianMs: round(median(withTimelineMs)),
+    },
   });
 });
