@@ -155,21 +155,29 @@ export async function trimTimeline(
  * nothing may be removed anywhere, naming each one's blocker and what unblocks it.
  */
 export function trimProblem(result: TrimResult): AppError | undefined {
+  const unblockHints = [
+    ...new Set(
+      result.safekeepers.flatMap((sk) =>
+        sk.removable === null && sk.unblock !== null ? [sk.unblock] : [],
+      ),
+    ),
+  ].map((command) => `Run \`${command}\`.`);
   const partial = partialAnswerError(
     result.failures,
     `trimming ${result.tenant_id}/${result.timeline_id}`,
   );
-  if (partial !== undefined) return partial;
+  // The answering safekeepers' blockers stay in the hints: resuming the silent one is not all.
+  if (partial !== undefined)
+    return new AppError(partial.code, partial.message, {
+      hints: [...partial.hints, ...unblockHints],
+    });
   if (result.safekeepers.some((sk) => sk.removable !== null)) return undefined;
   // Everything consumed is gone already: nothing to do is not an error.
   if (result.safekeepers.every((sk) => sk.unblock === null)) return undefined;
   const blockers = result.safekeepers
     .map((sk) => `safekeeper ${sk.id}: held back by ${sk.blocked_by ?? 'nothing'}`)
     .join('; ');
-  const hints = [
-    ...new Set(result.safekeepers.flatMap((sk) => (sk.unblock === null ? [] : [sk.unblock]))),
-  ].map((command) => `Run \`${command}\`.`);
-  return new AppError('wrong-state', `nothing to trim: ${blockers}`, { hints });
+  return new AppError('wrong-state', `nothing to trim: ${blockers}`, { hints: unblockHints });
 }
 
 /**
