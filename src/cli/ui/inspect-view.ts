@@ -17,7 +17,17 @@ export interface InspectViewOptions {
   readonly widthColumns: number;
   /** Unicode blocks; false: ASCII only. */
   readonly unicode: boolean;
+  /**
+   * The screen's height (inspect --watch on a terminal): a taller view first drops the control
+   * files' `saved` rows, then the blank lines between its parts, then the ruler's legend, so that
+   * the ruler stays in sight. Unset: everything.
+   */
+  readonly heightRows?: number;
 }
+
+/** What a view shorter than everything leaves out, in this order. */
+const COMPACTIONS = ['saved-rows', 'blank-lines', 'legend'] as const;
+type Compaction = (typeof COMPACTIONS)[number];
 
 const GLYPHS = {
   unicode: { full: '█', partial: '▌', none: '·' },
@@ -91,23 +101,26 @@ function lsnTable(
   lagging: readonly Lagging[],
   theme: Theme,
   width: number,
+  withSavedRows: boolean,
 ): string {
   const behind = new Set(lagging.map((sk) => sk.id));
   const rows = document.safekeepers.flatMap((answer) => {
     const status = answer.result;
     if (status === undefined) return [[String(answer.id), stateOf(answer, theme)]];
     const persisted = status.persisted;
+    const current = [
+      String(answer.id),
+      behind.has(Number(answer.id)) ? theme.warn('behind') : 'up',
+      `${status.acceptor_state.term}/${status.acceptor_state.epoch}`,
+      status.flush_lsn,
+      status.commit_lsn,
+      status.backup_lsn,
+      status.peer_horizon_lsn,
+      status.remote_consistent_lsn,
+    ];
+    if (!withSavedRows) return [current];
     return [
-      [
-        String(answer.id),
-        behind.has(Number(answer.id)) ? theme.warn('behind') : 'up',
-        `${status.acceptor_state.term}/${status.acceptor_state.epoch}`,
-        status.flush_lsn,
-        status.commit_lsn,
-        status.backup_lsn,
-        status.peer_horizon_lsn,
-        status.remote_consistent_lsn,
-      ],
+      current,
       [
         '',
         theme.dim('saved'),
@@ -299,7 +312,11 @@ export function lsnColumn(
   return Number(cell) * scale.cellWidth + Number(inside);
 }
 
-function renderRuler(document: InspectDocument, options: InspectViewOptions): string[] {
+function renderRuler(
+  document: InspectDocument,
+  options: InspectViewOptions,
+  withLegend: boolean,
+): string[] {
   const size = document.wal_seg_size;
   if (size === 0) return [];
   const rows: RulerRow[] = document.safekeepers.map((answer) => localRow(answer, size));
@@ -357,9 +374,10 @@ function renderRuler(document: InspectDocument, options: InspectViewOptions): st
       lines.push(`${''.padEnd(labelWidth)} ${marks.join('').trimEnd()}`);
     }
   }
-  lines.push(
-    `${''.padEnd(labelWidth)} ${glyphs.full} segment ${glyphs.partial} partial ${glyphs.none} none  C commit B backup R remote H horizon *several`,
-  );
+  if (withLegend)
+    lines.push(
+      `${''.padEnd(labelWidth)} ${glyphs.full} segment ${glyphs.partial} partial ${glyphs.none} none  C commit B backup R remote H horizon *several`,
+    );
   return lines;
 }
 
@@ -367,6 +385,23 @@ export function renderInspect(
   document: InspectDocument,
   theme: Theme,
   options: InspectViewOptions,
+): string {
+  const height = options.heightRows ?? Number.POSITIVE_INFINITY;
+  let text = renderInspectWithout(document, theme, options, new Set());
+  const leftOut = new Set<Compaction>();
+  for (const compaction of COMPACTIONS) {
+    if (text.split('\n').length <= height) break;
+    leftOut.add(compaction);
+    text = renderInspectWithout(document, theme, options, leftOut);
+  }
+  return text;
+}
+
+function renderInspectWithout(
+  document: InspectDocument,
+  theme: Theme,
+  options: InspectViewOptions,
+  leftOut: ReadonlySet<Compaction>,
 ): string {
   const width = options.widthColumns;
   const narrow = `${document.tenant_id}/${document.timeline_id}`.length + 30 > width;
@@ -387,7 +422,7 @@ export function renderInspect(
         ? ''
         : theme.dim(`  (segments of ${formatSizeBytes(document.wal_seg_size)})`)),
     '',
-    lsnTable(document, lagging, theme, width),
+    lsnTable(document, lagging, theme, width, !leftOut.has('saved-rows')),
     ...lagLines,
     '',
     diskTable(document, theme, width),
@@ -437,11 +472,12 @@ export function renderInspect(
           : `leader: safekeeper ${offload.leader_node_id} (from etcd)`
     }`,
   );
-  const ruler = renderRuler(document, options);
+  const ruler = renderRuler(document, options, !leftOut.has('legend'));
   if (ruler.length > 0) lines.push('', ...ruler);
   // Every line fits: the tables cut their last column, a long message line is cut here.
   const text = lines
     .flatMap((line) => line.split('\n'))
+    .filter((line) => !(leftOut.has('blank-lines') && line.trim() === ''))
     .map((line) => truncateVisible(line, width))
     .join('\n');
   // Without UTF-8 the ellipsis of shortened ids and cut cells is ASCII too (same width).

@@ -289,3 +289,34 @@ test('renderInspect: a safekeeper is "behind" in an older term, or by 1 MiB or m
   );
   assert.match(withSk3('0/5800000', 2), /^3 +behind +2\/2 /m, 'an older term');
 });
+
+test('renderInspect on a short screen: saved rows go first, then blank lines, then the legend', () => {
+  const render = (heightRows?: number): string[] =>
+    renderInspect(DOCUMENT, PLAIN, {
+      widthColumns: 80,
+      unicode: true,
+      ...(heightRows === undefined ? {} : { heightRows }),
+    }).split('\n');
+  const full = render();
+  const savedRows = full.filter((line) => /^ +saved /.test(line)).length;
+  const blankLines = full.filter((line) => line === '').length;
+  assert.ok(savedRows > 0 && blankLines > 0);
+  assert.deepEqual(render(full.length), full, 'what fits is left alone');
+  const noSaved = render(full.length - 1);
+  assert.equal(noSaved.length, full.length - savedRows);
+  assert.ok(!noSaved.some((line) => /^ +saved /.test(line)));
+  assert.ok(noSaved.includes(''), 'blank lines stay while the saved rows suffice');
+  const noBlank = render(full.length - savedRows - 1);
+  assert.equal(noBlank.length, full.length - savedRows - blankLines);
+  assert.ok(
+    noBlank.some((line) => /C commit B backup/.test(line)),
+    'the legend stays',
+  );
+  const noLegend = render(5);
+  assert.equal(noLegend.length, noBlank.length - 1);
+  assert.ok(!noLegend.some((line) => /C commit B backup/.test(line)));
+  assert.ok(
+    noLegend.some((line) => line.startsWith('s3     ')),
+    'the ruler itself is never dropped',
+  );
+});

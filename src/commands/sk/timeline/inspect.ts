@@ -41,12 +41,14 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
     const inPlace = this.flags.watch && process.stdout.isTTY;
     const draw = ({ document, problem }: InspectRound): void =>
       this.outputPartial(document, problem, () => {
+        // In place, a frame taller than the terminal would scroll: it is made shorter (the
+        // view drops its least useful lines), then its end is cut (as watch(1)).
+        const rows = process.stdout.rows > 1 ? process.stdout.rows - 1 : Number.POSITIVE_INFINITY;
         const text = renderInspect(document, this.outTheme, {
           widthColumns: Math.min(terminalColumns(), 160),
           unicode: localeIsUtf8(),
+          ...(inPlace ? { heightRows: rows } : {}),
         });
-        // In place, a frame taller than the terminal would scroll: its end is cut (as watch(1)).
-        const rows = process.stdout.rows > 1 ? process.stdout.rows - 1 : Number.POSITIVE_INFINITY;
         process.stdout.write(
           inPlace
             ? `\u001b[H${text.split('\n').slice(0, rows).join('\u001b[K\n')}\u001b[K\n\u001b[J`
