@@ -6,7 +6,9 @@
 // read of chunk k+1 overlaps the socket write of chunk k. A buffer goes back to the pool only
 // after its PUT succeeded: a 2xx means the server received every byte, so no write still reads
 // from it. After a failure the buffer is dropped (a write of the failed request may still hold
-// it) and the pool allocates a new one when needed.
+// it) and the pool allocates a new one when needed. The pool lends at most its capacity at once
+// (the uploads of one timeline); uploads beyond it (several timelines offloading together) read
+// through a plain file stream, so memory stays bounded by the capacity in segments.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 
@@ -17,12 +19,16 @@ const POOL_IDLE_RELEASE_MS = 30_000;
 
 export class BodyBufferPool {
   private readonly free: Buffer[] = [];
+  private lent = 0;
   private releaseTimer: NodeJS.Timeout | undefined;
 
-  /** Keeps at most `capacity` buffers (the uploads that run at once). */
+  /** Lends and keeps at most `capacity` buffers. */
   constructor(private readonly capacity: number) {}
 
-  take(sizeBytes: number): Buffer {
+  /** A buffer of `sizeBytes`, or undefined while `capacity` buffers are lent out. */
+  take(sizeBytes: number): Buffer | undefined {
+    if (this.lent >= this.capacity) return undefined;
+    this.lent++;
     clearTimeout(this.releaseTimer);
     this.releaseTimer = undefined;
     const index = this.free.findIndex((buffer) => buffer.length === sizeBytes);
@@ -30,16 +36,26 @@ export class BodyBufferPool {
     return pooled ?? Buffer.allocUnsafeSlow(sizeBytes);
   }
 
-  /** Only for a buffer no pending write can still read (its PUT succeeded). */
+  /** A lent buffer back, for reuse: only one no pending write can still read (its PUT succeeded). */
   give(buffer: Buffer): void {
+    this.lent--;
     if (this.free.length < this.capacity) this.free.push(buffer);
     clearTimeout(this.releaseTimer);
     this.releaseTimer = setTimeout(() => this.release(), POOL_IDLE_RELEASE_MS);
     this.releaseTimer.unref();
   }
 
+  /** A lent buffer that must not be reused (its PUT failed): the pool forgets it. */
+  drop(): void {
+    this.lent--;
+  }
+
   get freeCount(): number {
     return this.free.length;
+  }
+
+  get lentCount(): number {
+    return this.lent;
   }
 
   release(): void {

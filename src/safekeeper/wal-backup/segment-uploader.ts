@@ -4,9 +4,10 @@
 // pooled buffers (segment-body.ts). The S3 client is made on first use (the SDK costs ~150 ms to
 // load), through remote-storage/s3-client.ts; credentials come from the environment and are
 // never logged. One attempt per call: the offload task owns retries and backoff.
+import { createReadStream } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { AppError, describeError } from '../../common/errors.js';
-import { BodyBufferPool, segmentBody } from './segment-body.js';
+import { BODY_CHUNK_BYTES, BodyBufferPool, segmentBody } from './segment-body.js';
 import type { RemoteStorageSpec } from '../../remote-storage/remote-storage-spec.js';
 import {
   createS3Client,
@@ -81,7 +82,11 @@ export class SegmentUploader {
     const client = await this.s3();
     const { PutObjectCommand } = await import('@aws-sdk/client-s3');
     const buffer = this.bodyBuffers.take(sizeBytes);
-    const body = segmentBody(path, buffer);
+    const body =
+      buffer === undefined
+        ? createReadStream(path, { start: 0, end: sizeBytes - 1, highWaterMark: BODY_CHUNK_BYTES })
+        : segmentBody(path, buffer);
+    let reusable = false;
     try {
       await client.send(
         new PutObjectCommand({
@@ -94,11 +99,15 @@ export class SegmentUploader {
       );
       // Only now, and only if the body was read to its end: no read or write of this request
       // still touches the buffer (a server answering before the whole body leaves it dropped).
-      if (body.readableEnded) this.bodyBuffers.give(buffer);
+      reusable = body.readableEnded;
     } catch (error) {
       throw this.fail('upload', key, error);
     } finally {
       body.destroy();
+      if (buffer !== undefined) {
+        if (reusable) this.bodyBuffers.give(buffer);
+        else this.bodyBuffers.drop();
+      }
     }
   }
 
