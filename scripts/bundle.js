@@ -403,7 +403,11 @@ function warmCodeCaches(paths) {
   const loader = join(outdir, LOADER_FILE);
   for (const path of paths) {
     const script = `require(${JSON.stringify(loader)}).loadBundle(${JSON.stringify(path)});`;
-    const run = spawnSync(process.execPath, ['-e', script], { stdio: 'inherit' });
+    // A cold cache: the warm writes are left to the first real runs (see vendor-loader.cjs).
+    const run = spawnSync(process.execPath, ['-e', script], {
+      stdio: 'inherit',
+      env: { ...process.env, NEON_LOCAL_COLD_CODE_CACHE: '1' },
+    });
     if (run.status !== 0) throw new Error(`loading bundle ${path} failed`);
   }
 }

@@ -5,14 +5,33 @@
 // file is simply required). A missing or rejected cache (other Node, other V8 flags) means a
 // normal compile and a rewritten cache; an unwritable one (read-only install) only loses the
 // speed-up. CommonJS, so that bin/* start without Node's ESM loader.
+//
+// A cache made right after loading holds only what the load compiled: the functions a start
+// then runs (a command, a daemon's set-up) are compiled again on every start. So the first
+// WARM_WRITES processes to exit after a cache was made write it again with every function they
+// compiled or read from it (so the writes add up: start, status, stop...), counting them in a
+// marker beside it (`.warm`); later processes only read it. The build's own loads
+// (NEON_LOCAL_COLD_CODE_CACHE=1) do not count.
 'use strict';
 const Module = require('node:module');
-const { readFileSync, renameSync, writeFileSync } = require('node:fs');
+const { readFileSync, renameSync, rmSync, writeFileSync } = require('node:fs');
 const { dirname } = require('node:path');
 const { fileURLToPath } = require('node:url');
 const vm = require('node:vm');
 
 const CACHE_SUFFIX = '.v8-cache';
+const WARM_MARKER_SUFFIX = '.warm';
+const WARM_WRITES = 8;
+
+/** How many warm writes the cache has had (0: none, or no readable marker). */
+function warmWrites(markerFile) {
+  try {
+    const count = Number.parseInt(readFileSync(markerFile, 'utf8'), 10);
+    return Number.isInteger(count) && count >= 0 ? count : 0;
+  } catch {
+    return 0;
+  }
+}
 
 function readCache(path) {
   try {
@@ -30,6 +49,14 @@ function writeCache(path, data) {
   } catch {
     // Not writable: run without the cache.
   }
+}
+
+/** At this process's exit: the cache again, with what the process compiled, and the count. */
+function writeWarmCacheAtExit(script, cacheFile, writesBefore) {
+  process.once('exit', () => {
+    writeCache(cacheFile, script.createCachedData());
+    writeCache(`${cacheFile}${WARM_MARKER_SUFFIX}`, `${writesBefore + 1}\n`);
+  });
 }
 
 function importFromBundle(specifier) {
@@ -70,8 +97,18 @@ function loadBundle(location) {
     throw error;
   }
   bundleModule.loaded = true;
-  if (cachedData === undefined || script.cachedDataRejected === true)
+  const coldCache = cachedData === undefined || script.cachedDataRejected === true;
+  if (coldCache) {
+    try {
+      rmSync(`${cacheFile}${WARM_MARKER_SUFFIX}`, { force: true });
+    } catch {
+      // Not writable: the cache is not written either.
+    }
     writeCache(cacheFile, script.createCachedData());
+  }
+  const writes = coldCache ? 0 : warmWrites(`${cacheFile}${WARM_MARKER_SUFFIX}`);
+  if (process.env.NEON_LOCAL_COLD_CODE_CACHE !== '1' && writes < WARM_WRITES)
+    writeWarmCacheAtExit(script, cacheFile, writes);
   return bundleModule.exports;
 }
 

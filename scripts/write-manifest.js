@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// Loading the commands here is no real run: the bundles' warm code caches are left to those.
+process.env.NEON_LOCAL_COLD_CODE_CACHE = '1';
 const plugin = new Plugin({
   root,
   type: 'core',
