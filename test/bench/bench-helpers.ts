@@ -19,7 +19,7 @@ export function timeCommandMs(
   const elapsedMs = Number(process.hrtime.bigint() - begunAt) / 1e6;
   if (result.status !== 0)
     throw new Error(
-      `${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}`,
+      `${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}${result.stdout.toString()}`,
     );
   return elapsedMs;
 }

@@ -7,11 +7,10 @@ import { pollUntil } from '../../src/common/deadline.js';
 import { findFreePort, LOOPBACK_HOST } from '../../src/cluster/process/ports.js';
 import type { AcceptorEndpoint } from '../../src/walproposer/acceptor-link.js';
 import { startDaemon, waitStatus, type Daemon } from '../helpers/safekeeper.js';
+import { randomPortBelowEphemeral } from '../helpers/ports.js';
 
 const STARTUP_LOG_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
-const PORT_RANGE_START = 30_000;
-const PORT_RANGE_SPREAD = 20_000;
 const FAILURE_LEVELS: ReadonlySet<string> = new Set(['error', 'fatal']);
 
 export interface BenchSafekeeper {
@@ -37,8 +36,7 @@ function logLines(daemon: Daemon): LogLine[] {
 }
 
 async function startOne(id: number, dataDir: string, taken: Set<number>): Promise<BenchSafekeeper> {
-  const start = PORT_RANGE_START + Math.floor(Math.random() * PORT_RANGE_SPREAD);
-  const httpPort = await findFreePort(start, taken);
+  const httpPort = await findFreePort(randomPortBelowEphemeral(100), taken);
   taken.add(httpPort);
   const pgPort = await findFreePort(httpPort + 1, taken);
   taken.add(pgPort);

@@ -15,13 +15,14 @@ import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.j
 import { createS3Client } from '../../src/remote-storage/s3-client.js';
 import { PROJECT_ROOT } from './cli.js';
 import { makeTempDir } from './temp-dir.js';
+import { randomPortBelowEphemeral } from './ports.js';
 
 export const ETCD_BINARY = '/usr/bin/etcd';
 const READY_TIMEOUT_MS = 10_000;
 export const TEST_BUCKET = 'wal-backup-test';
 
 function randomPortBase(): number {
-  return 20_000 + Math.floor(Math.random() * 30_000);
+  return randomPortBelowEphemeral(100);
 }
 
 function childEnv(): NodeJS.ProcessEnv {

@@ -7,13 +7,16 @@ import type { TestContext } from 'node:test';
 import { LocalCluster } from '../../src/index.js';
 import { makeTempDir } from './temp-dir.js';
 import { runCliJson } from './cli.js';
+import { randomPortBelowEphemeral } from './ports.js';
 
 /**
  * An offset that puts every default port (2379..9001) into 12379..32000: below Linux's
  * ephemeral range (32768..60999), so no client socket can hold a port a test daemon must bind.
  */
 export function randomPortOffset(): number {
-  return 10_000 + Math.floor(Math.random() * 22_000);
+  // The highest default port is the pageserver's 9898; the offset keeps them all below the
+  // ephemeral range.
+  return randomPortBelowEphemeral(10_500);
 }
 
 export interface TestClusterOptions {

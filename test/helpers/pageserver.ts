@@ -13,6 +13,7 @@ import type { LocalCluster } from '../../src/index.js';
 import type { PageserverTimelineDocument } from '../../src/protocol/pageserver-status.js';
 import { PROJECT_ROOT } from './cli.js';
 import { waitStatus } from './safekeeper.js';
+import { randomPortBelowEphemeral } from './ports.js';
 
 export const PAGESERVER = join(PROJECT_ROOT, 'bin', 'pageserver.js');
 const WAIT_TIMEOUT_MS = 60_000;
@@ -37,7 +38,7 @@ export async function pageserverArgs(
   options: { remoteStorage: boolean; extra?: readonly string[] },
 ): Promise<PageserverArgs> {
   const config = await cluster.loadConfig();
-  const httpPort = await findFreePort(20_000 + Math.floor(Math.random() * 10_000), new Set());
+  const httpPort = await findFreePort(randomPortBelowEphemeral(100), new Set());
   const safekeepers = config.safekeepers
     .map((sk) => `${sk.id}=127.0.0.1:${sk.pgPort}=http://127.0.0.1:${sk.httpPort}`)
     .join(',');

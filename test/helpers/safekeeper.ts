@@ -7,6 +7,7 @@ import type { TestContext } from 'node:test';
 import { pollUntil } from '../../src/common/deadline.js';
 import { findFreePort } from '../../src/cluster/process/ports.js';
 import { PROJECT_ROOT } from './cli.js';
+import { randomPortBelowEphemeral } from './ports.js';
 
 export const SAFEKEEPER = join(PROJECT_ROOT, 'bin', 'safekeeper.js');
 
@@ -57,7 +58,7 @@ export async function startTestSafekeeper(
   dataDir: string,
   extraArgs: readonly string[] = [],
 ): Promise<RunningSafekeeper> {
-  const httpPort = await findFreePort(30_000 + Math.floor(Math.random() * 20_000), new Set());
+  const httpPort = await findFreePort(randomPortBelowEphemeral(100), new Set());
   const pgPort = await findFreePort(httpPort + 1, new Set([httpPort]));
   const daemon = startDaemon([
     '-D',

@@ -12,6 +12,7 @@ import type { ClusterStatus } from '../../src/index.js';
 import { PROJECT_ROOT, runCli, runCliJson } from '../helpers/cli.js';
 import { makeTestCluster, pidsMentioning, randomPortOffset } from '../helpers/cluster.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { randomPortBelowEphemeral } from '../helpers/ports.js';
 
 async function waitHttp(url: string): Promise<void> {
   const ok = await pollUntil(
@@ -28,10 +29,7 @@ test(
   async (t) => {
     const { repoDir } = await makeTestCluster(t, { init: false });
     const dir = await makeTempDir(undefined); // the external etcd's and S3's own data
-    const etcdClientPort = await findFreePort(
-      20_000 + Math.floor(Math.random() * 20_000),
-      new Set(),
-    );
+    const etcdClientPort = await findFreePort(randomPortBelowEphemeral(100), new Set());
     const etcdPeerPort = await findFreePort(etcdClientPort + 1, new Set());
     const s3Port = await findFreePort(etcdPeerPort + 1, new Set());
     const etcdConfig = parseClusterConfig(

@@ -10,6 +10,7 @@ import { errorLines, startPageserver, waitForTimeline } from '../helpers/pageser
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { makeTestWal, MIB } from '../helpers/wal.js';
 import { findFreePort } from '../../src/cluster/process/ports.js';
+import { randomPortBelowEphemeral } from '../helpers/ports.js';
 
 const TENANT = 'badbadbadbadbadbadbadbadbadbad00';
 const TIMELINE = 'badbadbadbadbadbadbadbadbadbad11';
@@ -39,7 +40,7 @@ test('misbehaving safekeepers never take the pageserver down', { timeout: 60_000
     walEndLsn: wal.endLsn,
   });
   const dataDir = await makeTempDir(t);
-  const httpPort = await findFreePort(20_000 + Math.floor(Math.random() * 10_000), new Set());
+  const httpPort = await findFreePort(randomPortBelowEphemeral(100), new Set());
   const safekeepers = [
     `1=127.0.0.1:${nonsense.pgPort}=http://127.0.0.1:${nonsense.httpPort}`,
     `2=127.0.0.1:${corrupting.pgPort}=http://127.0.0.1:${corrupting.httpPort}`,

@@ -9,6 +9,7 @@ import { test } from 'node:test';
 import { findFreePort } from '../../src/cluster/process/ports.js';
 import { startDaemon, waitStatus } from '../helpers/safekeeper.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { randomPortBelowEphemeral } from '../helpers/ports.js';
 
 /** GET /v1/status of a safekeeper started without remote storage. */
 const NO_WAL_BACKUP = {
@@ -23,7 +24,7 @@ test(
   { timeout: 60_000 },
   async (t) => {
     const dataDir = join(await makeTempDir(t), 'sk7');
-    const httpPort = await findFreePort(30_000 + Math.floor(Math.random() * 20_000), new Set());
+    const httpPort = await findFreePort(randomPortBelowEphemeral(100), new Set());
     const pgPort = await findFreePort(httpPort + 1, new Set([httpPort]));
     const flags = [
       '-D',

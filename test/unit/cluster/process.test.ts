@@ -18,6 +18,7 @@ import { clusterEnv, renderEnvFile } from '../../../src/cluster/repo.js';
 import { RepoLayout } from '../../../src/cluster/repo-layout.js';
 import { parseClusterConfig } from '../../../src/cluster/config.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
+import { ephemeralPortLow, randomPortBelowEphemeral } from '../../helpers/ports.js';
 
 test('cmdlineMatches needs both the program and the data dir', () => {
   const identity = { program: 'etcd', dataDir: '/r/etcd/data' };
@@ -63,7 +64,7 @@ test('stopProcess: SIGTERM for a cooperative process, SIGKILL escalation for a s
 });
 
 test('ports: a held port is not free and its holder is found', async (t) => {
-  const port = await findFreePort(41_000 + Math.floor(Math.random() * 10_000), new Set());
+  const port = await findFreePort(randomPortBelowEphemeral(100), new Set());
   assert.equal(await isPortFree(port), true);
   const server = createServer();
   await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port }, resolve));
@@ -121,4 +122,13 @@ test('the env file is shell-quoted and names every safekeeper', () => {
   assert.equal(env.NEON_SK10_HTTP_URL, 'http://127.0.0.1:4');
   assert.equal(env.NEON_ETCD_ENDPOINTS, 'http://127.0.0.1:1');
   assert.match(renderEnvFile(env), /^export NEON_REPO_DIR='\/tmp\/it'\\''s'$/m);
+});
+
+test("test ports stay below the kernel's ephemeral range", () => {
+  const low = ephemeralPortLow();
+  assert.ok(low > 10_000 && low <= 65_535);
+  for (let index = 0; index < 200; index++) {
+    const start = randomPortBelowEphemeral(10_500);
+    assert.ok(start >= 10_000 && start + 10_500 <= low, `${start} + 10500 < ${low}`);
+  }
 });
