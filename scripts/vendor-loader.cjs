@@ -59,9 +59,14 @@ function writeCache(path, data) {
  */
 function writeWarmCacheAtExit(script, cacheFile, writesBefore, loadedBytes) {
   process.once('exit', () => {
-    const data = script.createCachedData();
-    if (data.length > loadedBytes) writeCache(cacheFile, data);
-    writeCache(`${cacheFile}${WARM_MARKER_SUFFIX}`, `${writesBefore + 1}\n`);
+    // Never a reason for a process to end otherwise than it would have.
+    try {
+      const data = script.createCachedData();
+      if (data.length > loadedBytes) writeCache(cacheFile, data);
+      writeCache(`${cacheFile}${WARM_MARKER_SUFFIX}`, `${writesBefore + 1}\n`);
+    } catch {
+      // The next process tries again.
+    }
   });
 }
 
