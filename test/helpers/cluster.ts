@@ -4,19 +4,22 @@ import assert from 'node:assert/strict';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
+import { DEFAULT_PORTS } from '../../src/cluster/init.js';
 import { LocalCluster } from '../../src/index.js';
 import { makeTempDir } from './temp-dir.js';
 import { runCliJson } from './cli.js';
 import { randomPortBelowEphemeral } from './ports.js';
 
+/** Safekeepers past the first take the default ports after theirs. */
+const SAFEKEEPER_PORT_ROOM = 100;
+
 /**
- * An offset that puts every default port (2379..9001) into 12379..32000: below Linux's
- * ephemeral range (32768..60999), so no client socket can hold a port a test daemon must bind.
+ * An offset that keeps every default port (DEFAULT_PORTS, and the further safekeepers' after
+ * them) below the kernel's ephemeral range, so no client socket can hold a port a test daemon
+ * must bind.
  */
 export function randomPortOffset(): number {
-  // The highest default port is the pageserver's 9898; the offset keeps them all below the
-  // ephemeral range.
-  return randomPortBelowEphemeral(10_500);
+  return randomPortBelowEphemeral(Math.max(...Object.values(DEFAULT_PORTS)) + SAFEKEEPER_PORT_ROOM);
 }
 
 export interface TestClusterOptions {

@@ -1,6 +1,6 @@
 // The offload's segment uploader against the embedded S3 server: bodies read into pooled buffers
-// and, beyond the pool, through a plain file stream; every object byte-equal to its file, buffers
-// reused only after a successful PUT, the size check refusing a wrong size.
+// and, beyond the pool, through a plain file stream; every object byte-equal to its file while the
+// pool's buffers are reused across rounds, the size check refusing a wrong size.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';

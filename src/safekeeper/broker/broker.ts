@@ -114,7 +114,10 @@ export class Broker {
     signal.addEventListener('abort', onAbort, { once: true });
     let watcher: Watcher | undefined;
     try {
-      if (!(await this.untilFirstTimeline(signal))) return;
+      // Without timelines there is nothing to publish and no use for the peers' keys: etcd is
+      // left alone until one is loaded or created (it marks itself dirty and wakes the loop).
+      while (this.dirty.size === 0 && !signal.aborted) await this.sleepUntilWoken(60_000);
+      if (signal.aborted) return;
       this.idle = false;
       const etcd = await this.options.etcd();
       await Promise.all([
@@ -127,29 +130,6 @@ export class Broker {
       await watcher?.cancel().catch(() => undefined);
       await this.lease?.revoke().catch(() => undefined);
     }
-  }
-
-  /**
-   * true once the registry holds a timeline (at once when one was loaded), false if `signal`
-   * aborts first. A safekeeper without timelines has nothing to publish and no use for its
-   * peers' keys, so it does not contact etcd: the first timeline's creation starts the broker,
-   * which then reads every existing key before it watches, as at any start.
-   */
-  private untilFirstTimeline(signal: AbortSignal): Promise<boolean> {
-    if (this.options.timelines.loadedTimelines().length > 0) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const finish = (found: boolean): void => {
-        unwatch();
-        signal.removeEventListener('abort', onAbort);
-        resolve(found);
-      };
-      const onAbort = (): void => finish(false);
-      const unwatch = this.options.timelines.watch((event) => {
-        if (event.kind === 'added') finish(true);
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (signal.aborted) finish(false);
-    });
   }
 
   private onRegistryEvent(event: RegistryEvent): void {

@@ -22,7 +22,7 @@ export class BodyBufferPool {
   private lent = 0;
   private releaseTimer: NodeJS.Timeout | undefined;
 
-  /** Lends and keeps at most `capacity` buffers. */
+  /** At most `capacity` buffers, lent and kept together. */
   constructor(private readonly capacity: number) {}
 
   /** A buffer of `sizeBytes`, or undefined while `capacity` buffers are lent out. */
@@ -39,7 +39,7 @@ export class BodyBufferPool {
   /** A lent buffer back, for reuse: only one no pending write can still read (its PUT succeeded). */
   give(buffer: Buffer): void {
     this.lent--;
-    if (this.free.length < this.capacity) this.free.push(buffer);
+    if (this.free.length + this.lent < this.capacity) this.free.push(buffer);
     clearTimeout(this.releaseTimer);
     this.releaseTimer = setTimeout(() => this.release(), POOL_IDLE_RELEASE_MS);
     this.releaseTimer.unref();

@@ -76,3 +76,17 @@ test('the pool lends at most its capacity, reuses what is given back, forgets wh
   pool.release();
   assert.equal(pool.freeCount, 0);
 });
+
+test('the pool never holds more than its capacity, lent and kept together', () => {
+  const pool = new BodyBufferPool(2);
+  const small = pool.take(1024)!;
+  pool.give(small);
+  // Two of another size while the small one is kept: both are new.
+  const first = pool.take(2048)!;
+  const second = pool.take(2048)!;
+  assert.equal(pool.lentCount, 2);
+  pool.give(first);
+  assert.equal(pool.freeCount, 1, 'the small one and one lent make 2: the given one goes');
+  pool.give(second);
+  assert.equal(pool.freeCount, 2);
+});
