@@ -101,10 +101,16 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     process.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
   }
 
+  /** An error as people read it: `error: message`, then a `hint: ...` line per hint. */
+  protected errorTextLines(error: AppError, theme: Theme): string[] {
+    return [
+      `${theme.error('error:')} ${error.message}`,
+      ...error.hints.map((hint) => theme.dim(`hint: ${hint}`)),
+    ];
+  }
+
   private writeErrorText(error: AppError): void {
-    const theme = this.errTheme;
-    process.stderr.write(`${theme.error('error:')} ${error.message}\n`);
-    for (const hint of error.hints) process.stderr.write(`${theme.dim(`hint: ${hint}`)}\n`);
+    for (const line of this.errorTextLines(error, this.errTheme)) process.stderr.write(`${line}\n`);
   }
 
   protected override async catch(error: Error & { oclif?: { exit?: number } }): Promise<void> {

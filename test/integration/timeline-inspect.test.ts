@@ -104,6 +104,29 @@ test(
     const pausedJson = await runCliJson<InspectDocument>(['sk', 'timeline', 'inspect', REF], {
       repoDir,
     });
+    // --watch on a terminal (a pseudo-terminal of 80x24, util-linux `script`) with the fault:
+    // every frame fits the screen, starts with its title and carries the problem as its last
+    // lines, so nothing is written after a frame to scroll its top away.
+    const onTerminal = await execa(
+      'script',
+      [
+        '-qfec',
+        `stty rows 24 cols 80; timeout -s INT 3 ${process.execPath} ${CLI} sk timeline inspect ${REF} --watch`,
+        '/dev/null',
+      ],
+      { reject: false, env: { ...process.env, NEON_REPO_DIR: repoDir, NO_COLOR: '1' } },
+    );
+    const frames = onTerminal.stdout.split('\u001b[H').slice(1);
+    assert.ok(frames.length >= 2, `${frames.length} frames: ${onTerminal.stdout.slice(0, 300)}`);
+    for (const frame of frames) {
+      const [inside = '', after = ''] = frame.split('\u001b[J');
+      const lines = inside.replaceAll('\u001b[K', '').trimEnd().split(/\r?\n/);
+      assert.ok(lines.length <= 23, `a frame of ${lines.length} lines on 24 rows`);
+      assert.match(lines[0] ?? '', /^timeline /);
+      assert.match(lines.at(-2) ?? '', /^error: inspecting /);
+      assert.match(lines.at(-1) ?? '', /^hint: Resume safekeeper 2/);
+      assert.doesNotMatch(after, /error:/, 'nothing written after the frame');
+    }
     assert.equal((await runCli(['sk', 'resume', '2'], { repoDir })).exitCode, 0);
     assert.equal(paused.exitCode, 6);
     assert.match(paused.stdout, /^2 +paused$/m);

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { timelineArg } from '../../../cli/flags.js';
 import { BaseCommand } from '../../../cli/base-command.js';
 import { localeIsUtf8, renderInspect } from '../../../cli/ui/inspect-view.js';
-import { terminalColumns } from '../../../cli/ui/table.js';
+import { terminalColumns, truncateVisible } from '../../../cli/ui/table.js';
 import type { InspectRound } from '../../../cluster/timeline-inspect.js';
 
 export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInspect> {
@@ -38,23 +38,20 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
   public async run(): Promise<void> {
     // On a terminal --watch redraws in place: home, each line cleared to its end, then the rest
     // of the screen (no blank flash between frames); piped, frames follow each other.
-    const inPlace = this.flags.watch && process.stdout.isTTY;
-    const draw = ({ document, problem }: InspectRound): void =>
-      this.outputPartial(document, problem, () => {
-        // In place, a frame taller than the terminal would scroll: it is made shorter (the
-        // view drops its least useful lines), then its end is cut (as watch(1)).
-        const rows = process.stdout.rows > 1 ? process.stdout.rows - 1 : Number.POSITIVE_INFINITY;
-        const text = renderInspect(document, this.outTheme, {
-          widthColumns: Math.min(terminalColumns(), 160),
-          unicode: localeIsUtf8(),
-          ...(inPlace ? { heightRows: rows } : {}),
-        });
-        process.stdout.write(
-          inPlace
-            ? `\u001b[H${text.split('\n').slice(0, rows).join('\u001b[K\n')}\u001b[K\n\u001b[J`
-            : `${text}\n${this.flags.watch ? '\n' : ''}`,
-        );
+    const inPlace = this.flags.watch && !this.isJson && process.stdout.isTTY;
+    const unicode = localeIsUtf8();
+    const draw = (round: InspectRound): void => {
+      // Per frame: the terminal may have been resized.
+      const widthColumns = Math.min(terminalColumns(), 160);
+      if (inPlace) {
+        this.drawInPlace(round, widthColumns, unicode);
+        return;
+      }
+      this.outputPartial(round.document, round.problem, () => {
+        const text = renderInspect(round.document, this.outTheme, { widthColumns, unicode });
+        process.stdout.write(`${text}\n${this.flags.watch ? '\n' : ''}`);
       });
+    };
     if (!this.flags.watch || this.isJson) {
       draw(await this.cluster().inspect(this.args.timeline));
       return;
@@ -64,5 +61,33 @@ export default class SkTimelineInspect extends BaseCommand<typeof SkTimelineInsp
     if (inPlace) process.stdout.write('\u001b[2J');
     await this.cluster().watchInspect(this.args.timeline, { signal: stop.signal }, draw);
     process.exitCode = 0;
+  }
+
+  /**
+   * One frame of --watch on a terminal: home, each line cleared to its end, then the rest of the
+   * screen. The frame fits the screen: the view drops its least useful lines, then its end is cut
+   * (as watch(1)). A safekeeper's problem (paused, down) is the frame's last lines, cut to the
+   * width: written after it, on stderr, it would scroll the frame's top away every second.
+   */
+  private drawInPlace(
+    { document, problem }: InspectRound,
+    widthColumns: number,
+    unicode: boolean,
+  ): void {
+    const rows = process.stdout.rows > 1 ? process.stdout.rows - 1 : Number.POSITIVE_INFINITY;
+    const problemLines =
+      problem === undefined
+        ? []
+        : this.errorTextLines(problem, this.outTheme).map((line) =>
+            truncateVisible(line, widthColumns),
+          );
+    const viewRows = Math.max(0, rows - problemLines.length);
+    const view = renderInspect(document, this.outTheme, {
+      widthColumns,
+      unicode,
+      heightRows: viewRows,
+    });
+    const lines = [...view.split('\n').slice(0, viewRows), ...problemLines];
+    process.stdout.write(`\u001b[H${lines.join('\u001b[K\n')}\u001b[K\n\u001b[J`);
   }
 }
