@@ -70,6 +70,11 @@ export function isAppError(value: unknown): value is AppError {
   return value instanceof AppError;
 }
 
+/** Any thrown value as an Error (a non-Error becomes one with its text). */
+export function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
 /** The message of any thrown value, for wrapping and logging. */
 export function describeError(value: unknown): string {
   if (value instanceof Error) return value.message;

@@ -1,7 +1,7 @@
 // Reads a range of WAL from one safekeeper the way neon's walproposer recovers: a replication
 // connection with application_name `wal_proposer_recovery` and START_REPLICATION at the first
 // LSN wanted. The safekeeper streams up to its flush_lsn; we stop once the range is complete.
-import { AppError, describeError } from '../common/errors.js';
+import { AppError, asError, describeError } from '../common/errors.js';
 import type { TenantId, TimelineId } from '../common/hex-id.js';
 import { formatLsn, type Lsn } from '../postgres/lsn.js';
 import { decodeXLogData, REPLICATION_TAGS } from '../postgres/wire/replication-messages.js';
@@ -63,14 +63,12 @@ export async function fetchWal(
           nextLsn += BigInt(bytes.length);
           if (nextLsn === toLsn) finish(undefined, Buffer.concat(parts));
         } catch (error) {
-          finish(error instanceof Error ? error : new Error(String(error)));
+          finish(asError(error));
         }
       });
       client
         .startCopyBoth(`START_REPLICATION PHYSICAL ${formatLsn(fromLsn)}`)
-        .catch((error: unknown) =>
-          finish(error instanceof Error ? error : new Error(String(error))),
-        );
+        .catch((error: unknown) => finish(asError(error)));
     });
   } finally {
     client.destroy();

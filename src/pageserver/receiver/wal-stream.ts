@@ -5,7 +5,7 @@
 // error (connection, protocol, integrity), after STREAM_IDLE_TIMEOUT_MS without a message (one
 // interval timer checks the time of the last message: nothing is re-armed per frame), or at
 // close(); `ended` tells why (undefined after close()).
-import { AppError, describeError } from '../../common/errors.js';
+import { AppError, asError, describeError } from '../../common/errors.js';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import { formatLsn, type Lsn } from '../../postgres/lsn.js';
 import {
@@ -160,7 +160,7 @@ export class WalStream {
         );
       }
     } catch (error) {
-      this.#fail(error instanceof Error ? error : new Error(String(error)));
+      this.#fail(asError(error));
     }
   }
 
@@ -194,7 +194,7 @@ export class WalStream {
       this.#client.sendCopyData(encodeNeonFeedback(positions));
       this.#client.sendCopyData(encodeStandbyStatus(positions));
     } catch (error) {
-      this.#fail(error instanceof Error ? error : new Error(String(error)));
+      this.#fail(asError(error));
     }
   }
 

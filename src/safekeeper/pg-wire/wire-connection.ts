@@ -5,7 +5,7 @@
 // frames beyond the framing switch from startup packets to typed messages.
 import type { Socket } from 'node:net';
 import { assert } from '../../common/assert.js';
-import { describeError } from '../../common/errors.js';
+import { asError, describeError } from '../../common/errors.js';
 import type { Logger } from '../../common/log.js';
 import { encodeErrorResponse } from '../../postgres/wire/error-response.js';
 import { FrameReader, STARTUP_CODES, type WireFrame } from '../../postgres/wire/frame-reader.js';
@@ -129,7 +129,7 @@ export class WireConnection {
         this.queuedBytes += frame.body.length;
       }
     } catch (error) {
-      this.frameError = error instanceof Error ? error : new Error(String(error));
+      this.frameError = asError(error);
     }
     if (this.queuedBytes > MAX_QUEUED_BYTES) this.socket.pause();
     void this.pump();

@@ -11,6 +11,7 @@
 // through a plain file stream, so memory stays bounded by the capacity in segments.
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
+import { asError } from '../../common/errors.js';
 
 /** Bytes per read and per pushed view (16 per 16 MiB segment). */
 export const BODY_CHUNK_BYTES = 1024 * 1024;
@@ -74,8 +75,6 @@ export function segmentBody(path: string, buffer: Buffer): Readable {
   const sizeBytes = buffer.length;
   let handle: FileHandle | undefined;
   let position = 0;
-  const asError = (error: unknown): Error =>
-    error instanceof Error ? error : new Error(String(error));
   const readChunk = async (body: Readable): Promise<void> => {
     try {
       if (handle === undefined) throw new Error(`${path} is not open`);
