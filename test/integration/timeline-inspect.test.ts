@@ -111,7 +111,7 @@ test(
       'script',
       [
         '-qfec',
-        `stty rows 24 cols 80; timeout -s INT 3 ${process.execPath} ${CLI} sk timeline inspect ${REF} --watch`,
+        `stty rows 24 cols 80; timeout -s INT 5 ${process.execPath} ${CLI} sk timeline inspect ${REF} --watch`,
         '/dev/null',
       ],
       { reject: false, env: { ...process.env, NEON_REPO_DIR: repoDir, NO_COLOR: '1' } },
