@@ -71,6 +71,8 @@ function cliEntrySource() {
   const entries = ids.map((id, index) => `  ${JSON.stringify(id)}: C${index},`);
   return [
     "export { execute } from '@oclif/core';",
+    // bin/run.js hands NODE_EXTRA_CA_CERTS back before anything else runs (src/common/tls-trust.ts).
+    `export { adoptDeferredExtraCaCerts } from ${JSON.stringify(`./${relative(root, join(compiled, 'common', 'tls-trust.js'))}`)};`,
     ...imports,
     `export const ${COMMANDS_EXPORT} = {`,
     ...entries,

@@ -3,7 +3,6 @@
 // first call loads undici, about 20 ms of CPU that a daemon would spend while the rest of the
 // cluster starts. Rejects with a message naming the URL.
 import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { describeError } from './errors.js';
 
 export interface HttpAnswer {
@@ -47,13 +46,15 @@ export function httpPostJson(
   return httpCall('POST', url, JSON.stringify(body), options);
 }
 
-function httpCall(
+async function httpCall(
   method: 'GET' | 'POST',
   url: string,
   body: string | undefined,
   options: HttpGetOptions,
 ): Promise<HttpAnswer> {
-  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+  const request = url.startsWith('https:')
+    ? (await import('./https-request.js')).httpsRequest
+    : httpRequest;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal =
     options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout]);

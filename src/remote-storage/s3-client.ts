@@ -2,7 +2,9 @@
 // virtual-host DNS) and checksums only WHEN_REQUIRED (otherwise streamed bodies are stored with
 // aws-chunked framing by non-AWS servers). The SDK is imported lazily: it costs ~150 ms.
 import type { S3Client } from '@aws-sdk/client-s3';
+import type { Agent as HttpsAgent } from 'node:https';
 import { AppError, describeError } from '../common/errors.js';
+import { deferredExtraCaCertsFile } from '../common/tls-trust.js';
 
 export interface S3Credentials {
   readonly accessKeyId: string;
@@ -23,6 +25,10 @@ export async function createS3Client(options: S3ClientOptions): Promise<S3Client
   // we pin runs on Node 20, and the warning would only clutter every command's output.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { S3Client } = await import('@aws-sdk/client-s3');
+  const handlerOptions = {
+    ...(options.requestTimeoutMs === undefined ? {} : { requestTimeout: options.requestTimeoutMs }),
+    ...(await httpsAgentOption(options.endpoint)),
+  };
   return new S3Client({
     endpoint: options.endpoint,
     region: options.region,
@@ -31,10 +37,20 @@ export async function createS3Client(options: S3ClientOptions): Promise<S3Client
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: options.maxAttempts ?? 3,
     ...(options.credentials === undefined ? {} : { credentials: options.credentials }),
-    ...(options.requestTimeoutMs === undefined
-      ? {}
-      : { requestHandler: { requestTimeout: options.requestTimeoutMs } }),
+    ...(Object.keys(handlerOptions).length === 0 ? {} : { requestHandler: handlerOptions }),
   });
+}
+
+/**
+ * An https endpoint's agent when the CLI deferred NODE_EXTRA_CA_CERTS (common/tls-trust.ts), with
+ * the SDK's own agent settings. An agent rather than agent options: the SDK replaces an agent it
+ * made itself, without our `ca`, for a request that expects 100-continue.
+ */
+async function httpsAgentOption(endpoint: string): Promise<{ httpsAgent?: HttpsAgent }> {
+  if (endpoint !== '' && !endpoint.startsWith('https:')) return {};
+  if (deferredExtraCaCertsFile() === undefined) return {};
+  const { trustingHttpsAgent } = await import('../common/https-request.js');
+  return { httpsAgent: trustingHttpsAgent({ keepAlive: true, maxSockets: 50 }) };
 }
 
 /** Runs `action` with a fresh client and always releases the client's sockets afterwards. */

@@ -1,7 +1,8 @@
 // `neon_local start` (etcd, embedded S3, 3 safekeepers, the pageserver) to all-ready, against
 // etcd alone started with the same flags to a healthy /health, alternately in the same run. Both restart on an
 // existing data dir after a first warm-up start. Target: at most 2x. The cluster has no timelines
-// (a new one, as after `init`); the median with one timeline is printed beside.
+// (a new one, as after `init`); the median with one timeline is printed beside. The CLI runs as an
+// executable, as `neon_local` on PATH does, so its first line applies (see bin/run.js).
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -44,23 +45,23 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
   const etcdDataDir = join(dir, 'etcd-alone');
   await mkdir(etcdDataDir);
   await timeEtcdAloneMs(cluster, etcdDataDir);
-  timeCommandMs(process.execPath, [CLI, 'start', '--json'], env);
+  timeCommandMs(CLI, ['start', '--json'], env);
   await cluster.stop();
   const startMs: number[] = [];
   const etcdMs: number[] = [];
   for (let index = 0; index < RUNS; index++) {
     etcdMs.push(await timeEtcdAloneMs(cluster, etcdDataDir));
-    startMs.push(timeCommandMs(process.execPath, [CLI, 'start', '--json'], env));
+    startMs.push(timeCommandMs(CLI, ['start', '--json'], env));
     await cluster.stop();
   }
   // Not the target's figure, but what a restart of a used cluster costs: a safekeeper with a
   // timeline loads etcd3 for its broker at once, one without leaves etcd alone.
-  timeCommandMs(process.execPath, [CLI, 'start', '--json'], env);
+  timeCommandMs(CLI, ['start', '--json'], env);
   await cluster.createTimeline({});
   await cluster.stop();
   const withTimelineMs: number[] = [];
   for (let index = 0; index < TIMELINE_RUNS; index++) {
-    withTimelineMs.push(timeCommandMs(process.execPath, [CLI, 'start', '--json'], env));
+    withTimelineMs.push(timeCommandMs(CLI, ['start', '--json'], env));
     await cluster.stop();
   }
   report({

@@ -1,5 +1,5 @@
-// A bounded HTTP GET for readiness and health checks. Never throws: it reports what happened.
-import { request } from 'node:http';
+// A bounded HTTP(S) GET for readiness and health checks. Never throws: it reports what happened.
+import { request as httpRequest } from 'node:http';
 
 export type ProbeResult =
   | { readonly ok: true; readonly status: number; readonly body: string }
@@ -12,7 +12,14 @@ export type ProbeResult =
 
 const PROBE_BODY_LIMIT_BYTES = 64 * 1024;
 
-export function probeHttp(url: string, timeoutMs: number, method = 'GET'): Promise<ProbeResult> {
+export async function probeHttp(
+  url: string,
+  timeoutMs: number,
+  method = 'GET',
+): Promise<ProbeResult> {
+  const request = url.startsWith('https:')
+    ? (await import('../../common/https-request.js')).httpsRequest
+    : httpRequest;
   return new Promise((resolve) => {
     const req = request(url, { method, timeout: timeoutMs, agent: false }, (res) => {
       let body = '';
