@@ -207,6 +207,20 @@ module.exports = function (app, silent) {
 };
 `;
 
+/**
+ * s3rver's object controller requires busboy, which parses POST form uploads (browser uploads,
+ * which no client of ours makes), at load. busboy 0.3 and its table of text encodings were half
+ * the vendor bundle (527 of 1,085 KB), read, deserialised from the code cache and collected on
+ * every start of the S3 server. The vendor bundle leaves it out and requires it from s3rver's
+ * own node_modules on first use.
+ */
+const S3RVER_OBJECT_CONTROLLER_FILE = /s3rver[\\/]lib[\\/]controllers[\\/]object\.js$/;
+const S3RVER_BUSBOY_REQUIRE = "const Busboy = require('busboy');";
+const LAZY_BUSBOY_REQUIRE = [
+  'let Busboy$lazy;',
+  "const Busboy$ = () => (Busboy$lazy ??= require(require.resolve('busboy', { paths: [require.resolve('s3rver')] })));",
+].join(' ');
+
 function replaceOnce(path, source, from, to) {
   const contents = source.replaceAll(from, to);
   if (contents === source) throw new Error(`${path} no longer contains ${from}`);
@@ -254,6 +268,10 @@ const vendorRewrites = {
     const rewrite = (path, source) => {
       if (S3RVER_LOGGER_FILE.test(path)) return SILENT_S3RVER_LOGGER;
       let contents = source;
+      if (S3RVER_OBJECT_CONTROLLER_FILE.test(path)) {
+        contents = replaceOnce(path, contents, S3RVER_BUSBOY_REQUIRE, LAZY_BUSBOY_REQUIRE);
+        contents = replaceOnce(path, contents, 'new Busboy(', 'new (Busboy$())(');
+      }
       if (VENDOR_IMPORT_FILES.test(path))
         contents = replaceOnce(path, contents, 'await import(', 'await __vendorImport(');
       if (OCLIF_PLUGIN_FILE.test(path))
@@ -280,6 +298,7 @@ const vendorRewrites = {
         DEFERRED_REQUIRE_FILES,
         PROM_CLIENT_INDEX_FILE,
         S3RVER_LOGGER_FILE,
+        S3RVER_OBJECT_CONTROLLER_FILE,
       ]
         .map((r) => r.source)
         .join('|'),

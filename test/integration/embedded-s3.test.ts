@@ -1,9 +1,14 @@
 // The embedded S3 server (patched s3rver) in its own process: paged listings past 1000 keys
-// (upstream failed with HTTP 500 on Node >= 17) and CommonPrefixes for nested keys (upstream
-// omitted them).
+// (upstream failed with HTTP 500 on Node >= 17), CommonPrefixes for nested keys (upstream
+// omitted them), and a form upload through the parser our bundle loads lazily.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createS3Client } from '../../src/remote-storage/s3-client.js';
 import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.js';
 import { makeTestCluster } from '../helpers/cluster.js';
@@ -114,5 +119,20 @@ test(
       400,
       'a bad token is a client error, not a crash',
     );
+
+    // A browser-style form upload (POST with multipart/form-data): its parser, busboy, is left
+    // out of the vendor bundle and loaded on first use (scripts/bundle.js).
+    const form = new FormData();
+    form.append('key', 'form/upload.txt');
+    form.append('file', new Blob(['sent as a form']), 'upload.txt');
+    const posted = await fetch(`http://127.0.0.1:${config.remoteStorage.port}/${bucket}`, {
+      method: 'POST',
+      body: form,
+    });
+    assert.equal(posted.status, 204, await posted.text());
+    const uploaded = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: 'form/upload.txt' }),
+    );
+    assert.equal(await uploaded.Body?.transformToString(), 'sent as a form');
   },
 );
