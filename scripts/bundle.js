@@ -159,6 +159,8 @@ const PROM_CLIENT_INDEX_FILE = /prom-client[\\/]index\.js$/;
 const PROM_CLIENT_LAZY_EXPORTS = [
   ['Pushgateway', './lib/pushgateway'],
   ['AggregatorRegistry', './lib/cluster'],
+  // The process metrics and node:v8 under them: our daemons register them at the first scrape.
+  ['collectDefaultMetrics', './lib/defaultMetrics'],
 ];
 
 /**

@@ -3,13 +3,14 @@
 // start leaves nothing running that was not running before.
 import { AppError, describeError, isAppError } from '../common/errors.js';
 import { Deadline } from '../common/deadline.js';
-import type { Component, ManagedComponent } from './components/component.js';
+import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
 import {
   checkPortsFree,
   inspectComponent,
   type ComponentStatus,
   launchComponent,
   prepareLaunch,
+  statusAtReady,
   waitReady,
 } from './lifecycle.js';
 import { removePidFile } from './process/pid-file.js';
@@ -158,6 +159,13 @@ async function startAndInspect(
   const noteReady = async (component: ManagedComponent): Promise<void> => {
     if (inspect) atReady.set(component.name, await inspectComponent(component));
   };
+  const noteLaunched = async (
+    component: ManagedComponent,
+    pid: number,
+    readyProbe: ReadyProbe,
+  ): Promise<void> => {
+    if (inspect) atReady.set(component.name, await statusAtReady(component, pid, readyProbe));
+  };
   const running: Promise<string>[] = [];
   const track = (work: () => Promise<string>) => () => {
     const promise = work();
@@ -169,7 +177,7 @@ async function startAndInspect(
       title: component.description,
       run: track(async () => {
         const begunAt = Date.now();
-        const { exited } = await launchComponent(
+        const { pid, readyProbe, exited } = await launchComponent(
           component,
           deadline,
           (pid) => spawned.set(component.name, pid),
@@ -177,7 +185,7 @@ async function startAndInspect(
         );
         const note = `ready in ${Date.now() - begunAt}ms`;
         void exited.then(() => exitedSinceReady.add(component.name));
-        await noteReady(component);
+        await noteLaunched(component, pid, readyProbe);
         return note;
       }),
     })),

@@ -5,7 +5,13 @@ import { Deadline, pollUntil } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
 import { appendLogTail, readLogTail } from './log-tail.js';
 import { watchFileWrites } from './process/file-writes.js';
-import { findOwnedPid, findOwnedProcess, removePidFile, writePidFile } from './process/pid-file.js';
+import {
+  findOwnedPid,
+  findOwnedProcess,
+  ownedProcessStat,
+  removePidFile,
+  writePidFile,
+} from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
 import { procStateOf, uptimeMsOf } from './process/proc-info.js';
 import { spawnDaemon, type LaunchSpec } from './process/spawn-daemon.js';
@@ -97,6 +103,35 @@ export async function inspectComponent(
   };
 }
 
+/**
+ * The status of a component this process just saw become ready: its readiness answer and what
+ * /proc says of the pid it spawned, without asking the component again. Down, as
+ * inspectComponent would say, if the process is gone or no longer ours by now.
+ */
+export async function statusAtReady(
+  component: ManagedComponent,
+  pid: number,
+  probe: ReadyProbe,
+): Promise<ComponentStatus> {
+  const stat = await ownedProcessStat(pid, component.identity);
+  if (stat === undefined) return inspectComponent(component);
+  const uptimeMs = await uptimeMsOf(stat);
+  return {
+    name: component.name,
+    kind: component.kind,
+    description: component.description,
+    managed: true,
+    endpoint: component.endpoint,
+    ports: component.ports,
+    pid,
+    state: 'ready',
+    paused: procStateOf(stat) === 'paused',
+    uptimeMs: uptimeMs ?? null,
+    detail: probe.detail,
+    logFile: component.paths.logFile,
+  };
+}
+
 /** Fails with exit 5 naming every port of these components that something else holds. */
 export async function checkPortsFree(components: readonly ManagedComponent[]): Promise<void> {
   // All ports at once, a bind each (the config reader refuses a port given twice); the conflicts
@@ -123,18 +158,22 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
 
 /**
  * Polls the component's readiness probe until it answers, the deadline passes, or `hasExited`
- * reports that the process is gone: at once, then, for a component that logs when it is ready,
- * whenever its log file is written and at least every READY_POLL_WATCHED_INTERVAL_MS; otherwise
- * (or when the log cannot be watched) every READY_POLL_INTERVAL_MS. The error carries the last probe's answer and the tail of the
- * component's log.
+ * reports that the process is gone, and resolves with the answer that said ready. For a component
+ * that logs when it is ready: whenever its log file is written and at least every
+ * READY_POLL_WATCHED_INTERVAL_MS, the first time only after a write when `justSpawned` (a process
+ * that has not logged yet cannot answer); otherwise (or when the log cannot be watched) at once,
+ * then every READY_POLL_INTERVAL_MS. The error carries the last probe's answer and the tail of
+ * the component's log.
  */
 export async function waitReady(
   component: ManagedComponent,
   deadline: Deadline,
   hasExited: () => string | undefined = () => undefined,
-): Promise<void> {
+  justSpawned = false,
+): Promise<ReadyProbe> {
   let lastDetail = 'not probed yet';
   const logWrites = component.logsWhenReady ? watchFileWrites(component.paths.logFile) : undefined;
+  const watching = logWrites?.watching === true;
   const outcome = await pollUntil(
     async () => {
       if (hasExited() !== undefined) return 'exited' as const;
@@ -142,16 +181,16 @@ export async function waitReady(
         Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
       );
       lastDetail = probe.detail;
-      return probe.ready ? ('ready' as const) : undefined;
+      return probe.ready ? probe : undefined;
     },
     {
       timeoutMs: deadline.remainingMs(),
-      intervalMs:
-        logWrites?.watching === true ? READY_POLL_WATCHED_INTERVAL_MS : READY_POLL_INTERVAL_MS,
+      intervalMs: watching ? READY_POLL_WATCHED_INTERVAL_MS : READY_POLL_INTERVAL_MS,
+      sleepFirst: watching && justSpawned,
       ...(logWrites && { wake: () => logWrites.nextWrite() }),
     },
   ).finally(() => logWrites?.close());
-  if (outcome === 'ready') return;
+  if (outcome !== undefined && outcome !== 'exited') return outcome;
   const tail = await readLogTail(component.paths.logFile, FAILURE_LOG_LINES);
   const withTail = (cause: string): string => appendLogTail(cause, component.paths.logFile, tail);
   const exitedHow = hasExited();
@@ -175,8 +214,8 @@ export async function prepareLaunch(component: ManagedComponent): Promise<Launch
 }
 
 /**
- * Spawns the component and waits until it is ready; resolves with its pid and its exit (a
- * promise settled whenever it exits, with how). `onSpawned` runs as soon as the process exists,
+ * Spawns the component and waits until it is ready; resolves with its pid, the answer that said
+ * ready, and its exit (a promise settled whenever it exits, with how). `onSpawned` runs as soon as the process exists,
  * so a caller can stop it even if readiness never comes. `prepared` is prepareLaunch's result
  * when the caller has already started it (see startComponents).
  */
@@ -185,7 +224,11 @@ export async function launchComponent(
   deadline: Deadline,
   onSpawned: (pid: number) => void,
   prepared: Promise<LaunchSpec> = prepareLaunch(component),
-): Promise<{ readonly pid: number; readonly exited: Promise<string> }> {
+): Promise<{
+  readonly pid: number;
+  readonly readyProbe: ReadyProbe;
+  readonly exited: Promise<string>;
+}> {
   const spec = await prepared;
   let daemon;
   try {
@@ -201,9 +244,9 @@ export async function launchComponent(
   if (!component.writesOwnPidFile) await writePidFile(component.paths.pidFile, daemon.pid);
   let exitedHow: string | undefined;
   void daemon.exited.then((how) => (exitedHow = how));
-  await waitReady(component, deadline, () => exitedHow);
+  const readyProbe = await waitReady(component, deadline, () => exitedHow, true);
   await component.afterReady(Math.max(1000, deadline.remainingMs()));
-  return { pid: daemon.pid, exited: daemon.exited };
+  return { pid: daemon.pid, readyProbe, exited: daemon.exited };
 }
 
 export interface StopReport {

@@ -45,6 +45,8 @@ export interface PollOptions {
   signal?: AbortSignal;
   /** Called before each sleep: the sleep also ends when the returned signal aborts. */
   wake?: () => AbortSignal;
+  /** Sleep (or be woken) once before the first probe, which could not succeed yet. */
+  sleepFirst?: boolean;
 }
 
 /**
@@ -56,11 +58,7 @@ export async function pollUntil<T>(
   options: PollOptions,
 ): Promise<T | undefined> {
   const deadline = new Deadline(options.timeoutMs);
-  for (;;) {
-    if (options.signal?.aborted) return undefined;
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (deadline.isExpired()) return undefined;
+  const pause = async (): Promise<void> => {
     const wake = options.wake?.();
     const signal =
       wake === undefined
@@ -69,5 +67,13 @@ export async function pollUntil<T>(
           ? wake
           : AbortSignal.any([options.signal, wake]);
     await sleepMs(Math.min(options.intervalMs, deadline.remainingMs()), signal);
+  };
+  if (options.sleepFirst === true) await pause();
+  for (;;) {
+    if (options.signal?.aborted) return undefined;
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (deadline.isExpired()) return undefined;
+    await pause();
   }
 }

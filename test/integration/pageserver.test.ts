@@ -352,6 +352,7 @@ test('bad requests get JSON errors and the pageserver keeps serving', TEST_OPTIO
   assert.match(broken?.last_error ?? '', /timeline\.json is corrupt/);
   const metrics = await (await fetch(`${pageserver.url}/metrics`)).text();
   assert.match(metrics, /pageserver_received_lsn\{tenant_id="c0ffee00/);
+  assert.match(metrics, /^pageserver_process_cpu_seconds_total [\d.e-]+$/m, 'at the first scrape');
   assert.match(
     metrics,
     /pageserver_http_requests_total\{method="POST",route="error",status="400"\} 3/,

@@ -66,6 +66,9 @@ test(
       metrics,
       /safekeeper_http_requests_total\{method="GET",route="\/v1\/status",status="200",node_id="17"\}/,
     );
+    // The process metrics are registered at the first scrape, and are in its answer.
+    assert.match(metrics, /^safekeeper_process_cpu_seconds_total\{node_id="17"\} [\d.e-]+$/m);
+    assert.match(metrics, /^safekeeper_nodejs_heap_size_used_bytes\{node_id="17"\} \d+$/m);
     const missing = await fetch(`http://127.0.0.1:${httpPort}/v1/nothing`);
     assert.equal(missing.status, 404);
     assert.deepEqual(await missing.json(), {

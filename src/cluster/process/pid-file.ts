@@ -64,6 +64,14 @@ export async function isOwnedPid(pid: number, identity: ProcessIdentity): Promis
   return (await ownedStat(pid, identity)) !== undefined;
 }
 
+/** /proc/PID/stat of `pid` while it is alive and ours (see ProcessIdentity); else undefined. */
+export function ownedProcessStat(
+  pid: number,
+  identity: ProcessIdentity,
+): Promise<ProcStat | undefined> {
+  return ownedStat(pid, identity);
+}
+
 async function ownedStat(pid: number, identity: ProcessIdentity): Promise<ProcStat | undefined> {
   const [stat, argv] = await Promise.all([readProcStat(pid), readCmdline(pid)]);
   const state = procStateOf(stat);

@@ -2,10 +2,11 @@
 // request counter, per-timeline LSN gauges read at scrape time (received, durable, uploaded),
 // and counters of WAL bytes received, source switches and checkpoints (with uploaded bytes and
 // a duration histogram).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import {
   createHttpRequestsCounter,
+  registerProcessMetricsAtFirstScrape,
   type HttpRequestsCounter,
 } from '../../daemon-shell/http-metrics.js';
 import type { PageserverTimeline } from '../timeline/pageserver-timeline.js';
@@ -24,7 +25,7 @@ export interface PageserverMetrics {
 
 export function createMetrics(): PageserverMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'pageserver_' });
+  registerProcessMetricsAtFirstScrape(registry, 'pageserver_');
   let timelines: () => readonly PageserverTimeline[] = () => [];
   const lsnGauge = (name: string, help: string, read: (t: PageserverTimeline) => bigint): void => {
     new Gauge({

@@ -3,10 +3,11 @@
 // gauges (read from the timelines at scrape time), WAL bytes written, and write, flush and
 // control-file persist durations. The per-commit ones are plain numbers per timeline, turned into
 // prom-client metrics only at a scrape (timeline-histogram.ts says why).
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { TenantId, TimelineId } from '../../common/hex-id.js';
 import {
   createHttpRequestsCounter,
+  registerProcessMetricsAtFirstScrape,
   type HttpRequestsCounter,
 } from '../../daemon-shell/http-metrics.js';
 import type { Timeline, TimelineObserver } from '../timeline/timeline.js';
@@ -62,7 +63,7 @@ function lsnGauge(
 export function createMetrics(nodeId: number): SafekeeperMetrics {
   const registry = new Registry();
   registry.setDefaultLabels({ node_id: String(nodeId) });
-  collectDefaultMetrics({ register: registry, prefix: 'safekeeper_' });
+  registerProcessMetricsAtFirstScrape(registry, 'safekeeper_');
   let timelines: TimelineRegistry | undefined;
   const source = (): TimelineRegistry | undefined => timelines;
   lsnGauge(

@@ -66,3 +66,32 @@ test('a signal aborted before the call resolves at once without adding a listene
   await sleeping;
   assert.ok(Date.now() - begunAtMs < LONG_SLEEP_MS / 2, 'resolved long before the timer');
 });
+
+test('pollUntil with sleepFirst probes only after the first wake, and still once at a deadline', async () => {
+  const wake = new AbortController();
+  const probedAt: number[] = [];
+  const begunAt = Date.now();
+  const polled = pollUntil(
+    () => {
+      probedAt.push(Date.now() - begunAt);
+      return Promise.resolve(probedAt.length === 1 ? 'ready' : undefined);
+    },
+    { timeoutMs: 5000, intervalMs: 5000, sleepFirst: true, wake: () => wake.signal },
+  );
+  await sleepMs(30);
+  assert.deepEqual(probedAt, [], 'nothing before the wake');
+  wake.abort();
+  assert.equal(await polled, 'ready');
+  assert.equal(probedAt.length, 1);
+
+  let lateProbes = 0;
+  const expired = await pollUntil(
+    () => {
+      lateProbes++;
+      return Promise.resolve(undefined);
+    },
+    { timeoutMs: 1, intervalMs: 50, sleepFirst: true },
+  );
+  assert.equal(expired, undefined);
+  assert.equal(lateProbes, 1, 'asked once although the deadline passed during the first sleep');
+});
