@@ -13,7 +13,7 @@ import type { ClusterStatus } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
 import { makeTestCluster, pidsMentioning } from '../helpers/cluster.js';
 
-const LOCK_HELPER_EXIT_TIMEOUT_MS = 3000;
+const EXIT_SETTLE_TIMEOUT_MS = 3000;
 
 test(
   'a port held by another listener: start fails with exit 5 naming port and holder, nothing left running',
@@ -126,14 +126,11 @@ test(
   },
 );
 
-/**
- * Processes of the cluster still running once the lock helpers of killed safekeepers (flock
- * children that exit when they see their parent's pipe close) have had time to go.
- */
+/** Processes of the cluster still running, once any that are exiting have had time to go. */
 async function pidsLeftRunning(repoDir: string): Promise<number[]> {
   const none = await pollUntil(
     async () => ((await pidsMentioning(repoDir)).length === 0 ? true : undefined),
-    { timeoutMs: LOCK_HELPER_EXIT_TIMEOUT_MS, intervalMs: 20 },
+    { timeoutMs: EXIT_SETTLE_TIMEOUT_MS, intervalMs: 20 },
   );
   return none === true ? [] : pidsMentioning(repoDir);
 }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { link, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { acquireFileLock } from '../../../src/common/file-lock.js';
@@ -29,7 +30,13 @@ test('the lock dies with its holder process', async (t) => {
   await new Promise<void>((resolve) =>
     holder.stdout.on('data', (chunk: Buffer) => chunk.toString().includes('held') && resolve()),
   );
-  await assert.rejects(acquireFileLock(path, { waitMs: 0, what: 'x' }), AppError);
+  await assert.rejects(
+    acquireFileLock(path, { waitMs: 0, what: 'x' }),
+    (error: unknown) =>
+      error instanceof AppError &&
+      error.message === `x is locked by another process (pid ${holder.pid})`,
+    'the holder says who it is',
+  );
   holder.kill('SIGKILL');
   const lock = await acquireFileLock(path, { waitMs: 5000, what: 'x' });
   await lock.release();
@@ -44,4 +51,16 @@ test('a process spawned while the lock is held does not inherit it', async (t) =
   await lock.release();
   const again = await acquireFileLock(path, { waitMs: 0, what: 'x' });
   await again.release();
+});
+
+test('the lock belongs to the file, not to its name', async (t) => {
+  const dir = await makeTempDir(t);
+  const path = join(dir, '.lock');
+  await writeFile(path, '');
+  await link(path, join(dir, 'same.lock'));
+  const lock = await acquireFileLock(path, { waitMs: 0, what: 'x' });
+  t.after(() => lock.release());
+  await assert.rejects(acquireFileLock(join(dir, 'same.lock'), { waitMs: 0, what: 'x' }), AppError);
+  const other = await acquireFileLock(join(dir, 'other.lock'), { waitMs: 0, what: 'x' });
+  await other.release();
 });
