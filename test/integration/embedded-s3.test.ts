@@ -1,6 +1,7 @@
 // The embedded S3 server (patched s3rver) in its own process: paged listings past 1000 keys
 // (upstream failed with HTTP 500 on Node >= 17), CommonPrefixes for nested keys (upstream
-// omitted them), and a form upload through the parser our bundle loads lazily.
+// omitted them), a form upload through the parser our bundle loads lazily, and response-*
+// overrides.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
@@ -134,5 +135,24 @@ test(
       new GetObjectCommand({ Bucket: bucket, Key: 'form/upload.txt' }),
     );
     assert.equal(await uploaded.Body?.transformToString(), 'sent as a form');
+
+    // response-* overrides (the one lodash chain of s3rver, rewritten by scripts/bundle.js),
+    // and an unknown one refused.
+    const overridden = await s3.send(
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: 'form/upload.txt',
+        ResponseContentType: 'text/x-neon-local',
+        ResponseCacheControl: 'no-store',
+      }),
+    );
+    assert.equal(overridden.ContentType, 'text/x-neon-local');
+    assert.equal(overridden.CacheControl, 'no-store');
+    await overridden.Body?.transformToString();
+    const unknown = await fetch(
+      `http://127.0.0.1:${config.remoteStorage.port}/${bucket}/form/upload.txt?response-bogus=1`,
+    );
+    assert.equal(unknown.status, 400);
+    assert.match(await unknown.text(), /response-bogus is not in the set of overridable/);
   },
 );
