@@ -4,7 +4,7 @@ import { AppError, describeError } from '../common/errors.js';
 import { Deadline, pollUntil } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
 import { appendLogTail, readLogTail } from './log-tail.js';
-import { watchFileWrites } from './process/file-writes.js';
+import { scanForText, watchFileWrites } from './process/file-writes.js';
 import {
   findOwnedPid,
   findOwnedProcess,
@@ -27,6 +27,11 @@ export const STATUS_PROBE_TIMEOUT_MS = 1000;
 const READY_POLL_INTERVAL_MS = 25;
 /** Between probes while the log is watched: a write to it (the daemon says it started) wakes earlier. */
 const READY_POLL_WATCHED_INTERVAL_MS = 100;
+/**
+ * Between probes while a just spawned daemon's log is scanned for its ready line: the line wakes
+ * the wait at once, so this only bounds the wait if the line never comes.
+ */
+const READY_POLL_SCANNED_INTERVAL_MS = 500;
 const READY_PROBE_TIMEOUT_MS = 500;
 const FAILURE_LOG_LINES = 20;
 const PORT_RELEASE_TIMEOUT_MS = 3000;
@@ -159,24 +164,35 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
 /**
  * Polls the component's readiness probe until it answers, the deadline passes, or `hasExited`
  * reports that the process is gone, and resolves with the answer that said ready. For a component
- * that logs when it is ready: whenever its log file is written and at least every
- * READY_POLL_WATCHED_INTERVAL_MS, the first time only after a write when `justSpawned` (a process
- * that has not logged yet cannot answer); otherwise (or when the log cannot be watched) at once,
- * then every READY_POLL_INTERVAL_MS. The error carries the last probe's answer and the tail of
- * the component's log.
+ * with a readyLogText: whenever its log file is written and at least every
+ * READY_POLL_WATCHED_INTERVAL_MS; for a process just spawned (its log began at `spawnedLogOffset`)
+ * not before its first write, and on a write only once the log holds that text (a daemon that has
+ * not said it started cannot answer yet; every daemon logs a few lines first), else every
+ * READY_POLL_SCANNED_INTERVAL_MS. Otherwise (or when
+ * the log cannot be watched) at once, then every READY_POLL_INTERVAL_MS. The error carries the
+ * last probe's answer and the tail of the component's log.
  */
 export async function waitReady(
   component: ManagedComponent,
   deadline: Deadline,
   hasExited: () => string | undefined = () => undefined,
-  justSpawned = false,
+  spawnedLogOffset?: number,
 ): Promise<ReadyProbe> {
   let lastDetail = 'not probed yet';
-  const logWrites = component.logsWhenReady ? watchFileWrites(component.paths.logFile) : undefined;
+  const readyText = component.readyLogText;
+  const logWrites = readyText === undefined ? undefined : watchFileWrites(component.paths.logFile);
   const watching = logWrites?.watching === true;
+  const scan =
+    watching && readyText !== undefined && spawnedLogOffset !== undefined
+      ? scanForText(component.paths.logFile, spawnedLogOffset, readyText)
+      : undefined;
+  let probedAtMs = Date.now();
   const outcome = await pollUntil(
     async () => {
       if (hasExited() !== undefined) return 'exited' as const;
+      const due = Date.now() - probedAtMs >= READY_POLL_SCANNED_INTERVAL_MS;
+      if (scan !== undefined && !due && !(await scan.found())) return undefined;
+      probedAtMs = Date.now();
       const probe = await component.probe(
         Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
       );
@@ -185,8 +201,13 @@ export async function waitReady(
     },
     {
       timeoutMs: deadline.remainingMs(),
-      intervalMs: watching ? READY_POLL_WATCHED_INTERVAL_MS : READY_POLL_INTERVAL_MS,
-      sleepFirst: watching && justSpawned,
+      intervalMs:
+        scan !== undefined
+          ? READY_POLL_SCANNED_INTERVAL_MS
+          : watching
+            ? READY_POLL_WATCHED_INTERVAL_MS
+            : READY_POLL_INTERVAL_MS,
+      sleepFirst: scan !== undefined,
       ...(logWrites && { wake: () => logWrites.nextWrite() }),
     },
   ).finally(() => logWrites?.close());
@@ -244,7 +265,7 @@ export async function launchComponent(
   if (!component.writesOwnPidFile) await writePidFile(component.paths.pidFile, daemon.pid);
   let exitedHow: string | undefined;
   void daemon.exited.then((how) => (exitedHow = how));
-  const readyProbe = await waitReady(component, deadline, () => exitedHow, true);
+  const readyProbe = await waitReady(component, deadline, () => exitedHow, daemon.logOffset);
   await component.afterReady(Math.max(1000, deadline.remainingMs()));
   return { pid: daemon.pid, readyProbe, exited: daemon.exited };
 }

@@ -7,6 +7,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../common/errors.js';
 import { acquireFileLock } from '../common/file-lock.js';
+import { PAGESERVER_STARTED_MESSAGE } from '../common/ready-messages.js';
 import { createDaemonLogger, type Logger } from '../common/log.js';
 import {
   exitWithError,
@@ -89,7 +90,7 @@ async function startServices(
       discoveryIntervalMs: config.discoveryIntervalMs,
       noSync: config.noSync,
     },
-    'pageserver started',
+    PAGESERVER_STARTED_MESSAGE,
   );
   return {
     log,

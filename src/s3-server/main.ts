@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { describeError, EXIT_CODES } from '../common/errors.js';
+import { S3_SERVER_LISTENING_PREFIX } from '../common/ready-messages.js';
 import { makeCreatedFilesPrivate } from '../daemon-shell/daemon-runner.js';
 
 const USAGE = 'usage: s3-server --address HOST --port PORT --directory DIR --bucket NAME';
@@ -63,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<void> {
     const bound = await server.run();
     logRequests(server.httpServer);
     process.stdout.write(
-      `s3-server: listening on ${bound.address}:${bound.port}, data in ${values.directory}, buckets: ${values.bucket.join(', ')}\n`,
+      `${S3_SERVER_LISTENING_PREFIX} ${bound.address}:${bound.port}, data in ${values.directory}, buckets: ${values.bucket.join(', ')}\n`,
     );
   } catch (error) {
     fail(

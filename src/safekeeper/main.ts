@@ -6,6 +6,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../common/errors.js';
 import { acquireFileLock } from '../common/file-lock.js';
+import { SAFEKEEPER_STARTED_MESSAGE } from '../common/ready-messages.js';
 import { createDaemonLogger, type Logger } from '../common/log.js';
 import {
   exitWithError,
@@ -122,7 +123,7 @@ async function startServices(
       noSync: config.noSync,
       tasks: supervisor.taskNames,
     },
-    'safekeeper started',
+    SAFEKEEPER_STARTED_MESSAGE,
   );
   return {
     log: nodeLog,

@@ -33,10 +33,11 @@ export interface ManagedComponent extends ComponentBase {
   /** True when the program writes its own pid file (the safekeeper does). */
   readonly writesOwnPidFile: boolean;
   /**
-   * True when the program writes to its log once its probe can answer (our daemons log that they
-   * started): the readiness wait then probes on log writes and polls slowly, instead of fast.
+   * What the program writes to its log once its probe can answer ("safekeeper started"), for our
+   * daemons: the readiness wait of a process just spawned then probes when a write to the log
+   * brings it, and at least every 100 ms; undefined (etcd, MinIO): it polls fast.
    */
-  readonly logsWhenReady: boolean;
+  readonly readyLogText: string | undefined;
   launchSpec(): Promise<LaunchSpec>;
   /** Work to do once the process is ready (e.g. create the bucket). */
   afterReady(timeoutMs: number): Promise<void>;

@@ -2,6 +2,7 @@
 // WAL and HTTP addresses and the bucket on its command line, writes its own pid file, and is
 // ready when GET /v1/status answers with id "pageserver".
 import { join } from 'node:path';
+import { PAGESERVER_STARTED_MESSAGE, pinoMessageText } from '../../common/ready-messages.js';
 import { storageEndpoint, type ClusterConfig } from '../config.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { probeHttp } from '../process/http-probe.js';
@@ -71,7 +72,7 @@ export function pageserverComponent(config: ClusterConfig, layout: RepoLayout): 
     paths,
     identity: { program: 'pageserver.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
-    logsWhenReady: true,
+    readyLogText: pinoMessageText(PAGESERVER_STARTED_MESSAGE),
     probe: (timeoutMs) => probePageserverStatus(endpoint, timeoutMs),
     launchSpec: () =>
       Promise.resolve({

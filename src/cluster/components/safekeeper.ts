@@ -1,6 +1,7 @@
 // A safekeeper process (bin/safekeeper.js) with neon's flags. It writes its own pid file; it is
 // ready when GET /v1/status answers with its own id.
 import { join } from 'node:path';
+import { pinoMessageText, SAFEKEEPER_STARTED_MESSAGE } from '../../common/ready-messages.js';
 import type { ClusterConfig, SafekeeperConfig } from '../config.js';
 import { etcdEndpoints, storageEndpoint } from '../config.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -133,7 +134,7 @@ export function safekeeperComponent(
     paths,
     identity: { program: 'safekeeper.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
-    logsWhenReady: true,
+    readyLogText: pinoMessageText(SAFEKEEPER_STARTED_MESSAGE),
     probe: (timeoutMs) => probeSafekeeperStatus(endpoint, sk.id, timeoutMs),
     launchSpec: () =>
       Promise.resolve({

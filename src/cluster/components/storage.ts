@@ -2,6 +2,7 @@
 // (bin/s3-server.js, s3rver in its own process) otherwise, or an external S3 endpoint that is
 // only checked. The bucket is created by the embedded server itself, and through the S3 API for
 // MinIO.
+import { S3_SERVER_LISTENING_PREFIX } from '../../common/ready-messages.js';
 import { access, constants } from 'node:fs/promises';
 import { basename, delimiter, join } from 'node:path';
 import { checkBucket, ensureBucket, withS3Client } from '../../remote-storage/s3-client.js';
@@ -71,7 +72,7 @@ function embeddedStorage(config: ClusterConfig, layout: RepoLayout): ManagedComp
     paths,
     identity: { program: 's3-server.js', dataDir: paths.dataDir },
     writesOwnPidFile: false,
-    logsWhenReady: true,
+    readyLogText: S3_SERVER_LISTENING_PREFIX,
     // The server creates the bucket before listening, so an answered HEAD means ready.
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}/${bucket}`, timeoutMs, 'HEAD');
@@ -119,7 +120,7 @@ function minioStorage(config: ClusterConfig, layout: RepoLayout): ManagedCompone
       dataDir: paths.dataDir,
     },
     writesOwnPidFile: false,
-    logsWhenReady: false,
+    readyLogText: undefined,
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}${MINIO_HEALTH_PATH}`, timeoutMs);
       return result.ok

@@ -3,7 +3,7 @@
 // NODE_EXTRA_CA_CERTS is handed on only to a daemon that talks TLS (extraCaCertsEnv): Node 20
 // reads the file at every start, 30-40 ms of CPU, which a daemon on plain loopback HTTP never uses.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 /** Variables passed through from the CLI's environment to every child. */
@@ -45,11 +45,14 @@ export interface SpawnedDaemon {
   /** Resolves with a description once the child exits (whenever that is). */
   readonly exited: Promise<string>;
   readonly child: ChildProcess;
+  /** Where the log file ended before the spawn: what the daemon writes begins here. */
+  readonly logOffset: number;
 }
 
 export function spawnDaemon(spec: LaunchSpec): Promise<SpawnedDaemon> {
   const logFd = openSync(spec.logFile, 'a', PRIVATE_FILE_MODE);
   try {
+    const logOffset = fstatSync(logFd).size;
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
       env: minimalEnv(spec.env),
@@ -67,7 +70,7 @@ export function spawnDaemon(spec: LaunchSpec): Promise<SpawnedDaemon> {
         );
         const pid = child.pid;
         if (pid === undefined) reject(new Error(`${spec.command} started without a pid`));
-        else resolve({ pid, exited, child });
+        else resolve({ pid, exited, child, logOffset });
       });
     });
   } finally {
