@@ -213,15 +213,15 @@ module.exports = function (app, silent) {
  * s3rver's object controller requires busboy, which parses POST form uploads (browser uploads,
  * which no client of ours makes), at load. busboy 0.3 and its table of text encodings were half
  * the vendor bundle (527 of 1,085 KB), read, deserialised from the code cache and collected on
- * every start of the S3 server. The vendor bundle leaves it out and requires it from s3rver's
- * own node_modules on first use.
+ * every start of the S3 server. The vendor bundle leaves it out (VENDOR_EXTERNAL) and requires
+ * it from node_modules on first use.
  */
 const S3RVER_OBJECT_CONTROLLER_FILE = /s3rver[\\/]lib[\\/]controllers[\\/]object\.js$/;
 const S3RVER_BUSBOY_REQUIRE = "const Busboy = require('busboy');";
-const LAZY_BUSBOY_REQUIRE = [
-  'let Busboy$lazy;',
-  "const Busboy$ = () => (Busboy$lazy ??= require(require.resolve('busboy', { paths: [require.resolve('s3rver')] })));",
-].join(' ');
+const LAZY_BUSBOY_REQUIRE =
+  "let Busboy$lazy; const Busboy$ = () => (Busboy$lazy ??= require('busboy'));";
+/** Left out of the vendor bundle (LAZY_BUSBOY_REQUIRE loads it from node_modules). */
+const VENDOR_EXTERNAL = ['busboy'];
 
 /**
  * s3rver takes a dozen functions from the whole of lodash (a 540 KB module, about 7 ms of every S3
@@ -371,6 +371,7 @@ async function buildVendors() {
     outdir: join(outdir, 'vendor'),
     outExtension: { '.js': '.cjs' },
     format: 'cjs',
+    external: [...EXTERNAL, ...VENDOR_EXTERNAL],
     banner: { js: VENDOR_IMPORT_BANNER },
     plugins: [vendorRewrites],
   });
