@@ -255,6 +255,28 @@ function perFunctionLodash(path, source) {
   return replaceOnce(path, source, match[0], `const ${requires};`);
 }
 
+/**
+ * pino requires thread-stream (its worker-thread transports, which our daemons do not use) and
+ * node:worker_threads at load, about 1.5 ms of every daemon start; the vendor bundle requires
+ * them where they are used.
+ */
+const PINO_LAZY_REQUIRES = [
+  {
+    file: /pino[\\/]lib[\\/]transport\.js$/,
+    edits: [
+      ["const ThreadStream = require('thread-stream')", ''],
+      ['new ThreadStream(', "new (require('thread-stream'))("],
+    ],
+  },
+  {
+    file: /pino[\\/]lib[\\/]tools\.js$/,
+    edits: [
+      ["const { isMainThread } = require('worker_threads')", ''],
+      ['!opts.sync && isMainThread', "!opts.sync && require('worker_threads').isMainThread"],
+    ],
+  },
+];
+
 function replaceOnce(path, source, from, to) {
   const contents = source.replaceAll(from, to);
   if (contents === source) throw new Error(`${path} no longer contains ${from}`);
@@ -302,6 +324,10 @@ const vendorRewrites = {
     const rewrite = (path, source) => {
       if (S3RVER_LOGGER_FILE.test(path)) return SILENT_S3RVER_LOGGER;
       let contents = source;
+      for (const { file, edits } of PINO_LAZY_REQUIRES) {
+        if (!file.test(path)) continue;
+        for (const [from, to] of edits) contents = replaceOnce(path, contents, from, to);
+      }
       if (S3RVER_HEADER_OVERRIDE_FILE.test(path)) {
         for (const [from, to] of S3RVER_LODASH_CHAIN)
           contents = replaceOnce(path, contents, from, to);
@@ -338,6 +364,7 @@ const vendorRewrites = {
         PROM_CLIENT_INDEX_FILE,
         S3RVER_LOGGER_FILE,
         S3RVER_LIB_FILE,
+        ...PINO_LAZY_REQUIRES.map(({ file }) => file),
       ]
         .map((r) => r.source)
         .join('|'),
