@@ -13,7 +13,7 @@ import {
   writePidFile,
 } from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
-import { procStateOf, uptimeMsOf } from './process/proc-info.js';
+import { procStateOf, uptimeMsOf, type ProcStat } from './process/proc-info.js';
 import { spawnDaemon, type LaunchSpec } from './process/spawn-daemon.js';
 import {
   DEFAULT_STOP_LIMITS,
@@ -53,11 +53,8 @@ export interface ComponentStatus {
   readonly logFile: string | null;
 }
 
-export async function inspectComponent(
-  component: Component,
-  probeTimeoutMs = STATUS_PROBE_TIMEOUT_MS,
-): Promise<ComponentStatus> {
-  const base = {
+function describedBy(component: Component) {
+  return {
     name: component.name,
     kind: component.kind,
     description: component.description,
@@ -65,6 +62,31 @@ export async function inspectComponent(
     endpoint: component.endpoint,
     ports: component.ports,
   };
+}
+
+/** The status of a managed component whose process runs, from its /proc stat and an answer. */
+async function runningStatus(
+  component: ManagedComponent,
+  owned: { readonly pid: number; readonly stat: ProcStat },
+  probe: ReadyProbe,
+): Promise<ComponentStatus> {
+  const uptimeMs = await uptimeMsOf(owned.stat);
+  return {
+    ...describedBy(component),
+    pid: owned.pid,
+    state: probe.ready ? 'ready' : 'not-responding',
+    paused: procStateOf(owned.stat) === 'paused',
+    uptimeMs: uptimeMs ?? null,
+    detail: probe.detail,
+    logFile: component.paths.logFile,
+  };
+}
+
+export async function inspectComponent(
+  component: Component,
+  probeTimeoutMs = STATUS_PROBE_TIMEOUT_MS,
+): Promise<ComponentStatus> {
+  const base = describedBy(component);
   if (!component.managed) {
     const probe = await component.probe(probeTimeoutMs);
     return {
@@ -90,22 +112,11 @@ export async function inspectComponent(
       logFile,
     };
   }
-  const paused = procStateOf(owned.stat) === 'paused';
-  const [probe, uptimeMs]: [ReadyProbe, number | undefined] = await Promise.all([
-    paused
+  const probe: ReadyProbe =
+    procStateOf(owned.stat) === 'paused'
       ? { ready: false, detail: 'stopped by SIGSTOP: answers nothing until continued' }
-      : component.probe(probeTimeoutMs),
-    uptimeMsOf(owned.stat),
-  ]);
-  return {
-    ...base,
-    pid: owned.pid,
-    state: probe.ready ? 'ready' : 'not-responding',
-    paused,
-    uptimeMs: uptimeMs ?? null,
-    detail: probe.detail,
-    logFile,
-  };
+      : await component.probe(probeTimeoutMs);
+  return runningStatus(component, owned, probe);
 }
 
 /**
@@ -120,21 +131,7 @@ export async function statusAtReady(
 ): Promise<ComponentStatus> {
   const stat = await ownedProcessStat(pid, component.identity);
   if (stat === undefined) return inspectComponent(component);
-  const uptimeMs = await uptimeMsOf(stat);
-  return {
-    name: component.name,
-    kind: component.kind,
-    description: component.description,
-    managed: true,
-    endpoint: component.endpoint,
-    ports: component.ports,
-    pid,
-    state: 'ready',
-    paused: procStateOf(stat) === 'paused',
-    uptimeMs: uptimeMs ?? null,
-    detail: probe.detail,
-    logFile: component.paths.logFile,
-  };
+  return runningStatus(component, { pid, stat }, probe);
 }
 
 /** Fails with exit 5 naming every port of these components that something else holds. */
@@ -168,9 +165,9 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
  * READY_POLL_WATCHED_INTERVAL_MS; for a process just spawned (its log began at `spawnedLogOffset`)
  * not before its first write, and on a write only once the log holds that text (a daemon that has
  * not said it started cannot answer yet; every daemon logs a few lines first), else every
- * READY_POLL_SCANNED_INTERVAL_MS. Otherwise (or when
- * the log cannot be watched) at once, then every READY_POLL_INTERVAL_MS. The error carries the
- * last probe's answer and the tail of the component's log.
+ * READY_POLL_SCANNED_INTERVAL_MS. Otherwise (or when the log cannot be watched) at once, then
+ * every READY_POLL_INTERVAL_MS. The error carries the last probe's answer and the tail of the
+ * component's log.
  */
 export async function waitReady(
   component: ManagedComponent,
@@ -236,7 +233,8 @@ export async function prepareLaunch(component: ManagedComponent): Promise<Launch
 
 /**
  * Spawns the component and waits until it is ready; resolves with its pid, the answer that said
- * ready, and its exit (a promise settled whenever it exits, with how). `onSpawned` runs as soon as the process exists,
+ * ready, and its exit (a promise settled whenever it exits, with how). `onSpawned` runs as soon
+ * as the process exists,
  * so a caller can stop it even if readiness never comes. `prepared` is prepareLaunch's result
  * when the caller has already started it (see startComponents).
  */

@@ -35,7 +35,7 @@ export interface ManagedComponent extends ComponentBase {
   /**
    * What the program writes to its log once its probe can answer ("safekeeper started"), for our
    * daemons: the readiness wait of a process just spawned then probes when a write to the log
-   * brings it, and at least every 100 ms; undefined (etcd, MinIO): it polls fast.
+   * brings it, and at least every 500 ms; undefined (etcd, MinIO): it polls fast.
    */
   readonly readyLogText: string | undefined;
   launchSpec(): Promise<LaunchSpec>;

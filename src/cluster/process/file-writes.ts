@@ -62,6 +62,7 @@ export interface TextScan {
 export function scanForText(path: string, offset: number, text: string): TextScan {
   let position = offset;
   let carry = '';
+  const buffer = Buffer.alloc(SCAN_CHUNK_BYTES);
   let seen = false;
   return {
     async found() {
@@ -70,10 +71,7 @@ export function scanForText(path: string, offset: number, text: string): TextSca
       try {
         handle = await open(path, 'r');
         for (;;) {
-          const { bytesRead, buffer } = await handle.read({
-            buffer: Buffer.alloc(SCAN_CHUNK_BYTES),
-            position,
-          });
+          const { bytesRead } = await handle.read({ buffer, position });
           if (bytesRead === 0) break;
           position += bytesRead;
           const window = carry + buffer.toString('latin1', 0, bytesRead);

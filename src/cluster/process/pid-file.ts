@@ -56,23 +56,19 @@ export async function findOwnedProcess(
 ): Promise<{ readonly pid: number; readonly stat: ProcStat } | undefined> {
   const pid = await readPidFile(pidFile);
   if (pid === undefined) return undefined;
-  const stat = await ownedStat(pid, identity);
+  const stat = await ownedProcessStat(pid, identity);
   return stat === undefined ? undefined : { pid, stat };
 }
 
 export async function isOwnedPid(pid: number, identity: ProcessIdentity): Promise<boolean> {
-  return (await ownedStat(pid, identity)) !== undefined;
+  return (await ownedProcessStat(pid, identity)) !== undefined;
 }
 
 /** /proc/PID/stat of `pid` while it is alive and ours (see ProcessIdentity); else undefined. */
-export function ownedProcessStat(
+export async function ownedProcessStat(
   pid: number,
   identity: ProcessIdentity,
 ): Promise<ProcStat | undefined> {
-  return ownedStat(pid, identity);
-}
-
-async function ownedStat(pid: number, identity: ProcessIdentity): Promise<ProcStat | undefined> {
   const [stat, argv] = await Promise.all([readProcStat(pid), readCmdline(pid)]);
   const state = procStateOf(stat);
   if (stat === undefined || state === 'gone' || state === 'zombie') return undefined;
