@@ -1,7 +1,8 @@
 // The CLI starts Node without NODE_EXTRA_CA_CERTS (bin/run.js's first line) and trusts that file
 // only when it makes an https connection itself (src/common/tls-trust.ts). Run the way users run
 // it, as an executable: Node's start-up no longer reads the file, and an https S3 endpoint whose
-// certificate only that file's CA vouches for is still trusted, and refused without it.
+// certificate only that file's CA vouches for is still trusted, and refused without it; so is an
+// https etcd endpoint in `status`.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { execa } from 'execa';
 import { CLI } from '../helpers/cli.js';
-import { TestS3Server, TEST_BUCKET } from '../helpers/backup-servers.js';
+import { startTestEtcd, TestS3Server, TEST_BUCKET } from '../helpers/backup-servers.js';
 import { randomPortOffset } from '../helpers/cluster.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
@@ -159,5 +160,43 @@ test(
     assert.equal(untrusted.exitCode, 6, `${untrusted.stdout}\n${untrusted.stderr}`);
     const refusal = JSON.parse(untrusted.stdout) as { error: { message: string } };
     assert.match(refusal.error.message, /certificate/i);
+  },
+);
+
+test(
+  'status probes an https etcd endpoint with the deferred CA file, and only with it',
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = await makeTempDir(t, 'neon-local-tls-etcd-');
+    const { ca, key, cert } = await makeCertificates(dir);
+    const etcd = await startTestEtcd(t);
+    const proxy = await startTlsProxy(key, cert, Number(new URL(etcd.endpoint).port));
+    t.after(() => new Promise<void>((resolve) => proxy.server.close(() => resolve())));
+    const repoDir = join(dir, 'repo');
+    const init = await runExecutable(
+      [
+        'init',
+        '--etcd-endpoints',
+        `https://127.0.0.1:${proxy.port}`,
+        '--safekeepers',
+        '1',
+        '--port-offset',
+        String(randomPortOffset()),
+      ],
+      { NEON_REPO_DIR: repoDir },
+    );
+    assert.equal(init.exitCode, 0, init.stderr);
+    const etcdStatus = async (env: Record<string, string>) => {
+      const status = await runExecutable(['status', '--json'], { NEON_REPO_DIR: repoDir, ...env });
+      const document = JSON.parse(status.stdout) as {
+        result: { components: { name: string; state: string; detail: string }[] };
+      };
+      return document.result.components.find((component) => component.name === 'etcd');
+    };
+    const trusted = await etcdStatus({ NODE_EXTRA_CA_CERTS: ca });
+    assert.equal(trusted?.state, 'ready', JSON.stringify(trusted));
+    const untrusted = await etcdStatus({});
+    assert.equal(untrusted?.state, 'not-responding', JSON.stringify(untrusted));
+    assert.match(untrusted?.detail ?? '', /CERT|certificate|SIGNATURE/i);
   },
 );
