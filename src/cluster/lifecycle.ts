@@ -1,10 +1,10 @@
 // Start, stop and inspect one component. Knows processes, pid files, ports and readiness; knows
 // nothing about the other components (ordering and rollback live in cluster-start.ts).
 import { AppError, describeError } from '../common/errors.js';
-import { Deadline, pollUntil } from '../common/deadline.js';
+import { Deadline, pollUntil, sleepMs } from '../common/deadline.js';
 import type { Component, ManagedComponent, ReadyProbe } from './components/component.js';
 import { appendLogTail, readLogTail } from './log-tail.js';
-import { scanForText, watchFileWrites } from './process/file-writes.js';
+import { watchFileWrites } from './process/file-writes.js';
 import {
   findOwnedPid,
   findOwnedProcess,
@@ -14,7 +14,7 @@ import {
 } from './process/pid-file.js';
 import { findPortHolder, isPortFree } from './process/ports.js';
 import { procStateOf, uptimeMsOf, type ProcStat } from './process/proc-info.js';
-import { spawnDaemon, type LaunchSpec } from './process/spawn-daemon.js';
+import { spawnDaemon, type LaunchSpec, type ReadyNotice } from './process/spawn-daemon.js';
 import {
   DEFAULT_STOP_LIMITS,
   stopProcess,
@@ -27,11 +27,6 @@ export const STATUS_PROBE_TIMEOUT_MS = 1000;
 const READY_POLL_INTERVAL_MS = 25;
 /** Between probes while the log is watched: a write to it (the daemon says it started) wakes earlier. */
 const READY_POLL_WATCHED_INTERVAL_MS = 100;
-/**
- * Between probes while a just spawned daemon's log is scanned for its ready line: the line wakes
- * the wait at once, so this only bounds the wait if the line never comes.
- */
-const READY_POLL_SCANNED_INTERVAL_MS = 500;
 const READY_PROBE_TIMEOUT_MS = 500;
 const FAILURE_LOG_LINES = 20;
 const PORT_RELEASE_TIMEOUT_MS = 3000;
@@ -159,37 +154,53 @@ export async function checkPortsFree(components: readonly ManagedComponent[]): P
 }
 
 /**
- * Polls the component's readiness probe until it answers, the deadline passes, or `hasExited`
- * reports that the process is gone, and resolves with the answer that said ready. For a component
- * with a readyLogText: whenever its log file is written and at least every
- * READY_POLL_WATCHED_INTERVAL_MS; for a process just spawned (its log began at `spawnedLogOffset`)
- * not before its first write, and on a write only once the log holds that text (a daemon that has
- * not said it started cannot answer yet; every daemon logs a few lines first), else every
- * READY_POLL_SCANNED_INTERVAL_MS. Otherwise (or when the log cannot be watched) at once, then
- * every READY_POLL_INTERVAL_MS. The error carries the last probe's answer and the tail of the
- * component's log.
+ * The line of a daemon's readiness notice, or undefined if the deadline passes first (or the
+ * daemon closed the descriptor without one: it exited, or failed before it was ready).
+ */
+async function noticeBefore(notice: ReadyNotice, deadline: Deadline): Promise<string | undefined> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      notice.line,
+      sleepMs(deadline.remainingMs(), timer.signal).then(() => undefined),
+    ]);
+  } finally {
+    timer.abort();
+    notice.close();
+  }
+}
+
+/**
+ * Resolves with the answer that said the component is ready. A daemon just spawned with a
+ * readiness notice (`notice`) is asked nothing: its notice is read as its probe's answer would
+ * be. Without a notice, or when that notice does not come or does not say ready, the component's
+ * probe is polled until it answers, the deadline passes, or `hasExited` reports that the process
+ * is gone: for our daemons whenever their log file is written and at least every
+ * READY_POLL_WATCHED_INTERVAL_MS, otherwise (etcd, MinIO, or when the log cannot be watched) at
+ * once and then every READY_POLL_INTERVAL_MS. The error carries the last answer and the tail of
+ * the component's log.
  */
 export async function waitReady(
   component: ManagedComponent,
   deadline: Deadline,
   hasExited: () => string | undefined = () => undefined,
-  spawnedLogOffset?: number,
+  notice?: ReadyNotice,
 ): Promise<ReadyProbe> {
   let lastDetail = 'not probed yet';
-  const readyText = component.readyLogText;
-  const logWrites = readyText === undefined ? undefined : watchFileWrites(component.paths.logFile);
+  const fromNotice = component.readinessFromNotice;
+  if (notice !== undefined && fromNotice !== undefined) {
+    const line = await noticeBefore(notice, deadline);
+    if (line !== undefined) {
+      const answer = fromNotice(line);
+      if (answer.ready) return answer;
+      lastDetail = `readiness notice: ${answer.detail}`;
+    } else lastDetail = 'no readiness notice';
+  }
+  const logWrites = fromNotice === undefined ? undefined : watchFileWrites(component.paths.logFile);
   const watching = logWrites?.watching === true;
-  const scan =
-    watching && readyText !== undefined && spawnedLogOffset !== undefined
-      ? scanForText(component.paths.logFile, spawnedLogOffset, readyText)
-      : undefined;
-  let probedAtMs = Date.now();
   const outcome = await pollUntil(
     async () => {
       if (hasExited() !== undefined) return 'exited' as const;
-      const due = Date.now() - probedAtMs >= READY_POLL_SCANNED_INTERVAL_MS;
-      if (scan !== undefined && !due && !(await scan.found())) return undefined;
-      probedAtMs = Date.now();
       const probe = await component.probe(
         Math.min(READY_PROBE_TIMEOUT_MS, Math.max(1, deadline.remainingMs())),
       );
@@ -198,13 +209,7 @@ export async function waitReady(
     },
     {
       timeoutMs: deadline.remainingMs(),
-      intervalMs:
-        scan !== undefined
-          ? READY_POLL_SCANNED_INTERVAL_MS
-          : watching
-            ? READY_POLL_WATCHED_INTERVAL_MS
-            : READY_POLL_INTERVAL_MS,
-      sleepFirst: scan !== undefined,
+      intervalMs: watching ? READY_POLL_WATCHED_INTERVAL_MS : READY_POLL_INTERVAL_MS,
       ...(logWrites && { wake: () => logWrites.nextWrite() }),
     },
   ).finally(() => logWrites?.close());
@@ -251,7 +256,7 @@ export async function launchComponent(
   const spec = await prepared;
   let daemon;
   try {
-    daemon = await spawnDaemon(spec);
+    daemon = await spawnDaemon(spec, { readyNotice: component.readinessFromNotice !== undefined });
   } catch (error) {
     throw new AppError(
       'start-failed',
@@ -263,7 +268,7 @@ export async function launchComponent(
   if (!component.writesOwnPidFile) await writePidFile(component.paths.pidFile, daemon.pid);
   let exitedHow: string | undefined;
   void daemon.exited.then((how) => (exitedHow = how));
-  const readyProbe = await waitReady(component, deadline, () => exitedHow, daemon.logOffset);
+  const readyProbe = await waitReady(component, deadline, () => exitedHow, daemon.readyNotice);
   await component.afterReady(Math.max(1000, deadline.remainingMs()));
   return { pid: daemon.pid, readyProbe, exited: daemon.exited };
 }

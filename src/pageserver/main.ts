@@ -7,7 +7,6 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../common/errors.js';
 import { acquireFileLock } from '../common/file-lock.js';
-import { PAGESERVER_STARTED_MESSAGE } from '../common/ready-messages.js';
 import { createDaemonLogger, type Logger } from '../common/log.js';
 import {
   exitWithError,
@@ -16,6 +15,7 @@ import {
   type StartedDaemon,
 } from '../daemon-shell/daemon-runner.js';
 import { listen, serveUntilAborted } from '../daemon-shell/listen.js';
+import { sendReadyNotice } from '../daemon-shell/ready-notice.js';
 import type { TaskSupervisor } from '../daemon-shell/task-supervisor.js';
 import {
   createLazyObjectStore,
@@ -26,7 +26,7 @@ import { runPeriodicCheckpoints } from './checkpoint/periodic-checkpoint.js';
 import { parsePageserverArgs, type PageserverConfig } from './config.js';
 import { SafekeeperDiscovery } from './discovery/safekeeper-discovery.js';
 import { createMetrics } from './http/metrics.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, pageserverStatusDocument } from './http/server.js';
 import { DRAIN_TIMEOUT_MS } from './limits.js';
 import { TimelineRegistry } from './timeline/timeline-registry.js';
 
@@ -90,8 +90,10 @@ async function startServices(
       discoveryIntervalMs: config.discoveryIntervalMs,
       noSync: config.noSync,
     },
-    PAGESERVER_STARTED_MESSAGE,
+    'pageserver started',
   );
+  // What GET /v1/status would answer now (common/ready-notice.ts).
+  sendReadyNotice(pageserverStatusDocument(timelines));
   return {
     log,
     cleanup: async () => {

@@ -1,12 +1,14 @@
 // The embedded S3-compatible server (s3rver 3.7.1, patched: see patches/) in its own process,
 // for clusters without MinIO. Creates the bucket before it listens, so an answered
-// `HEAD /<bucket>` means ready. SIGTERM/SIGINT close it and exit 0.
+// `HEAD /<bucket>` means ready; the readiness notice (common/ready-notice.ts) lists the buckets.
+// SIGTERM/SIGINT close it and exit 0.
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { describeError, EXIT_CODES } from '../common/errors.js';
-import { S3_SERVER_LISTENING_PREFIX } from '../common/ready-messages.js';
+import type { S3ServerReadyNotice } from '../common/ready-notice.js';
 import { makeCreatedFilesPrivate } from '../daemon-shell/daemon-runner.js';
+import { sendReadyNotice } from '../daemon-shell/ready-notice.js';
 
 const USAGE = 'usage: s3-server --address HOST --port PORT --directory DIR --bucket NAME';
 
@@ -64,8 +66,13 @@ export async function main(argv: readonly string[]): Promise<void> {
     const bound = await server.run();
     logRequests(server.httpServer);
     process.stdout.write(
-      `${S3_SERVER_LISTENING_PREFIX} ${bound.address}:${bound.port}, data in ${values.directory}, buckets: ${values.bucket.join(', ')}\n`,
+      `s3-server: listening on ${bound.address}:${bound.port}, data in ${values.directory}, buckets: ${values.bucket.join(', ')}\n`,
     );
+    sendReadyNotice({
+      address: bound.address,
+      port: bound.port,
+      buckets: values.bucket,
+    } satisfies S3ServerReadyNotice);
   } catch (error) {
     fail(
       `could not listen on ${values.address}:${port}: ${describeError(error)}`,

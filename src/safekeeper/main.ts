@@ -6,7 +6,6 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EXIT_CODES } from '../common/errors.js';
 import { acquireFileLock } from '../common/file-lock.js';
-import { SAFEKEEPER_STARTED_MESSAGE } from '../common/ready-messages.js';
 import { createDaemonLogger, type Logger } from '../common/log.js';
 import {
   exitWithError,
@@ -15,11 +14,12 @@ import {
   type StartedDaemon,
 } from '../daemon-shell/daemon-runner.js';
 import { listen, serveUntilAborted } from '../daemon-shell/listen.js';
+import { sendReadyNotice } from '../daemon-shell/ready-notice.js';
 import type { TaskSupervisor } from '../daemon-shell/task-supervisor.js';
 import { parseSafekeeperCommand, walBackupConfigured, type SafekeeperConfig } from './config.js';
 import { formatControlFileDump } from './control-file/control-file-dump.js';
 import { readControlFile } from './control-file/control-file-store.js';
-import { createHttpServer } from './http/server.js';
+import { createHttpServer, safekeeperStatusDocument } from './http/server.js';
 import { createMetrics, type SafekeeperMetrics } from './http/metrics.js';
 import { establishIdentity } from './identity.js';
 import { createWalService } from './pg-wire/wal-service-listener.js';
@@ -78,14 +78,13 @@ async function startServices(
           metrics: createBrokerMetrics(metrics.registry),
         });
   const walBackup = createWalBackup(config, nodeId, timelines, etcd, metrics, nodeLog);
+  const statusSources = { nodeId, brokerStatus: () => broker?.status(), walBackup };
   const http = createHttpServer({
-    nodeId,
+    ...statusSources,
     metrics,
     timelines,
     log: nodeLog,
     testing: config.testing,
-    brokerStatus: () => broker?.status(),
-    walBackup,
   });
   const walService = createWalService({ nodeId, registry: timelines, log: nodeLog });
   // HTTP comes last: /v1/status is the readiness probe, so an answer must mean that the WAL
@@ -123,8 +122,10 @@ async function startServices(
       noSync: config.noSync,
       tasks: supervisor.taskNames,
     },
-    SAFEKEEPER_STARTED_MESSAGE,
+    'safekeeper started',
   );
+  // What GET /v1/status would answer now (common/ready-notice.ts).
+  sendReadyNotice(safekeeperStatusDocument(statusSources));
   return {
     log: nodeLog,
     cleanup: async () => {

@@ -2,12 +2,14 @@
 // safekeeper status, stop (no process left, every port free), start again.
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Etcd3 } from 'etcd3';
 import { createS3Client } from '../../src/remote-storage/s3-client.js';
 import { isPortFree } from '../../src/cluster/process/ports.js';
+import { RepoLayout } from '../../src/cluster/repo-layout.js';
 import { EMBEDDED_S3_CREDENTIALS } from '../../src/cluster/storage-credentials.js';
 import type { ClusterStatus } from '../../src/index.js';
 import { runCli, runCliJson } from '../helpers/cli.js';
@@ -44,7 +46,10 @@ test(
     const cluster = await makeTestCluster(t);
     const repoDir = cluster.repoDir;
 
-    const started = await runCliJson<{ started: string[] }>(['start'], { repoDir });
+    const started = await runCliJson<{
+      started: string[];
+      components: { name: string; state: string; detail: string }[];
+    }>(['start'], { repoDir });
     assert.equal(started.exitCode, 0, started.stderr);
     assert.deepEqual([...(started.body.result?.started ?? [])].sort(), [
       'etcd',
@@ -54,6 +59,23 @@ test(
       'sk3',
       'storage',
     ]);
+    // Our daemons said they were ready through their readiness notices, read as their probes'
+    // answers would be; start asked none of them anything: the embedded S3 server logs every
+    // request it answers, and the safekeepers count theirs.
+    const details = Object.fromEntries(
+      (started.body.result?.components ?? []).map((c) => [c.name, `${c.state}: ${c.detail}`]),
+    );
+    assert.match(details.sk2 ?? '', /^ready: id 2\b/);
+    assert.equal(details.storage, 'ready: bucket neon-local');
+    assert.equal(details.pageserver, 'ready: 0 timelines');
+    const storageLog = await readFile(new RepoLayout(repoDir).storage.logFile, 'utf8');
+    assert.match(storageLog, /listening on/);
+    assert.doesNotMatch(storageLog, /^\S+ (HEAD|GET) /m, 'no request before status');
+    const startConfig = await cluster.loadConfig();
+    const metrics = await (
+      await fetch(`http://127.0.0.1:${startConfig.safekeepers[0]!.httpPort}/metrics`)
+    ).text();
+    assert.doesNotMatch(metrics, /route="\/v1\/status"/, 'no /v1/status before status');
 
     const { body } = await runCliJson<ClusterStatus>(['status'], { repoDir });
     const status = body.result!;

@@ -33,11 +33,12 @@ export interface ManagedComponent extends ComponentBase {
   /** True when the program writes its own pid file (the safekeeper does). */
   readonly writesOwnPidFile: boolean;
   /**
-   * What the program writes to its log once its probe can answer ("safekeeper started"), for our
-   * daemons: the readiness wait of a process just spawned then probes when a write to the log
-   * brings it, and at least every 500 ms; undefined (etcd, MinIO): it polls fast.
+   * For our daemons, which send a readiness notice when spawned (common/ready-notice.ts): reads
+   * the notice's line as `probe` reads its answer. A start then asks the daemon nothing, and a
+   * wait for one already starting probes when its log is written. Undefined (etcd, MinIO): the
+   * readiness wait polls the probe.
    */
-  readonly readyLogText: string | undefined;
+  readonly readinessFromNotice: ((line: string) => ReadyProbe) | undefined;
   launchSpec(): Promise<LaunchSpec>;
   /** Work to do once the process is ready (e.g. create the bucket). */
   afterReady(timeoutMs: number): Promise<void>;

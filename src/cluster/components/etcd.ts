@@ -85,7 +85,7 @@ export function etcdComponent(config: ClusterConfig, layout: RepoLayout): Compon
     paths,
     identity: { program: basename(config.etcd.binary), dataDir: paths.dataDir },
     writesOwnPidFile: false,
-    readyLogText: undefined,
+    readinessFromNotice: undefined,
     probe,
     launchSpec: () =>
       Promise.resolve({

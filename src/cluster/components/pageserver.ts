@@ -2,7 +2,6 @@
 // WAL and HTTP addresses and the bucket on its command line, writes its own pid file, and is
 // ready when GET /v1/status answers with id "pageserver".
 import { join } from 'node:path';
-import { PAGESERVER_STARTED_MESSAGE, pinoMessageText } from '../../common/ready-messages.js';
 import { storageEndpoint, type ClusterConfig } from '../config.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { probeHttp } from '../process/http-probe.js';
@@ -48,14 +47,20 @@ export function pageserverArgs(config: ClusterConfig, dataDir: string): string[]
 async function probePageserverStatus(httpUrl: string, timeoutMs: number): Promise<ReadyProbe> {
   const result = await probeHttp(`${httpUrl}/v1/status`, timeoutMs);
   if (!result.ok) return { ready: false, detail: `/v1/status: ${result.reason}` };
+  const answer = pageserverReadiness(result.body);
+  return answer.ready ? answer : { ready: false, detail: `/v1/status: ${answer.detail}` };
+}
+
+/** What the pageserver's status document (its /v1/status answer or readiness notice) says. */
+function pageserverReadiness(document: string): ReadyProbe {
   try {
-    const status = JSON.parse(result.body) as { id?: unknown; timelines?: unknown };
+    const status = JSON.parse(document) as { id?: unknown; timelines?: unknown };
     if (status.id !== PAGESERVER_STATUS_ID)
-      return { ready: false, detail: `/v1/status answered id ${String(status.id)}` };
+      return { ready: false, detail: `id ${String(status.id)} instead of ${PAGESERVER_STATUS_ID}` };
     const count = typeof status.timelines === 'number' ? status.timelines : 0;
     return { ready: true, detail: `${count} ${count === 1 ? 'timeline' : 'timelines'}` };
   } catch {
-    return { ready: false, detail: '/v1/status answered something that is not JSON' };
+    return { ready: false, detail: 'not a JSON document' };
   }
 }
 
@@ -72,7 +77,7 @@ export function pageserverComponent(config: ClusterConfig, layout: RepoLayout): 
     paths,
     identity: { program: 'pageserver.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
-    readyLogText: pinoMessageText(PAGESERVER_STARTED_MESSAGE),
+    readinessFromNotice: pageserverReadiness,
     probe: (timeoutMs) => probePageserverStatus(endpoint, timeoutMs),
     launchSpec: () =>
       Promise.resolve({

@@ -1,7 +1,6 @@
 // A safekeeper process (bin/safekeeper.js) with neon's flags. It writes its own pid file; it is
 // ready when GET /v1/status answers with its own id.
 import { join } from 'node:path';
-import { pinoMessageText, SAFEKEEPER_STARTED_MESSAGE } from '../../common/ready-messages.js';
 import type { ClusterConfig, SafekeeperConfig } from '../config.js';
 import { etcdEndpoints, storageEndpoint } from '../config.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -99,8 +98,14 @@ export async function probeSafekeeperStatus(
 ): Promise<ReadyProbe> {
   const result = await probeHttp(`${httpUrl}/v1/status`, timeoutMs);
   if (!result.ok) return { ready: false, detail: `/v1/status: ${result.reason}` };
+  const answer = safekeeperReadiness(result.body, id);
+  return answer.ready ? answer : { ready: false, detail: `/v1/status: ${answer.detail}` };
+}
+
+/** What a safekeeper's status document (its /v1/status answer or readiness notice) says. */
+export function safekeeperReadiness(document: string, id: number): ReadyProbe {
   try {
-    const answer = JSON.parse(result.body) as {
+    const answer = JSON.parse(document) as {
       id?: unknown;
       broker?: unknown;
       wal_backup?: unknown;
@@ -111,9 +116,9 @@ export async function probeSafekeeperStatus(
         ready: true,
         detail: `id ${id}${brokerDetail(answer.broker)}${backupDetail(answer.wal_backup)}`,
       };
-    return { ready: false, detail: `/v1/status answered id ${String(answeredId)}, expected ${id}` };
+    return { ready: false, detail: `id ${String(answeredId)} instead of ${id}` };
   } catch {
-    return { ready: false, detail: '/v1/status answered something that is not JSON' };
+    return { ready: false, detail: 'not a JSON document' };
   }
 }
 
@@ -134,7 +139,7 @@ export function safekeeperComponent(
     paths,
     identity: { program: 'safekeeper.js', dataDir: paths.dataDir },
     writesOwnPidFile: true,
-    readyLogText: pinoMessageText(SAFEKEEPER_STARTED_MESSAGE),
+    readinessFromNotice: (line) => safekeeperReadiness(line, sk.id),
     probe: (timeoutMs) => probeSafekeeperStatus(endpoint, sk.id, timeoutMs),
     launchSpec: () =>
       Promise.resolve({

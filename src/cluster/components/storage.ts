@@ -2,9 +2,9 @@
 // (bin/s3-server.js, s3rver in its own process) otherwise, or an external S3 endpoint that is
 // only checked. The bucket is created by the embedded server itself, and through the S3 API for
 // MinIO.
-import { S3_SERVER_LISTENING_PREFIX } from '../../common/ready-messages.js';
 import { access, constants } from 'node:fs/promises';
 import { basename, delimiter, join } from 'node:path';
+import type { S3ServerReadyNotice } from '../../common/ready-notice.js';
 import { checkBucket, ensureBucket, withS3Client } from '../../remote-storage/s3-client.js';
 import { AppError } from '../../common/errors.js';
 import type { ClusterConfig } from '../config.js';
@@ -58,6 +58,21 @@ function bucketProbe(config: ClusterConfig) {
   };
 }
 
+/** What the embedded S3 server's readiness notice says: ready once it serves the bucket on `port`. */
+function embeddedS3Readiness(line: string, port: number, bucket: string): ReadyProbe {
+  let notice: Partial<S3ServerReadyNotice>;
+  try {
+    notice = JSON.parse(line) as Partial<S3ServerReadyNotice>;
+  } catch {
+    return { ready: false, detail: 'not a JSON document' };
+  }
+  if (notice.port !== port)
+    return { ready: false, detail: `port ${String(notice.port)}, not ${port}` };
+  if (!Array.isArray(notice.buckets) || !notice.buckets.includes(bucket))
+    return { ready: false, detail: `no bucket ${bucket}` };
+  return { ready: true, detail: `bucket ${bucket}` };
+}
+
 function embeddedStorage(config: ClusterConfig, layout: RepoLayout): ManagedComponent {
   const paths = layout.storage;
   const { port, bucket } = config.remoteStorage;
@@ -72,7 +87,7 @@ function embeddedStorage(config: ClusterConfig, layout: RepoLayout): ManagedComp
     paths,
     identity: { program: 's3-server.js', dataDir: paths.dataDir },
     writesOwnPidFile: false,
-    readyLogText: S3_SERVER_LISTENING_PREFIX,
+    readinessFromNotice: (line) => embeddedS3Readiness(line, port, bucket),
     // The server creates the bucket before listening, so an answered HEAD means ready.
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}/${bucket}`, timeoutMs, 'HEAD');
@@ -120,7 +135,7 @@ function minioStorage(config: ClusterConfig, layout: RepoLayout): ManagedCompone
       dataDir: paths.dataDir,
     },
     writesOwnPidFile: false,
-    readyLogText: undefined,
+    readinessFromNotice: undefined,
     probe: async (timeoutMs) => {
       const result = await probeHttp(`${endpoint}${MINIO_HEALTH_PATH}`, timeoutMs);
       return result.ok

@@ -2,8 +2,15 @@
 // to its log file, a minimal environment, and nothing that keeps the CLI's event loop alive.
 // NODE_EXTRA_CA_CERTS is handed on only to a daemon that talks TLS (extraCaCertsEnv): Node 20
 // reads the file at every start, 30-40 ms of CPU, which a daemon on plain loopback HTTP never uses.
+// A daemon of ours can also be handed the descriptor of its readiness notice (common/ready-notice.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  READY_FD_ENV,
+  READY_NOTICE_FD,
+  READY_NOTICE_MAX_BYTES,
+} from '../../common/ready-notice.js';
 import { PRIVATE_FILE_MODE } from '../private-files.js';
 
 /** Variables passed through from the CLI's environment to every child. */
@@ -40,27 +47,81 @@ export function extraCaCertsEnv(
   return { NODE_EXTRA_CA_CERTS: file };
 }
 
+/** The line a daemon sends when it is ready, read from our end of its notice descriptor. */
+export interface ReadyNotice {
+  /**
+   * The line without its newline; undefined when the daemon closed the descriptor (or exited)
+   * without one, sent more than READY_NOTICE_MAX_BYTES, or `close` came first.
+   */
+  readonly line: Promise<string | undefined>;
+  /** Stops reading and closes our end (the daemon is not affected). */
+  close(): void;
+}
+
 export interface SpawnedDaemon {
   readonly pid: number;
   /** Resolves with a description once the child exits (whenever that is). */
   readonly exited: Promise<string>;
   readonly child: ChildProcess;
-  /** Where the log file ended before the spawn: what the daemon writes begins here. */
-  readonly logOffset: number;
+  /** When the spawn asked for one. */
+  readonly readyNotice: ReadyNotice | undefined;
 }
 
-export function spawnDaemon(spec: LaunchSpec): Promise<SpawnedDaemon> {
+export interface SpawnOptions {
+  /** Hand the daemon a readiness notice descriptor (only our daemons send one). */
+  readonly readyNotice?: boolean;
+}
+
+/** The first line that arrives on `stream`; its end, an error or `close` settle it too. */
+export function readFirstLine(stream: Readable, maxBytes: number): ReadyNotice {
+  let settle: (line: string | undefined) => void = () => undefined;
+  const line = new Promise<string | undefined>((resolve) => {
+    let text = '';
+    let settled = false;
+    settle = (value) => {
+      if (settled) return;
+      settled = true;
+      stream.destroy();
+      resolve(value);
+    };
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      text += chunk;
+      const end = text.indexOf('\n');
+      if (end >= 0) settle(text.slice(0, end));
+      else if (text.length > maxBytes) settle(undefined);
+    });
+    stream.once('end', () => settle(undefined));
+    stream.once('close', () => settle(undefined));
+    stream.once('error', () => settle(undefined));
+  });
+  return { line, close: () => settle(undefined) };
+}
+
+export function spawnDaemon(spec: LaunchSpec, options: SpawnOptions = {}): Promise<SpawnedDaemon> {
   const logFd = openSync(spec.logFile, 'a', PRIVATE_FILE_MODE);
   try {
-    const logOffset = fstatSync(logFd).size;
+    const notice = options.readyNotice === true;
     const child = spawn(spec.command, spec.args, {
       cwd: spec.cwd,
-      env: minimalEnv(spec.env),
+      env: minimalEnv({
+        ...spec.env,
+        ...(notice && { [READY_FD_ENV]: String(READY_NOTICE_FD) }),
+      }),
       detached: true,
-      stdio: ['ignore', logFd, logFd],
+      // Index READY_NOTICE_FD: a socket pair, whose other end the child inherits.
+      stdio: ['ignore', logFd, logFd, ...(notice ? (['pipe'] as const) : [])],
     });
+    const noticeStream = notice ? child.stdio[READY_NOTICE_FD] : null;
+    const readyNotice =
+      noticeStream === null || noticeStream === undefined
+        ? undefined
+        : readFirstLine(noticeStream as Readable, READY_NOTICE_MAX_BYTES);
     return new Promise((resolve, reject) => {
-      child.once('error', (error) => reject(error));
+      child.once('error', (error) => {
+        readyNotice?.close();
+        reject(error);
+      });
       child.once('spawn', () => {
         child.unref();
         const exited = new Promise<string>((resolveExit) =>
@@ -70,7 +131,7 @@ export function spawnDaemon(spec: LaunchSpec): Promise<SpawnedDaemon> {
         );
         const pid = child.pid;
         if (pid === undefined) reject(new Error(`${spec.command} started without a pid`));
-        else resolve({ pid, exited, child, logOffset });
+        else resolve({ pid, exited, child, readyNotice });
       });
     });
   } finally {

@@ -36,17 +36,18 @@ function timelineOf(context: HttpContext, params: RouteParams): PageserverTimeli
   return timeline;
 }
 
+/** The answer of GET /v1/status, the readiness probe; also the daemon's readiness notice. */
+export function pageserverStatusDocument(timelines: TimelineRegistry): PageserverStatusDocument {
+  return { id: 'pageserver', timelines: timelines.size };
+}
+
 const ROUTES: readonly Route<HttpContext>[] = [
   {
     method: 'GET',
     path: '/v1/status',
     handler: async (req, res, context) => {
       await refuseBody(req);
-      const status: PageserverStatusDocument = {
-        id: 'pageserver',
-        timelines: context.timelines.size,
-      };
-      sendJson(res, 200, status);
+      sendJson(res, 200, pageserverStatusDocument(context.timelines));
     },
   },
   {

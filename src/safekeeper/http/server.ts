@@ -35,24 +35,31 @@ export interface HttpContext {
 export type { RouteParams };
 export type Route = ShellRoute<HttpContext>;
 
+/**
+ * The answer of GET /v1/status, the readiness probe: `id` first; the broker's and the offload's
+ * state beside it. Also the daemon's readiness notice (main.ts).
+ */
+export function safekeeperStatusDocument(
+  context: Pick<HttpContext, 'nodeId' | 'brokerStatus' | 'walBackup'>,
+): SafekeeperStatusDocument {
+  return {
+    id: context.nodeId,
+    broker: context.brokerStatus() ?? null,
+    wal_backup: context.walBackup?.describeNode() ?? {
+      configured: false,
+      etcd_connected: null,
+      timelines_campaigning: 0,
+      timelines_leading: 0,
+    },
+  };
+}
+
 const BASE_ROUTES: readonly Route[] = [
   {
     method: 'GET',
     path: '/v1/status',
-    // The readiness probe: `id` first; the broker's and the offload's state beside it.
     handler: (_req, res, context) =>
-      Promise.resolve(
-        sendJson(res, 200, {
-          id: context.nodeId,
-          broker: context.brokerStatus() ?? null,
-          wal_backup: context.walBackup?.describeNode() ?? {
-            configured: false,
-            etcd_connected: null,
-            timelines_campaigning: 0,
-            timelines_leading: 0,
-          },
-        } satisfies SafekeeperStatusDocument),
-      ),
+      Promise.resolve(sendJson(res, 200, safekeeperStatusDocument(context))),
   },
   {
     method: 'GET',

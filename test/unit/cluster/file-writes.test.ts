@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { appendFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { scanForText, watchFileWrites } from '../../../src/cluster/process/file-writes.js';
+import { watchFileWrites } from '../../../src/cluster/process/file-writes.js';
 import { pollUntil } from '../../../src/common/deadline.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -57,18 +57,4 @@ test('pollUntil probes again as soon as its wake signal aborts', async () => {
   );
   assert.equal(outcome, 'woken');
   assert.ok(Date.now() - begunAt < WAIT_MAX_MS / 2, 'not after the interval');
-});
-
-test('scanForText finds the text only after the offset, also when cut across two writes', async (t) => {
-  const path = join(await makeTempDir(t), 'daemon.log');
-  await writeFile(path, 'safekeeper started (an earlier run)\n');
-  const offset = (await stat(path)).size;
-  const scan = scanForText(path, offset, '"msg":"safekeeper started"');
-  assert.equal(await scan.found(), false, 'the earlier run does not count');
-  await appendFile(path, '{"msg":"timelines loaded"}\n{"level":"info","msg":"safeke');
-  assert.equal(await scan.found(), false);
-  await appendFile(path, 'eper started"}\n');
-  assert.equal(await scan.found(), true);
-  assert.equal(await scan.found(), true, 'and stays found');
-  assert.equal(await scanForText(join(path, 'missing'), 0, 'x').found(), false);
 });
