@@ -3,6 +3,12 @@
 
 /** TCP connect plus the startup exchange with a safekeeper's WAL service. */
 export const CONNECT_TIMEOUT_MS = 5000;
+/**
+ * From the pageserver's start: a safekeeper that refuses connections this early and has not
+ * answered yet is still starting (`neon_local start` starts them all at once), not failing, and
+ * discovery does not warn about it.
+ */
+export const DISCOVERY_STARTUP_GRACE_MS = 10_000;
 /** One GET /v1/timelines of a discovery round. */
 export const DISCOVERY_REQUEST_TIMEOUT_MS = 2000;
 /** Largest admin API answer read from a safekeeper (a misbehaving one cannot fill memory). */

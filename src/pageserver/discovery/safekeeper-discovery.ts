@@ -3,13 +3,19 @@
 // timeline seen becomes known to the registry; what each safekeeper said about it (commit_lsn,
 // where its WAL starts, the segment size) is handed to the timelines as source candidates.
 // A safekeeper that does not answer, or answers nonsense, is left out of that round: logged
-// once when it starts failing and once when it answers again, never fatal.
+// once when it starts failing and once when it answers again, never fatal. One that refuses
+// connections in the first DISCOVERY_STARTUP_GRACE_MS and has never answered is still starting
+// beside the pageserver: that is not logged.
 import { describeError } from '../../common/errors.js';
 import { sleepMs } from '../../common/deadline.js';
 import { httpGet } from '../../common/http-get.js';
 import type { Logger } from '../../common/log.js';
 import type { SafekeeperEndpoint } from '../config.js';
-import { DISCOVERY_REQUEST_TIMEOUT_MS, DISCOVERY_RESPONSE_MAX_BYTES } from '../limits.js';
+import {
+  DISCOVERY_REQUEST_TIMEOUT_MS,
+  DISCOVERY_RESPONSE_MAX_BYTES,
+  DISCOVERY_STARTUP_GRACE_MS,
+} from '../limits.js';
 import type { TimelineRegistry } from '../timeline/timeline-registry.js';
 import { parseTimelineList, type DiscoveredTimeline } from './timeline-list.js';
 
@@ -32,8 +38,11 @@ export class SafekeeperDiscovery {
   readonly #registry: TimelineRegistry;
   readonly #intervalMs: number;
   readonly #log: Logger;
-  /** Why each safekeeper failed in the last round (absent: it answered). */
+  /** Why each safekeeper failed in the last round (absent: it answered, or is still starting). */
   readonly #failing = new Map<number, string>();
+  /** The safekeepers that have answered since the pageserver started. */
+  readonly #answered = new Set<number>();
+  readonly #startedAtMs = Date.now();
   #wake: AbortController = new AbortController();
 
   constructor(options: {
@@ -73,7 +82,8 @@ export class SafekeeperDiscovery {
           this.#noteAnswer(endpoint, undefined);
           return timelines;
         } catch (error) {
-          this.#noteAnswer(endpoint, describeError(error));
+          if (!this.#stillStarting(endpoint, error))
+            this.#noteAnswer(endpoint, describeError(error));
           return [];
         }
       }),
@@ -82,9 +92,19 @@ export class SafekeeperDiscovery {
     await this.#registry.applyDiscovery(answers.flat());
   }
 
+  /** A refused connection, early, from a safekeeper that has never answered. */
+  #stillStarting(endpoint: SafekeeperEndpoint, error: unknown): boolean {
+    return (
+      !this.#answered.has(endpoint.id) &&
+      Date.now() - this.#startedAtMs < DISCOVERY_STARTUP_GRACE_MS &&
+      errorCodeOf(error) === 'ECONNREFUSED'
+    );
+  }
+
   #noteAnswer(endpoint: SafekeeperEndpoint, failure: string | undefined): void {
     const before = this.#failing.get(endpoint.id);
     if (failure === undefined) {
+      this.#answered.add(endpoint.id);
       if (before !== undefined)
         this.#log.info({ safekeeper: endpoint.id }, 'safekeeper answers again');
       this.#failing.delete(endpoint.id);
@@ -97,4 +117,13 @@ export class SafekeeperDiscovery {
       this.#failing.set(endpoint.id, failure);
     }
   }
+}
+
+/** The errno code of an error or of one of its causes (httpGet wraps the socket's error). */
+function errorCodeOf(error: unknown): string | undefined {
+  for (let current = error; current instanceof Error; current = current.cause) {
+    const { code } = current as NodeJS.ErrnoException;
+    if (typeof code === 'string') return code;
+  }
+  return undefined;
 }
