@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: timing a command many times, medians, and the JSON report.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import Module from 'node:module';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -165,6 +165,34 @@ export function startupNotes(env: NodeJS.ProcessEnv): Record<string, unknown> {
         ? 'node'
         : `v8 code cache for ${entryCaches.length} entry and ${vendorCaches.length} vendor bundles`,
   };
+}
+
+/** The machine's CPU time so far (/proc/stat, clock ticks): all of it, and what was stolen. */
+export interface CpuTicks {
+  readonly total: number;
+  readonly steal: number;
+}
+
+export function readCpuTicks(): CpuTicks | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/);
+    // cpu user nice system idle iowait irq softirq steal guest guest_nice
+    const ticks = fields.slice(1, 9).map(Number);
+    if (ticks.length < 8 || ticks.some((value) => !Number.isFinite(value))) return undefined;
+    return { total: ticks.reduce((sum, value) => sum + value, 0), steal: ticks[7]! };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The share of the machine's CPU time the hypervisor gave to others since `before` (steal time,
+ * in %): a virtual machine's neighbours slow a start-up figure down without any load showing.
+ */
+export function stealPercentSince(before: CpuTicks | undefined): number | null {
+  const after = readCpuTicks();
+  if (before === undefined || after === undefined || after.total <= before.total) return null;
+  return round((100 * (after.steal - before.steal)) / (after.total - before.total));
 }
 
 export interface ThroughputComparison {
