@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pageserverComponent } from '../../../src/cluster/components/pageserver.js';
 import { safekeeperComponent } from '../../../src/cluster/components/safekeeper.js';
-import { parseClusterConfig } from '../../../src/cluster/config.js';
 import { extraCaCertsEnv } from '../../../src/cluster/process/spawn-daemon.js';
 import { RepoLayout } from '../../../src/cluster/repo-layout.js';
+import type { ClusterConfig } from '../../../src/cluster/config.js';
+import { configWith } from '../../helpers/small-config.js';
 
 const CA_FILE = '/etc/ssl/private-ca.pem';
 
@@ -24,27 +25,6 @@ test('NODE_EXTRA_CA_CERTS is handed on only with an https URL', () => {
     assert.deepEqual(extraCaCertsEnv(urls, env), expected, urls.join(' '));
 });
 
-function configWith(storage: string, etcd = ''): ReturnType<typeof parseClusterConfig> {
-  return parseClusterConfig(
-    `[cluster]
-format_version = 1
-[etcd]
-client_port = 2379
-peer_port = 2380
-${etcd}
-[remote_storage]
-${storage}
-[[safekeepers]]
-id = 1
-pg_port = 5454
-http_port = 7676
-[pageserver]
-http_port = 9898
-`,
-    'test',
-  );
-}
-
 test('the safekeepers and the pageserver keep NODE_EXTRA_CA_CERTS for https endpoints only', async (t) => {
   const before = process.env.NODE_EXTRA_CA_CERTS;
   process.env.NODE_EXTRA_CA_CERTS = CA_FILE;
@@ -53,7 +33,7 @@ test('the safekeepers and the pageserver keep NODE_EXTRA_CA_CERTS for https endp
     else process.env.NODE_EXTRA_CA_CERTS = before;
   });
   const layout = new RepoLayout('/tmp/neon-local-test-repo');
-  const envs = async (config: ReturnType<typeof parseClusterConfig>) => {
+  const envs = async (config: ClusterConfig) => {
     const safekeeper = safekeeperComponent(config, layout, config.safekeepers[0]!);
     return {
       safekeeper: (await safekeeper.launchSpec()).env.NODE_EXTRA_CA_CERTS,

@@ -10,12 +10,12 @@ import type { ManagedComponent, ReadyProbe } from '../../../src/cluster/componen
 import { pageserverComponent } from '../../../src/cluster/components/pageserver.js';
 import { safekeeperComponent } from '../../../src/cluster/components/safekeeper.js';
 import { storageComponent } from '../../../src/cluster/components/storage.js';
-import { parseClusterConfig } from '../../../src/cluster/config.js';
 import { waitReady } from '../../../src/cluster/lifecycle.js';
 import { readFirstLine, spawnDaemon } from '../../../src/cluster/process/spawn-daemon.js';
 import { RepoLayout } from '../../../src/cluster/repo-layout.js';
 import { Deadline } from '../../../src/common/deadline.js';
 import { isAppError } from '../../../src/common/errors.js';
+import { configWith } from '../../helpers/small-config.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 const NOTICE_MODULE = new URL('../../../src/daemon-shell/ready-notice.js', import.meta.url).href;
@@ -182,30 +182,8 @@ test('waitReady times out with the notice that did not say ready and the log tai
   assert.match(error.message, /could not start sk9: not ready in time \(connection refused\)/);
 });
 
-function configOf(): ReturnType<typeof parseClusterConfig> {
-  return parseClusterConfig(
-    `[cluster]
-format_version = 1
-[etcd]
-client_port = 2379
-peer_port = 2380
-[remote_storage]
-kind = "embedded"
-port = 9000
-bucket = "neon-local"
-[[safekeepers]]
-id = 1
-pg_port = 5454
-http_port = 7676
-[pageserver]
-http_port = 9898
-`,
-    'test',
-  );
-}
-
 test("each daemon's notice is read as its probe's answer would be", () => {
-  const config = configOf();
+  const config = configWith('kind = "embedded"\nport = 9000\nbucket = "neon-local"');
   const layout = new RepoLayout('/tmp/neon-local-test-repo');
   const read = (component: ManagedComponent, line: string) => component.readinessFromNotice?.(line);
   const safekeeper = safekeeperComponent(config, layout, config.safekeepers[0]!);
