@@ -186,16 +186,14 @@ export async function waitReady(
   hasExited: () => string | undefined = () => undefined,
   notice?: ReadyNotice,
 ): Promise<ReadyProbe> {
-  let lastDetail = 'not probed yet';
   const fromNotice = component.readinessFromNotice;
   if (notice !== undefined && fromNotice !== undefined) {
     const line = await noticeBefore(notice, deadline);
-    if (line !== undefined) {
-      const answer = fromNotice(line);
-      if (answer.ready) return answer;
-      lastDetail = `readiness notice: ${answer.detail}`;
-    } else lastDetail = 'no readiness notice';
+    const answer = line === undefined ? undefined : fromNotice(line);
+    if (answer?.ready === true) return answer;
   }
+  // The poll below probes at least once, so the error always carries a probe's answer.
+  let lastDetail = 'not probed yet';
   const logWrites = fromNotice === undefined ? undefined : watchFileWrites(component.paths.logFile);
   const watching = logWrites?.watching === true;
   const outcome = await pollUntil(

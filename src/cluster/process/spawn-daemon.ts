@@ -112,11 +112,10 @@ export function spawnDaemon(spec: LaunchSpec, options: SpawnOptions = {}): Promi
       // Index READY_NOTICE_FD: a socket pair, whose other end the child inherits.
       stdio: ['ignore', logFd, logFd, ...(notice ? (['pipe'] as const) : [])],
     });
-    const noticeStream = notice ? child.stdio[READY_NOTICE_FD] : null;
-    const readyNotice =
-      noticeStream === null || noticeStream === undefined
-        ? undefined
-        : readFirstLine(noticeStream as Readable, READY_NOTICE_MAX_BYTES);
+    const noticeStream = notice ? child.stdio[READY_NOTICE_FD] : undefined;
+    const readyNotice = noticeStream
+      ? readFirstLine(noticeStream as Readable, READY_NOTICE_MAX_BYTES)
+      : undefined;
     return new Promise((resolve, reject) => {
       child.once('error', (error) => {
         readyNotice?.close();
