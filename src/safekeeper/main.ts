@@ -124,8 +124,18 @@ async function startServices(
     },
     'safekeeper started',
   );
-  // What GET /v1/status would answer now (common/ready-notice.ts).
-  sendReadyNotice(safekeeperStatusDocument(statusSources));
+  // What GET /v1/status would answer (common/ready-notice.ts), once it would answer at once: with
+  // timelines, the broker loads the etcd client right now, about 100 ms of CPU on the event loop
+  // during which no request is answered, so the notice waits for that load (a failed one is the
+  // broker's to report).
+  const etcdLoading =
+    broker !== undefined && timelines.loadedTimelines().length > 0
+      ? etcd.get().then(
+          () => undefined,
+          () => undefined,
+        )
+      : Promise.resolve();
+  void etcdLoading.then(() => sendReadyNotice(safekeeperStatusDocument(statusSources)));
   return {
     log: nodeLog,
     cleanup: async () => {
