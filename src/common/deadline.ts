@@ -23,6 +23,11 @@ export function sleepMs(durationMs: number, signal?: AbortSignal): Promise<void>
   });
 }
 
+/** Why `signal` aborted, as an Error (its reason when that is one). */
+export function abortReason(signal: AbortSignal | undefined): Error {
+  return signal?.reason instanceof Error ? signal.reason : new Error('aborted');
+}
+
 export class Deadline {
   readonly atMs: number;
 

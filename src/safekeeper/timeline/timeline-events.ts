@@ -2,6 +2,7 @@
 // it so, when flush_lsn, commit_lsn, backup_lsn, peer_horizon_lsn or remote_consistent_lsn
 // advanced (walsenders wait for commit_lsn, the broker publishes on change), and `waitFor`
 // resolves once an LSN reaches a target. Nothing polls; nothing here touches the disk.
+import { abortReason } from '../../common/deadline.js';
 import { AppError } from '../../common/errors.js';
 import type { Lsn } from '../../postgres/lsn.js';
 
@@ -77,7 +78,7 @@ export class TimelineEvents {
       };
       const onAbort = (): void => {
         finish();
-        reject(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+        reject(abortReason(signal));
       };
       const onClose = (error: AppError): void => {
         finish();

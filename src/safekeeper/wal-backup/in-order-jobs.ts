@@ -7,6 +7,8 @@
 // Starting the next runs does not wait for onDone. The first failure stops new starts, aborts the
 // ones in flight and is rethrown once they have settled; items after a failed one never complete.
 
+import { abortReason } from '../../common/deadline.js';
+
 export interface InOrderJobsOptions<T, R> {
   readonly items: readonly T[];
   /** Runs at once; at least 1. */
@@ -77,9 +79,5 @@ export async function runInOrder<T, R>(options: InOrderJobsOptions<T, R>): Promi
     await Promise.allSettled(running.values());
   }
   if (failure !== undefined) throw failure.error;
-  if (options.signal.aborted) throw abortError(options.signal);
-}
-
-function abortError(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
+  if (options.signal.aborted) throw abortReason(options.signal);
 }

@@ -5,6 +5,7 @@
 // before it. Resigning revokes the lease, which deletes the key. Leadership ends at once, and
 // its signal aborts, when the lease is lost or its TTL passed since the last answered keep-alive.
 import type { Etcd3, Lease, Watcher } from 'etcd3';
+import { abortReason } from '../../common/deadline.js';
 import { AppError, describeError } from '../../common/errors.js';
 
 /** Deadline of the revoke when resigning (a dead etcd must not hold up a stop). */
@@ -151,7 +152,7 @@ export class Leadership {
   }
 
   private throwIfEnded(): void {
-    if (this.signal.aborted) throw this.signal.reason as Error;
+    if (this.signal.aborted) throw abortReason(this.signal);
   }
 
   private end(message: string, cause?: unknown): never {
@@ -198,7 +199,7 @@ export async function campaign(
   } catch (error) {
     if (tracked === undefined) lease.release();
     else tracked.revoke().catch(() => undefined);
-    if (tracked?.signal.aborted === true) throw tracked.signal.reason as Error;
+    if (tracked?.signal.aborted === true) throw abortReason(tracked.signal);
     throw error;
   }
 }
@@ -272,8 +273,4 @@ async function waitForDeletion(
     cleanup();
     await watcher.cancel().catch(() => undefined);
   }
-}
-
-function abortReason(signal: AbortSignal): Error {
-  return signal.reason instanceof Error ? signal.reason : new Error('aborted');
 }
