@@ -39,7 +39,9 @@ function run(args) {
   if (result.error) return `${command}: ${result.error.message}`;
   if (result.status === 0) return undefined;
   const firstLine = result.stderr.trim().split('\n')[0] ?? '';
-  return `${command}: exited with code ${result.status ?? result.signal}: ${firstLine}`;
+  const how =
+    result.status === null ? `was killed by ${result.signal}` : `exited with code ${result.status}`;
+  return `${command}: ${how}: ${firstLine}`;
 }
 
 const steps = [
