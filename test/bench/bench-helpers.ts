@@ -9,11 +9,17 @@ import { fileURLToPath } from 'node:url';
 import { LocalCluster } from '../../src/index.js';
 import { randomPortOffset } from '../helpers/cluster.js';
 
-export function timeCommandMs(
+export interface TimedCommand {
+  readonly elapsedMs: number;
+  readonly stdout: string;
+}
+
+/** Runs a command to its end (failing unless it exits 0): its wall time and its stdout. */
+export function timeCommand(
   command: string,
   args: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
-): number {
+): TimedCommand {
   const begunAt = process.hrtime.bigint();
   const result = spawnSync(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const elapsedMs = Number(process.hrtime.bigint() - begunAt) / 1e6;
@@ -21,7 +27,56 @@ export function timeCommandMs(
     throw new Error(
       `${command} ${args.join(' ')} exited ${result.status}: ${result.stderr.toString()}${result.stdout.toString()}`,
     );
-  return elapsedMs;
+  return { elapsedMs, stdout: result.stdout.toString() };
+}
+
+export function timeCommandMs(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): number {
+  return timeCommand(command, args, env).elapsedMs;
+}
+
+/** Linux's fixed unit of the times in /proc/PID/stat (USER_HZ). */
+const USER_HZ = 100;
+
+/**
+ * CPU time in ms that this process's waited-for children have used (cutime + cstime of
+ * /proc/self/stat, in 10 ms steps): the difference around a spawnSync is that command's CPU,
+ * without the detached daemons it leaves running. Undefined when /proc cannot say.
+ */
+export function waitedChildrenCpuMs(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    // Fields after the command name, which is in parentheses and may hold spaces: state is the
+    // 3rd field of the line, cutime and cstime the 16th and 17th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[13]) + Number(fields[14]);
+    return Number.isFinite(ticks) ? (ticks * 1000) / USER_HZ : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time in ms that a running process has used so far, all its threads together, from
+ * /proc/PID/task/TID/schedstat (nanoseconds); undefined when it is gone or unreadable.
+ */
+export function processCpuMs(pid: number): number | undefined {
+  try {
+    let totalNs = 0;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const runNs = Number(
+        readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0],
+      );
+      if (!Number.isFinite(runNs)) return undefined;
+      totalNs += runNs;
+    }
+    return totalNs / 1e6;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

@@ -3,7 +3,8 @@
 // existing data dir after a first warm-up start. Target: at most 2x. The cluster has no timelines
 // (a new one, as after `init`); the median with one timeline is printed beside. The CLI runs as an
 // executable, as `neon_local` on PATH does, so its first line applies (see bin/run.js). The CPU
-// time stolen by the hypervisor during the timed runs is printed beside (`cpuStealPercent`).
+// time stolen by the hypervisor during the timed runs is printed beside (`cpuStealPercent`), and
+// the CPU the processes spent until all were ready (`daemonsCpuAtReadyMedianMs`, `cliCpuMeanMs`).
 import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -14,12 +15,15 @@ import type { LocalCluster } from '../../src/index.js';
 import { CLI } from '../helpers/cli.js';
 import {
   median,
+  processCpuMs,
   readCpuTicks,
   report,
   round,
   startupNotes,
   stealPercentSince,
+  timeCommand,
   timeCommandMs,
+  waitedChildrenCpuMs,
   withBenchCluster,
 } from './bench-helpers.js';
 import { measureDiskFacts } from './fsync-baselines.js';
@@ -32,6 +36,21 @@ const TIMELINE_RUNS = 5;
 // (WARM_WRITES in scripts/vendor-loader.cjs), about 10-20 ms of CPU each at exit: a one-off after
 // an install, so the warm-up starts take all of them and the timed runs are the steady state.
 const WARMUP_STARTS = 8;
+
+/**
+ * The CPU the cluster's processes have used so far, from the pids in `start --json`'s document;
+ * undefined when one of them cannot be read.
+ */
+function daemonsCpuAtReadyMs(startJson: string): number | undefined {
+  const document = JSON.parse(startJson) as { result: { components: { pid: number | null }[] } };
+  let totalMs = 0;
+  for (const { pid } of document.result.components) {
+    const cpuMs = pid === null ? undefined : processCpuMs(pid);
+    if (cpuMs === undefined) return undefined;
+    totalMs += cpuMs;
+  }
+  return totalMs;
+}
 
 async function timeEtcdAloneMs(cluster: LocalCluster, dataDir: string): Promise<number> {
   const config = await cluster.loadConfig();
@@ -61,9 +80,19 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
   const ticksBefore = readCpuTicks();
   const startMs: number[] = [];
   const etcdMs: number[] = [];
+  const cpu = { cliMs: 0, cliRuns: 0, daemonsMs: [] as number[] };
   for (let index = 0; index < RUNS; index++) {
     etcdMs.push(await timeEtcdAloneMs(cluster, etcdDataDir));
-    startMs.push(timeCommandMs(CLI, ['start', '--json'], env));
+    const cliCpuBefore = waitedChildrenCpuMs();
+    const { elapsedMs, stdout } = timeCommand(CLI, ['start', '--json'], env);
+    const daemonsCpuMs = daemonsCpuAtReadyMs(stdout);
+    const cliCpuAfter = waitedChildrenCpuMs();
+    startMs.push(elapsedMs);
+    if (daemonsCpuMs !== undefined) cpu.daemonsMs.push(daemonsCpuMs);
+    if (cliCpuBefore !== undefined && cliCpuAfter !== undefined) {
+      cpu.cliMs += cliCpuAfter - cliCpuBefore;
+      cpu.cliRuns++;
+    }
     await cluster.stop();
   }
   const cpuStealPercent = stealPercentSince(ticksBefore);
@@ -88,6 +117,10 @@ await withBenchCluster(true, async ({ cluster, dir, env }) => {
       ...startupNotes(env),
       disk: await measureDiskFacts(dir),
       cpuStealPercent,
+      // CPU spent until all were ready: the daemons (etcd's included) read from /proc at once
+      // after `start` returned, and the CLI itself (a mean: /proc counts it in 10 ms steps).
+      daemonsCpuAtReadyMedianMs: cpu.daemonsMs.length > 0 ? round(median(cpu.daemonsMs)) : null,
+      cliCpuMeanMs: cpu.cliRuns > 0 ? round(cpu.cliMs / cpu.cliRuns) : null,
       startRunsMs: startMs.map(round),
       etcdAloneRunsMs: etcdMs.map(round),
       withOneTimelineMedianMs: round(median(withTimelineMs)),
